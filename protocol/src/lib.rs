@@ -1,0 +1,496 @@
+//! The hoidap wire protocol: every message a client and the server exchange
+//! over the WebSocket at `/ws`, as JSON text frames.
+//!
+//! Conventions (see `docs/protocol.md` for the prose version):
+//! - every message is a JSON object whose `type` field names its kind
+//!   (internally tagged enums, snake_case, struct variants only: a newtype
+//!   variant around a non-struct would fail at runtime);
+//! - the first client message is [`ClientMsg::Hello`] carrying
+//!   [`PROTOCOL_VERSION`]; browsers cannot set headers on `new WebSocket`;
+//! - integers that reach JavaScript stay below 2^53, so they are declared as
+//!   `number` in the generated TypeScript;
+//! - errors carry a stable machine-readable [`ErrorCode`] and an English
+//!   message for logs; clients translate by code.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ts")]
+pub mod ts;
+
+/// Bumped on any change a client of the previous version could not handle.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Question ids are small integers, unique within one event, starting at 1.
+pub type QuestionId = u64;
+/// Position in an event's log: the number of log entries applied so far.
+pub type Seq = u64;
+
+/// Who a connection acts as. Chosen in the hello; proven by the secret for
+/// `moderator` and `screen`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Attendee,
+    Moderator,
+    Screen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionStatus {
+    /// Waiting for moderator approval; only moderators (and the asker) see it.
+    Pending,
+    /// Visible to everyone and open for votes.
+    Live,
+    /// Answered in the meeting; still visible, no longer open for votes.
+    Answered,
+    /// Removed from public view by a moderator; only moderators see it.
+    Hidden,
+}
+
+/// What attendees may do right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Asking and voting.
+    Open,
+    /// Voting only: no new questions.
+    VotingOnly,
+    /// Neither asking nor voting.
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Settings {
+    /// New questions wait for approval before attendees see them.
+    pub pre_moderation: bool,
+    /// Attendees may ask without their name and unit being shown publicly.
+    pub allow_anonymous: bool,
+    /// Maximum question length in Unicode scalar values (characters, not bytes).
+    pub max_length: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            pre_moderation: true,
+            allow_anonymous: true,
+            max_length: 500,
+        }
+    }
+}
+
+/// A question as one audience sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Question {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: QuestionId,
+    /// Current text, NFC-normalised.
+    pub text: String,
+    /// Asker's name; always absent for attendees and the screen when the
+    /// question is anonymous.
+    pub name: Option<String>,
+    /// Asker's unit (đơn vị); same rule as `name`.
+    pub unit: Option<String>,
+    pub anonymous: bool,
+    pub status: QuestionStatus,
+    pub votes: u32,
+    /// Milliseconds since the Unix epoch, UTC, as stamped by the server.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub created_at: u64,
+    /// Moderators only: the text as first asked, when it has been edited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub original_text: Option<String>,
+    /// Moderators only: the asker's participant id (also for anonymous ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub asker: Option<String>,
+}
+
+/// The whole state of an event as one audience sees it, at log position `seq`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Snapshot {
+    /// Identity of the event's log; changes if the log is recreated.
+    pub epoch: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: Seq,
+    pub title: String,
+    pub join_code: String,
+    pub settings: Settings,
+    pub phase: Phase,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub current: Option<QuestionId>,
+    /// Every question this audience may see, in ranking order (most votes
+    /// first, older first on ties).
+    pub questions: Vec<Question>,
+}
+
+/// One change inside a [`ServerMsg::Delta`]. Apply in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// Insert or replace this question (matched by id).
+    Question { question: Question },
+    /// This question is no longer visible to this audience.
+    Removed {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        id: QuestionId,
+    },
+    /// New vote counts; questions not listed keep theirs.
+    Votes { counts: Vec<VoteCount> },
+    /// The question being answered now, or none.
+    Current {
+        #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+        question: Option<QuestionId>,
+    },
+    Settings { settings: Settings },
+    Phase { phase: Phase },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VoteCount {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: QuestionId,
+    pub votes: u32,
+}
+
+/// Where a reconnecting client left off (sent in the hello).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ResumeFrom {
+    pub epoch: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: Seq,
+}
+
+/// Messages from a client to the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Must be the first message on a connection.
+    Hello {
+        protocol: u32,
+        /// The event's public join code (case-insensitive).
+        join_code: String,
+        role: Role,
+        /// Moderator or screen secret; absent for attendees.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        secret: Option<String>,
+        /// Attendees: the participant token from an earlier `welcome`, kept on
+        /// the device. Absent or invalid: a new participant is issued.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        participant_token: Option<String>,
+        /// Reconnecting: the last position applied.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        resume: Option<ResumeFrom>,
+    },
+    /// An action, acknowledged by `ack` or answered by `error` with the same id.
+    Request {
+        /// Chosen by the client, unique per participant (e.g. a UUID); at
+        /// most 64 characters.
+        id: String,
+        action: Action,
+    },
+    /// Application-level heartbeat; answered by `pong`.
+    Ping {},
+}
+
+/// What a request asks the event to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Attendee: ask a question.
+    Ask {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        unit: Option<String>,
+        #[serde(default)]
+        anonymous: bool,
+    },
+    /// Attendee: set (true) or withdraw (false) this participant's vote.
+    /// Setting what is already set is accepted and changes nothing.
+    Vote {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+        up: bool,
+    },
+    /// Moderator: pending → live.
+    Approve {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+    },
+    /// Moderator: pending/live/answered → hidden.
+    Hide {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+    },
+    /// Moderator: hidden → live.
+    Restore {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+    },
+    /// Moderator: live → answered.
+    MarkAnswered {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+    },
+    /// Moderator: answered → live.
+    Reopen {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+    },
+    /// Moderator: the question being answered now (must be live).
+    SetCurrent {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+    },
+    /// Moderator: nothing is being answered now.
+    ClearCurrent {},
+    /// Moderator: correct the text; the first original is kept.
+    Edit {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+        text: String,
+    },
+    /// Moderator: change settings; absent fields keep their value.
+    UpdateSettings {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pre_moderation: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        allow_anonymous: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        max_length: Option<u32>,
+    },
+    /// Moderator: open / voting only / closed.
+    SetPhase { phase: Phase },
+}
+
+/// The participant identity issued to an attendee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Participant {
+    pub id: String,
+    /// Keep on the device and send in later hellos.
+    pub token: String,
+}
+
+/// Messages from the server to a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// Answer to a valid hello. Followed by `snapshot` (and for attendees `mine`).
+    Welcome {
+        protocol: u32,
+        role: Role,
+        /// Attendees only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        participant: Option<Participant>,
+    },
+    /// The full state for this audience; replaces anything held before.
+    Snapshot { snapshot: Snapshot },
+    /// Attendees: this participant's own votes and questions (including ones
+    /// still pending or hidden, which the public queue does not show).
+    Mine {
+        #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
+        votes: Vec<QuestionId>,
+        questions: Vec<Question>,
+    },
+    /// Changes for log positions `prev+1 ..= seq`. Apply only when `prev`
+    /// equals the position held; otherwise reconnect with `resume` or wait for
+    /// a snapshot.
+    Delta {
+        epoch: String,
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        prev: Seq,
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        seq: Seq,
+        changes: Vec<Change>,
+    },
+    /// The request with this id was durably applied at log position `seq`.
+    Ack {
+        id: String,
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        seq: Seq,
+        /// For `ask`: the new question, as the asker sees it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        question: Option<Question>,
+    },
+    /// A request (when `id` is set) or a message was refused. Nothing changed.
+    Error {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        id: Option<String>,
+        code: ErrorCode,
+        message: String,
+    },
+    /// Moderators: how many devices of each role are connected.
+    Presence {
+        attendees: u32,
+        moderators: u32,
+        screens: u32,
+    },
+    Pong {},
+}
+
+/// Stable error codes. New codes may be added; clients treat unknown codes
+/// as a generic failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not valid JSON, or not a JSON object with a string `type`.
+    BadJson,
+    /// The `type` is not one this server knows.
+    UnknownType,
+    /// Known `type`, but fields are missing or of the wrong kind.
+    BadMessage,
+    /// The hello's protocol version is not supported; the connection closes.
+    UnsupportedVersion,
+    /// A request came before a successful hello.
+    NotJoined,
+    /// A second hello on the same connection.
+    AlreadyJoined,
+    /// No event has this join code.
+    UnknownEvent,
+    /// The moderator or screen secret is wrong.
+    BadSecret,
+    /// This role may not perform this action.
+    Forbidden,
+    /// Empty text, or text with control or bidirectional-override characters.
+    InvalidText,
+    /// Text longer than the event's limit (counted in characters).
+    TooLong,
+    /// The event does not allow anonymous questions.
+    AnonymousNotAllowed,
+    /// No question has this id (or this audience may not see it).
+    UnknownQuestion,
+    /// The question's status does not allow this action.
+    InvalidTransition,
+    /// The event's phase does not allow this action now.
+    PhaseClosed,
+    /// The request id is empty or longer than 64 characters.
+    BadRequestId,
+    /// The server could not store the request; nothing was applied. Retry.
+    Unavailable,
+    /// Catch-all for codes added later; never sent by this version.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The snake_case name used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadJson => "bad_json",
+            ErrorCode::UnknownType => "unknown_type",
+            ErrorCode::BadMessage => "bad_message",
+            ErrorCode::UnsupportedVersion => "unsupported_version",
+            ErrorCode::NotJoined => "not_joined",
+            ErrorCode::AlreadyJoined => "already_joined",
+            ErrorCode::UnknownEvent => "unknown_event",
+            ErrorCode::BadSecret => "bad_secret",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::InvalidText => "invalid_text",
+            ErrorCode::TooLong => "too_long",
+            ErrorCode::AnonymousNotAllowed => "anonymous_not_allowed",
+            ErrorCode::UnknownQuestion => "unknown_question",
+            ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::PhaseClosed => "phase_closed",
+            ErrorCode::BadRequestId => "bad_request_id",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Unknown => "unknown",
+        }
+    }
+}
+
+/// Why a client message could not be read, classified as the server reports it.
+pub fn classify_parse_error(frame: &str) -> ErrorCode {
+    match serde_json::from_str::<serde_json::Value>(frame) {
+        Err(_) => ErrorCode::BadJson,
+        Ok(serde_json::Value::Object(map)) => match map.get("type") {
+            Some(serde_json::Value::String(t)) if CLIENT_TYPES.contains(&t.as_str()) => {
+                ErrorCode::BadMessage
+            }
+            Some(serde_json::Value::String(_)) => ErrorCode::UnknownType,
+            _ => ErrorCode::BadJson,
+        },
+        Ok(_) => ErrorCode::BadJson,
+    }
+}
+
+/// The `type` values of [`ClientMsg`].
+pub const CLIENT_TYPES: &[&str] = &["hello", "request", "ping"];
+
+/// WebSocket close codes the server uses (4000–4999 is the application range).
+pub mod close {
+    /// The hello was refused (bad version, unknown event, bad secret).
+    pub const REFUSED: u16 = 4000;
+    /// The connection fell too far behind or stalled; reconnect with `resume`.
+    pub const RESUME: u16 = 4001;
+    /// The server is shutting down; reconnect (with `resume`) shortly.
+    pub const RESTART: u16 = 4002;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagged_json_shapes() {
+        let msg = ClientMsg::Request {
+            id: "r1".into(),
+            action: Action::Vote {
+                question: 7,
+                up: true,
+            },
+        };
+        let json = serde_json::to_string(&msg).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"request","id":"r1","action":{"type":"vote","question":7,"up":true}}"#
+        );
+        assert_eq!(serde_json::from_str::<ClientMsg>(&json).unwrap(), msg);
+        let ping: ClientMsg = serde_json::from_str(r#"{"type":"ping"}"#).unwrap();
+        assert_eq!(ping, ClientMsg::Ping {});
+    }
+
+    #[test]
+    fn classifies_bad_frames() {
+        assert_eq!(classify_parse_error("{nope"), ErrorCode::BadJson);
+        assert_eq!(classify_parse_error("[1]"), ErrorCode::BadJson);
+        assert_eq!(classify_parse_error(r#"{"type":"dance"}"#), ErrorCode::UnknownType);
+        assert_eq!(classify_parse_error(r#"{"type":"hello"}"#), ErrorCode::BadMessage);
+    }
+
+    #[test]
+    fn error_code_names_match_serde() {
+        for code in [ErrorCode::BadJson, ErrorCode::AnonymousNotAllowed, ErrorCode::Unavailable] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

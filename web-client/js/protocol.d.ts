@@ -1,0 +1,112 @@
+// Generated from protocol/src/lib.rs by `cargo test -p hoidap-protocol --features ts`.
+// Do not edit by hand.
+
+export const PROTOCOL_VERSION = 1;
+
+export type Role = "attendee" | "moderator" | "screen";
+
+export type QuestionStatus = "pending" | "live" | "answered" | "hidden";
+
+export type Phase = "open" | "voting_only" | "closed";
+
+export type Settings = { 
+/**
+ * New questions wait for approval before attendees see them.
+ */
+pre_moderation: boolean, 
+/**
+ * Attendees may ask without their name and unit being shown publicly.
+ */
+allow_anonymous: boolean, 
+/**
+ * Maximum question length in Unicode scalar values (characters, not bytes).
+ */
+max_length: number, };
+
+export type Question = { id: number, 
+/**
+ * Current text, NFC-normalised.
+ */
+text: string, 
+/**
+ * Asker's name; always absent for attendees and the screen when the
+ * question is anonymous.
+ */
+name: string | null, 
+/**
+ * Asker's unit (đơn vị); same rule as `name`.
+ */
+unit: string | null, anonymous: boolean, status: QuestionStatus, votes: number, 
+/**
+ * Milliseconds since the Unix epoch, UTC, as stamped by the server.
+ */
+created_at: number, 
+/**
+ * Moderators only: the text as first asked, when it has been edited.
+ */
+original_text?: string, 
+/**
+ * Moderators only: the asker's participant id (also for anonymous ones).
+ */
+asker?: string, };
+
+export type Snapshot = { 
+/**
+ * Identity of the event's log; changes if the log is recreated.
+ */
+epoch: string, seq: number, title: string, join_code: string, settings: Settings, phase: Phase, current: number | null, 
+/**
+ * Every question this audience may see, in ranking order (most votes
+ * first, older first on ties).
+ */
+questions: Array<Question>, };
+
+export type Change = { "type": "question", question: Question, } | { "type": "removed", id: number, } | { "type": "votes", counts: Array<VoteCount>, } | { "type": "current", question: number | null, } | { "type": "settings", settings: Settings, } | { "type": "phase", phase: Phase, };
+
+export type VoteCount = { id: number, votes: number, };
+
+export type ResumeFrom = { epoch: string, seq: number, };
+
+export type ClientMsg = { "type": "hello", protocol: number, 
+/**
+ * The event's public join code (case-insensitive).
+ */
+join_code: string, role: Role, 
+/**
+ * Moderator or screen secret; absent for attendees.
+ */
+secret?: string, 
+/**
+ * Attendees: the participant token from an earlier `welcome`, kept on
+ * the device. Absent or invalid: a new participant is issued.
+ */
+participant_token?: string, 
+/**
+ * Reconnecting: the last position applied.
+ */
+resume?: ResumeFrom, } | { "type": "request", 
+/**
+ * Chosen by the client, unique per participant (e.g. a UUID); at
+ * most 64 characters.
+ */
+id: string, action: Action, } | { "type": "ping", };
+
+export type Action = { "type": "ask", text: string, name?: string, unit?: string, anonymous: boolean, } | { "type": "vote", question: number, up: boolean, } | { "type": "approve", question: number, } | { "type": "hide", question: number, } | { "type": "restore", question: number, } | { "type": "mark_answered", question: number, } | { "type": "reopen", question: number, } | { "type": "set_current", question: number, } | { "type": "clear_current", } | { "type": "edit", question: number, text: string, } | { "type": "update_settings", pre_moderation?: boolean, allow_anonymous?: boolean, max_length?: number, } | { "type": "set_phase", phase: Phase, };
+
+export type Participant = { id: string, 
+/**
+ * Keep on the device and send in later hellos.
+ */
+token: string, };
+
+export type ServerMsg = { "type": "welcome", protocol: number, role: Role, 
+/**
+ * Attendees only.
+ */
+participant?: Participant, } | { "type": "snapshot", snapshot: Snapshot, } | { "type": "mine", votes: Array<number>, questions: Array<Question>, } | { "type": "delta", epoch: string, prev: number, seq: number, changes: Array<Change>, } | { "type": "ack", id: string, seq: number, 
+/**
+ * For `ask`: the new question, as the asker sees it.
+ */
+question?: Question, } | { "type": "error", id?: string, code: ErrorCode, message: string, } | { "type": "presence", attendees: number, moderators: number, screens: number, } | { "type": "pong", };
+
+export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "unknown";
