@@ -51,11 +51,12 @@ pub enum QuestionStatus {
 }
 
 /// What attendees may do right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Asking and voting.
+    #[default]
     Open,
     /// Voting only: no new questions.
     VotingOnly,
@@ -138,21 +139,29 @@ pub struct Snapshot {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     /// Insert or replace this question (matched by id).
-    Question { question: Question },
+    Question {
+        question: Question,
+    },
     /// This question is no longer visible to this audience.
     Removed {
         #[cfg_attr(feature = "ts", ts(type = "number"))]
         id: QuestionId,
     },
     /// New vote counts; questions not listed keep theirs.
-    Votes { counts: Vec<VoteCount> },
+    Votes {
+        counts: Vec<VoteCount>,
+    },
     /// The question being answered now, or none.
     Current {
         #[cfg_attr(feature = "ts", ts(type = "number | null"))]
         question: Option<QuestionId>,
     },
-    Settings { settings: Settings },
-    Phase { phase: Phase },
+    Settings {
+        settings: Settings,
+    },
+    Phase {
+        phase: Phase,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,7 +319,9 @@ pub enum ServerMsg {
         participant: Option<Participant>,
     },
     /// The full state for this audience; replaces anything held before.
-    Snapshot { snapshot: Snapshot },
+    Snapshot {
+        snapshot: Snapshot,
+    },
     /// Attendees: this participant's own votes and questions (including ones
     /// still pending or hidden, which the public queue does not show).
     Mine {
@@ -482,13 +493,23 @@ mod tests {
     fn classifies_bad_frames() {
         assert_eq!(classify_parse_error("{nope"), ErrorCode::BadJson);
         assert_eq!(classify_parse_error("[1]"), ErrorCode::BadJson);
-        assert_eq!(classify_parse_error(r#"{"type":"dance"}"#), ErrorCode::UnknownType);
-        assert_eq!(classify_parse_error(r#"{"type":"hello"}"#), ErrorCode::BadMessage);
+        assert_eq!(
+            classify_parse_error(r#"{"type":"dance"}"#),
+            ErrorCode::UnknownType
+        );
+        assert_eq!(
+            classify_parse_error(r#"{"type":"hello"}"#),
+            ErrorCode::BadMessage
+        );
     }
 
     #[test]
     fn error_code_names_match_serde() {
-        for code in [ErrorCode::BadJson, ErrorCode::AnonymousNotAllowed, ErrorCode::Unavailable] {
+        for code in [
+            ErrorCode::BadJson,
+            ErrorCode::AnonymousNotAllowed,
+            ErrorCode::Unavailable,
+        ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }

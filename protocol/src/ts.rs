@@ -27,7 +27,9 @@ pub fn declarations() -> String {
         "// Generated from protocol/src/lib.rs by `cargo test -p hoidap-protocol --features ts`.\n\
          // Do not edit by hand.\n\n",
     );
-    out.push_str(&format!("export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n"));
+    out.push_str(&format!(
+        "export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n\n"
+    ));
     for decl in decls {
         out.push_str("export ");
         out.push_str(&decl);
@@ -44,7 +46,7 @@ mod tests {
 
     #[test]
     fn committed_declarations_are_fresh() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web-client/js/protocol.d.ts");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web-client/app/js/protocol.d.ts");
         let fresh = super::declarations();
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         if committed != fresh {

@@ -1,1 +1,87 @@
+//! hoidap server library: used by the `hoidap` binary and by the tests,
+//! which start the real server on `127.0.0.1:0`.
+//!
+//! See ARCHITECTURE.md for the map; the flow of one request is
+//! `conn` (socket task) → `room` (event actor: `queue::decide`, log append,
+//! ack) → `room::fanout` (one frame per audience) → every `conn`.
 
+pub mod assets;
+pub mod auth;
+pub mod conn;
+pub mod http;
+pub mod log;
+pub mod queue;
+pub mod room;
+pub mod rooms;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// Base of the links handed out, e.g. `http://192.168.1.20:8080`.
+    pub public_url: String,
+    /// Serve the web client from this directory instead of the embedded copy.
+    pub web_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Log(#[from] log::LogError),
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+}
+
+pub struct Server {
+    app: Arc<http::App>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Server {
+    /// Opens the data directory and rebuilds every event from its log.
+    pub async fn open(config: Config) -> Result<Server, ServerError> {
+        let dir = config.data_dir;
+        let data_err = |source| ServerError::DataDir { path: dir.clone(), source };
+        std::fs::create_dir_all(&dir).map_err(data_err)?;
+        let keys = auth::Keys::load_or_create(&dir).map_err(data_err)?;
+        let log: Arc<dyn log::Log> = Arc::new(log::SqliteLog::open(&dir)?);
+        let rooms = rooms::Rooms::load(log).await?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let app = http::App {
+            rooms,
+            keys,
+            assets: assets::Assets::new(config.web_dir),
+            public_url: config.public_url.trim_end_matches('/').to_owned(),
+            shutdown: shutdown_rx,
+        };
+        Ok(Server { app: Arc::new(app), shutdown })
+    }
+
+    pub fn app(&self) -> &Arc<http::App> {
+        &self.app
+    }
+
+    /// Serves until `shutdown` resolves, then tells every connection to
+    /// reconnect (close code 4002) and returns.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let router = http::router(self.app.clone());
+        let notify = self.shutdown.clone();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = notify.send(true);
+            })
+            .await
+            .map_err(ServerError::Serve)
+    }
+}

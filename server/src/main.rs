@@ -1,1 +1,135 @@
-fn main() {}
+//! `hoidap`: the server binary. `cargo run --release` starts it with the
+//! embedded SQLite log in `./hoidap-data` and a demo event.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hoidap_protocol::Settings;
+use hoidap_server::{Config, Server};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(
+    name = "hoidap",
+    version,
+    about = "Live question queue for formal meetings"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HOIDAP_LISTEN", default_value = "0.0.0.0:8080")]
+    listen: SocketAddr,
+    /// Data directory: the SQLite log, the admin token, the signing key.
+    #[arg(long, env = "HOIDAP_DATA", default_value = "./hoidap-data")]
+    data: PathBuf,
+    /// Base URL for printed links (default: http://<LAN address>:<port>).
+    #[arg(long, env = "HOIDAP_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Serve the web client from this directory (development).
+    #[arg(long, env = "HOIDAP_WEB_DIR")]
+    web_dir: Option<PathBuf>,
+    /// Do not create a demo event on first start.
+    #[arg(long, env = "HOIDAP_NO_DEMO")]
+    no_demo: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,hoidap_server=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let args = match cli.command {
+        Some(Command::Serve(args)) => args,
+        None => cli.serve,
+    };
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let port = listener.local_addr()?.port();
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}:{port}", lan_address(args.listen.ip())));
+    let server = Server::open(Config {
+        data_dir: args.data.clone(),
+        public_url,
+        web_dir: args.web_dir,
+    })
+    .await
+    .context("cannot open the data directory")?;
+    let app = server.app().clone();
+    if app.keys.admin_token_new {
+        println!(
+            "Admin token (kept in {}): {}",
+            args.data.join("admin-token").display(),
+            app.keys.admin_token
+        );
+    }
+    if app.rooms.is_empty() && !args.no_demo {
+        let title = "Hội nghị đối thoại giữa lãnh đạo tỉnh với cán bộ (demo)".to_owned();
+        app.rooms
+            .create(title, Settings::default())
+            .await
+            .context("cannot create the demo event")?;
+    }
+    for record in app.rooms.list() {
+        let info = app.event_info(&record);
+        println!(
+            "\n{} (mã tham gia / join code {})",
+            info.title, info.join_code
+        );
+        println!("  Attendees / Đại biểu:   {}", info.links.attendee);
+        println!("  Moderator / Chủ tọa:    {}", info.links.moderator);
+        println!("  Screen / Màn hình:      {}", info.links.screen);
+    }
+    tracing::info!(listen = %args.listen, data = %args.data.display(), "hoidap is serving");
+    server.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The address a phone in the same room can reach: the listen address when
+/// it is specific, otherwise this machine's LAN address.
+fn lan_address(listen: IpAddr) -> IpAddr {
+    if !listen.is_unspecified() {
+        return listen;
+    }
+    local_ip_address::local_ip().unwrap_or(IpAddr::from([127, 0, 0, 1]))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing commits, telling clients to reconnect");
+}

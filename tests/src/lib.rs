@@ -1,1 +1,12 @@
+//! Test support: a real hoidap server on `127.0.0.1:0` with a temporary data
+//! directory, a tiny HTTP client for the admin API, and a WebSocket client
+//! built on the protocol crate that keeps its own view of the event by
+//! applying snapshots and deltas exactly as a real client must.
 
+mod client;
+mod server;
+mod view;
+
+pub use client::{Client, Rejected};
+pub use server::{EventInfo, TestServer, http_request};
+pub use view::View;

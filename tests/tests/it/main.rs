@@ -1,1 +1,8 @@
+//! One integration-test binary: each module drives a real server over real
+//! sockets, as phones and laptops in the hall would.
 
+mod access;
+mod bad_input;
+mod queue;
+mod restart;
+mod support;

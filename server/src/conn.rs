@@ -1,0 +1,231 @@
+//! One task per WebSocket: hello and credentials, then one `select!` loop
+//! over the socket, the room's replies, the audience feed and shutdown.
+//!
+//! A connection never slows its room: the feed is a bounded broadcast
+//! channel, and a connection that lags past it gets one fresh snapshot
+//! instead of the backlog. A connection that cannot take a frame within
+//! `SEND_TIMEOUT` is closed with the resume code.
+
+use crate::auth::secret_eq;
+use crate::http::App;
+use crate::queue::Actor;
+use crate::room::{frame, Frame, RoomHandle, RoomMsg};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use hoidap_protocol::{
+    classify_parse_error, close, ClientMsg, ErrorCode, Participant, ResumeFrom, Role, ServerMsg,
+    PROTOCOL_VERSION,
+};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// Requests a connection may have waiting for the room at once; past that
+/// it stops reading its socket until acknowledgements come back.
+const MAX_IN_FLIGHT: usize = 64;
+const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bad messages tolerated before the hello; then the connection closes.
+const MAX_BAD_BEFORE_HELLO: u32 = 5;
+const MAX_REQUEST_ID: usize = 64;
+
+/// Who this connection is, once the hello is accepted.
+struct Session {
+    room: RoomHandle,
+    role: Role,
+    participant: Option<String>,
+}
+
+pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+    let Some((session, first)) = hello(&mut socket, &app).await else { return };
+    let Ok(joined) = session
+        .room
+        .join(session.role, session.participant.clone(), first.resume, true)
+        .await
+    else {
+        return;
+    };
+    let role = session.role;
+    let room = session.room.clone();
+    let mut frames = vec![frame(&first.welcome)];
+    frames.extend(joined.frames);
+    let mut conn = Conn { socket, session, in_flight: 0 };
+    let (reply_tx, mut replies) = mpsc::channel(MAX_IN_FLIGHT);
+    let mut feed = joined.feed;
+    let end = 'run: {
+        for f in frames {
+            if conn.send(f).await.is_err() {
+                break 'run None;
+            }
+        }
+        loop {
+            tokio::select! {
+                msg = conn.socket.recv(), if conn.in_flight < MAX_IN_FLIGHT => {
+                    match msg {
+                        Some(Ok(Message::Text(text))) => {
+                            if conn.on_text(&text, &reply_tx).await.is_err() {
+                                break None;
+                            }
+                        }
+                        Some(Ok(Message::Binary(_))) => {
+                            let e = error(None, ErrorCode::BadJson, "binary frames are not used; send JSON text");
+                            if conn.send(e).await.is_err() { break None; }
+                        }
+                        // Pings are answered by the WebSocket layer.
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
+                    }
+                }
+                Some(reply) = replies.recv() => {
+                    conn.in_flight -= 1;
+                    if conn.send(reply).await.is_err() { break None; }
+                }
+                item = feed.recv() => match item {
+                    Ok(f) => if conn.send(f).await.is_err() { break None; },
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::debug!(missed, "connection lagged; resyncing with a snapshot");
+                        let Ok(joined) = conn.session.room.join(role, conn.session.participant.clone(), None, false).await else {
+                            break Some(close::RESTART);
+                        };
+                        feed = joined.feed;
+                        for f in joined.frames {
+                            if conn.send(f).await.is_err() { break 'run None; }
+                        }
+                    }
+                    // The room rebuilt its feeds (log failure): resume.
+                    Err(broadcast::error::RecvError::Closed) => break Some(close::RESUME),
+                },
+                _ = shutdown.changed() => break Some(close::RESTART),
+            }
+        }
+    };
+    if let Some(code) = end {
+        let reason = if code == close::RESTART { "server restarting" } else { "resume" };
+        let close = CloseFrame { code, reason: reason.into() };
+        let _ = tokio::time::timeout(SEND_TIMEOUT, conn.socket.send(Message::Close(Some(close)))).await;
+    }
+    let _ = room.send(RoomMsg::Leave { role }).await;
+}
+
+struct Conn {
+    socket: WebSocket,
+    session: Session,
+    in_flight: usize,
+}
+
+#[derive(Debug)]
+struct Gone;
+
+impl Conn {
+    async fn send(&mut self, frame: Frame) -> Result<(), Gone> {
+        send(&mut self.socket, frame).await
+    }
+
+    async fn on_text(&mut self, text: &str, reply: &mpsc::Sender<Frame>) -> Result<(), Gone> {
+        let msg = match serde_json::from_str::<ClientMsg>(text) {
+            Ok(msg) => msg,
+            Err(e) => return self.send(error(None, classify_parse_error(text), &e.to_string())).await,
+        };
+        match msg {
+            ClientMsg::Request { id, action } => {
+                if id.is_empty() || id.chars().count() > MAX_REQUEST_ID {
+                    let e = error(Some(id), ErrorCode::BadRequestId, "request ids are 1 to 64 characters");
+                    return self.send(e).await;
+                }
+                let actor = Actor { role: self.session.role, participant: self.session.participant.clone() };
+                let msg = RoomMsg::Command { actor, req: id, action, reply: reply.clone() };
+                self.session.room.send(msg).await.map_err(|_| Gone)?;
+                self.in_flight += 1;
+                Ok(())
+            }
+            ClientMsg::Ping {} => self.send(frame(&ServerMsg::Pong {})).await,
+            ClientMsg::Hello { .. } => {
+                self.send(error(None, ErrorCode::AlreadyJoined, "this connection has already said hello")).await
+            }
+        }
+    }
+}
+
+async fn send(socket: &mut WebSocket, frame: Frame) -> Result<(), Gone> {
+    match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(frame))).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(Gone),
+    }
+}
+
+fn error(id: Option<String>, code: ErrorCode, message: &str) -> Frame {
+    frame(&ServerMsg::Error { id, code, message: message.to_owned() })
+}
+
+struct Accepted {
+    welcome: ServerMsg,
+    resume: Option<ResumeFrom>,
+}
+
+/// Waits for a valid hello. Refusals that retrying cannot fix (version,
+/// event, secret) close the connection with [`close::REFUSED`].
+async fn hello(socket: &mut WebSocket, app: &App) -> Option<(Session, Accepted)> {
+    let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
+    let mut bad = 0;
+    loop {
+        let text = match tokio::time::timeout_at(deadline, socket.recv()).await {
+            Ok(Some(Ok(Message::Text(text)))) => text,
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            Ok(Some(Ok(Message::Binary(_)))) => {
+                send(socket, error(None, ErrorCode::BadJson, "send JSON text")).await.ok()?;
+                bad += 1;
+                if bad >= MAX_BAD_BEFORE_HELLO { return None; }
+                continue;
+            }
+            _ => return None,
+        };
+        let (code, message) = match serde_json::from_str::<ClientMsg>(&text) {
+            Ok(ClientMsg::Hello { protocol, join_code, role, secret, participant_token, resume }) => {
+                if protocol != PROTOCOL_VERSION {
+                    let m = format!("protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}");
+                    return refuse(socket, ErrorCode::UnsupportedVersion, &m).await;
+                }
+                let Some(room) = app.rooms.get(&join_code) else {
+                    return refuse(socket, ErrorCode::UnknownEvent, "no event has this join code").await;
+                };
+                let record = &room.record;
+                let expected = match role {
+                    Role::Attendee => None,
+                    Role::Moderator => Some(&record.moderator_secret),
+                    Role::Screen => Some(&record.screen_secret),
+                };
+                if let Some(expected) = expected {
+                    if !secret.as_deref().is_some_and(|s| secret_eq(s, expected)) {
+                        return refuse(socket, ErrorCode::BadSecret, "wrong secret for this role").await;
+                    }
+                }
+                let participant = (role == Role::Attendee).then(|| {
+                    let known = participant_token.as_deref().and_then(|t| app.keys.verify_participant(t));
+                    match (known, participant_token) {
+                        (Some(id), Some(token)) => Participant { id, token },
+                        _ => {
+                            let (id, token) = app.keys.issue_participant();
+                            Participant { id, token }
+                        }
+                    }
+                });
+                let session = Session { room, role, participant: participant.as_ref().map(|p| p.id.clone()) };
+                let welcome = ServerMsg::Welcome { protocol: PROTOCOL_VERSION, role, participant };
+                return Some((session, Accepted { welcome, resume }));
+            }
+            Ok(_) => (ErrorCode::NotJoined, "say hello first".to_owned()),
+            Err(e) => (classify_parse_error(&text), e.to_string()),
+        };
+        send(socket, error(None, code, &message)).await.ok()?;
+        bad += 1;
+        if bad >= MAX_BAD_BEFORE_HELLO {
+            return None;
+        }
+    }
+}
+
+async fn refuse<T>(socket: &mut WebSocket, code: ErrorCode, message: &str) -> Option<T> {
+    let _ = send(socket, error(None, code, message)).await;
+    let close = CloseFrame { code: close::REFUSED, reason: code.as_str().into() };
+    let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(close)))).await;
+    None
+}

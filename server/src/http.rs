@@ -1,0 +1,205 @@
+//! HTTP routes: health, the admin API, the WebSocket and the pages.
+//!
+//! Every API error is rendered the same way, `{"error": {"code", "message"}}`,
+//! with internal detail logged, not returned.
+
+use crate::assets::Assets;
+use crate::auth::{secret_eq, Keys};
+use crate::conn;
+use crate::log::EventRecord;
+use crate::queue::MAX_LENGTH_CEILING;
+use crate::rooms::Rooms;
+use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use hoidap_protocol::Settings;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// WebSocket limits. The default 128 KiB read buffer costs about 135 KiB per
+/// connection once it reads; 4 KiB is plenty for our small client messages.
+pub const READ_BUFFER: usize = 4 * 1024;
+/// Largest client message accepted; a question is at most 2,000 characters.
+pub const MAX_MESSAGE: usize = 16 * 1024;
+/// Bytes a connection may have queued for writing before sends fail (large
+/// enough for a snapshot of a big event).
+pub const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
+
+pub struct App {
+    pub rooms: Rooms,
+    pub keys: Keys,
+    pub assets: Assets,
+    /// Base of the links we hand out, e.g. `http://192.168.1.20:8080`.
+    pub public_url: String,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/events", get(list_events).post(create_event))
+        .route("/ws", get(websocket))
+        .route("/", get(|State(app): State<Arc<App>>| async move { app.assets.page("index.html") }))
+        .route("/j/{code}", get(|State(app): State<Arc<App>>| async move { app.assets.page("attendee.html") }))
+        .route("/m/{code}", get(|State(app): State<Arc<App>>| async move { app.assets.page("moderator.html") }))
+        .route("/s/{code}", get(|State(app): State<Arc<App>>| async move { app.assets.page("screen.html") }))
+        .route("/a/{version}/{*path}", get(asset))
+        .route("/qr/{file}", get(qr_code))
+        .with_state(app)
+}
+
+async fn websocket(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Response {
+    let shutdown = app.shutdown.clone();
+    ws.read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| conn::serve(socket, app, shutdown))
+}
+
+async fn asset(State(app): State<Arc<App>>, Path((version, path)): Path<(String, String)>) -> Response {
+    // An old page asking for old assets gets the current ones.
+    if format!("/a/{version}") != app.assets.prefix {
+        return Redirect::temporary(&format!("{}/{path}", app.assets.prefix)).into_response();
+    }
+    app.assets.file(&path)
+}
+
+/// `GET /qr/{CODE}.svg`: a QR code of the event's attendee link, drawn here
+/// so the screen needs nothing from the internet.
+async fn qr_code(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    let Some(code) = file.strip_suffix(".svg") else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(room) = app.rooms.get(code) else { return StatusCode::NOT_FOUND.into_response() };
+    let link = format!("{}/j/{}", app.public_url, room.record.join_code);
+    let Ok(qr) = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .build();
+    ([(axum::http::header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into() }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+fn require_admin(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match token {
+        Some(t) if secret_eq(t.trim(), &app.keys.admin_token) => Ok(()),
+        _ => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send the admin token as `Authorization: Bearer <token>`",
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewEvent {
+    pub title: String,
+    #[serde(default)]
+    pub pre_moderation: Option<bool>,
+    #[serde(default)]
+    pub allow_anonymous: Option<bool>,
+    #[serde(default)]
+    pub max_length: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventLinks {
+    pub attendee: String,
+    pub moderator: String,
+    pub screen: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventInfo {
+    pub id: u64,
+    pub title: String,
+    pub join_code: String,
+    pub moderator_secret: String,
+    pub screen_secret: String,
+    pub created_at: u64,
+    pub links: EventLinks,
+}
+
+impl App {
+    pub fn event_info(&self, record: &EventRecord) -> EventInfo {
+        let base = &self.public_url;
+        let code = &record.join_code;
+        EventInfo {
+            id: record.id,
+            title: record.title.clone(),
+            join_code: code.clone(),
+            moderator_secret: record.moderator_secret.clone(),
+            screen_secret: record.screen_secret.clone(),
+            created_at: record.created_at,
+            links: EventLinks {
+                attendee: format!("{base}/j/{code}"),
+                // Secrets travel in the fragment: browsers never send it, so
+                // it stays out of server and proxy logs.
+                moderator: format!("{base}/m/{code}#{}", record.moderator_secret),
+                screen: format!("{base}/s/{code}#{}", record.screen_secret),
+            },
+        }
+    }
+}
+
+async fn list_events(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Json<Vec<EventInfo>>, ApiError> {
+    require_admin(&app, &headers)?;
+    Ok(Json(app.rooms.list().iter().map(|r| app.event_info(r)).collect()))
+}
+
+async fn create_event(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Result<Json<NewEvent>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<EventInfo>), ApiError> {
+    require_admin(&app, &headers)?;
+    let Json(new) = body.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let title = crate::queue::clean_optional(Some(&new.title), 200)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_title", e.to_string()))?
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_title", "the title is empty"))?;
+    let defaults = Settings::default();
+    let settings = Settings {
+        pre_moderation: new.pre_moderation.unwrap_or(defaults.pre_moderation),
+        allow_anonymous: new.allow_anonymous.unwrap_or(defaults.allow_anonymous),
+        max_length: new.max_length.unwrap_or(defaults.max_length),
+    };
+    if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_setting", "max_length must be 1..=2000"));
+    }
+    let record = app.rooms.create(title, settings).await.map_err(|e| {
+        tracing::error!(%e, "creating an event failed");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "could not store the event; retry")
+    })?;
+    Ok((StatusCode::CREATED, Json(app.event_info(&record))))
+}

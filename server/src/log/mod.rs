@@ -1,0 +1,62 @@
+//! The log: the source of truth. An entry is acknowledged only after
+//! `append` returns, which means it is durably committed.
+//!
+//! The trait is small so that a PostgreSQL log for multi-node deployments can
+//! replace the embedded SQLite one without touching rooms or connections.
+
+mod sqlite;
+
+pub use sqlite::SqliteLog;
+
+use crate::queue::Entry;
+use hoidap_protocol::Seq;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Internal id of an event (the join code is its public handle).
+pub type EventId = u64;
+
+/// An event's identity and access secrets: what is not in its log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub id: EventId,
+    /// Short public code attendees type or scan, unique.
+    pub join_code: String,
+    pub title: String,
+    pub moderator_secret: String,
+    pub screen_secret: String,
+    /// Identity of this event's log; a recreated or restored log gets a new one.
+    pub epoch: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("storage: {0}")]
+    Storage(String),
+    #[error("corrupt log entry {event}/{seq}: {reason}")]
+    Corrupt { event: EventId, seq: Seq, reason: String },
+    #[error("the log writer has stopped")]
+    Closed,
+    #[error("join code already taken")]
+    DuplicateCode,
+}
+
+pub type LogFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, LogError>> + Send + 'a>>;
+
+pub trait Log: Send + Sync + 'static {
+    /// Creates the event and appends its first entry, atomically.
+    fn create_event(&self, record: EventRecord, first: Entry) -> LogFuture<'_, ()>;
+
+    /// Durably appends entries of one event, in order. Entries' `seq` must
+    /// continue the event's log without gaps. Concurrent calls (from many
+    /// rooms) are committed together in one transaction: group commit.
+    fn append(&self, event: EventId, entries: Vec<Entry>) -> LogFuture<'_, ()>;
+
+    /// Every event, oldest first. Used at start-up.
+    fn events(&self) -> LogFuture<'_, Vec<EventRecord>>;
+
+    /// The event's entries with `seq > after`, in order.
+    fn entries(&self, event: EventId, after: Seq) -> LogFuture<'_, Vec<Entry>>;
+}

@@ -1,0 +1,474 @@
+//! The embedded log: one SQLite file in WAL mode.
+//!
+//! Writes go through one dedicated writer thread that owns the write
+//! connection and commits every job queued at that moment in a single
+//! transaction (group commit): with `synchronous=FULL` each commit costs an
+//! fsync, so batching is what lets many rooms append at once. Each job runs
+//! inside its own SAVEPOINT, so one bad job (a gap, a taken join code) is
+//! rolled back alone and never fails the others sharing its transaction.
+//!
+//! Reads use a second connection on blocking threads: in WAL mode readers see
+//! the last commit and never wait for the writer.
+
+use super::{EventId, EventRecord, Log, LogError, LogFuture};
+use crate::queue::Entry;
+use hoidap_protocol::Seq;
+use rusqlite::{Connection, params};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// File name inside the data directory.
+pub const FILE_NAME: &str = "hoidap.sqlite3";
+/// Stored in `PRAGMA user_version`; bump with a migration when the schema changes.
+const SCHEMA_VERSION: i64 = 1;
+/// Upper bound on entries per transaction, so one commit (and the latency of
+/// every job in it) stays bounded under a burst.
+const MAX_BATCH_ENTRIES: usize = 10_000;
+/// How long a connection waits on a lock (e.g. a checkpoint) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    join_code TEXT UNIQUE NOT NULL,
+    title TEXT NOT NULL,
+    moderator_secret TEXT NOT NULL,
+    screen_secret TEXT NOT NULL,
+    epoch TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+    event INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    req TEXT,
+    body TEXT NOT NULL,
+    PRIMARY KEY (event, seq)
+) WITHOUT ROWID;
+";
+
+const INSERT_EVENT: &str = "INSERT INTO events \
+    (id, join_code, title, moderator_secret, screen_secret, epoch, created_at) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const INSERT_ENTRY: &str = "INSERT INTO entries (event, seq, at, req, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+const LAST_SEQ: &str = "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1), \
+    (SELECT max(seq) FROM entries WHERE event = ?1)";
+const SELECT_EVENTS: &str = "SELECT id, join_code, title, moderator_secret, screen_secret, epoch, created_at \
+    FROM events ORDER BY id";
+const SELECT_ENTRIES: &str = "SELECT seq, body FROM entries WHERE event = ?1 AND seq > ?2 ORDER BY seq";
+
+/// A handle on the SQLite log. Cheap to clone; the writer thread stops once
+/// the last handle is dropped, after finishing the jobs already queued.
+#[derive(Clone)]
+pub struct SqliteLog {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    /// `None` only while dropping, to close the channel before joining.
+    jobs: Option<mpsc::Sender<Job>>,
+    writer: Option<JoinHandle<()>>,
+    reader: Arc<Mutex<Connection>>,
+    commits: Arc<AtomicU64>,
+}
+
+struct Job {
+    op: Op,
+    reply: oneshot::Sender<Result<(), LogError>>,
+}
+
+enum Op {
+    Create { record: EventRecord, first: Entry },
+    Append { event: EventId, entries: Vec<Entry> },
+}
+
+impl Op {
+    fn len(&self) -> usize {
+        match self {
+            Op::Create { .. } => 1,
+            Op::Append { entries, .. } => entries.len(),
+        }
+    }
+}
+
+impl SqliteLog {
+    /// Opens (creating if needed) `dir/hoidap.sqlite3` and starts the writer.
+    pub fn open(dir: &Path) -> Result<SqliteLog, LogError> {
+        let path = dir.join(FILE_NAME);
+        let conn = Connection::open(&path).map_err(storage)?;
+        configure(&conn).map_err(storage)?;
+        migrate(&conn)?;
+        // Opened after the schema exists; `query_only` guards against a read
+        // path ever writing behind the writer's back (and its seq cache).
+        let reader = Connection::open(&path).map_err(storage)?;
+        reader.busy_timeout(BUSY_TIMEOUT).map_err(storage)?;
+        reader.pragma_update(None, "query_only", true).map_err(storage)?;
+
+        let commits = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = mpsc::channel();
+        let writer = Writer::new(conn, commits.clone());
+        let handle = std::thread::Builder::new()
+            .name("hoidap-log-writer".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| LogError::Storage(format!("starting the log writer: {e}")))?;
+        tracing::debug!(path = %path.display(), "sqlite log open");
+        Ok(SqliteLog {
+            inner: Arc::new(Inner {
+                path,
+                jobs: Some(tx),
+                writer: Some(handle),
+                reader: Arc::new(Mutex::new(reader)),
+                commits,
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Transactions committed by the writer so far (each is one fsync).
+    pub fn commits(&self) -> u64 {
+        self.inner.commits.load(Ordering::Relaxed)
+    }
+
+    fn submit(&self, op: Op) -> LogFuture<'_, ()> {
+        Box::pin(async move {
+            let (reply, done) = oneshot::channel();
+            let jobs = self.inner.jobs.as_ref().ok_or(LogError::Closed)?;
+            jobs.send(Job { op, reply }).map_err(|_| LogError::Closed)?;
+            // A dropped reply means the writer thread died (panicked).
+            done.await.map_err(|_| LogError::Closed)?
+        })
+    }
+
+    /// Runs `f` on the read connection on a blocking thread.
+    fn read<T, F>(&self, f: F) -> LogFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, LogError> + Send + 'static,
+    {
+        let reader = self.inner.reader.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                // A panic elsewhere while holding the lock leaves the
+                // connection usable: statements are reset when dropped.
+                let conn = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                f(&conn)
+            })
+            .await
+            .map_err(|e| LogError::Storage(format!("read task: {e}")))?
+        })
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the channel lets the writer drain what is queued and exit;
+        // joining makes sure the file is closed when the last handle is gone,
+        // so reopening it right away sees everything.
+        drop(self.jobs.take());
+        if let Some(writer) = self.writer.take() {
+            if writer.join().is_err() {
+                tracing::error!("the log writer thread panicked");
+            }
+        }
+    }
+}
+
+impl Log for SqliteLog {
+    fn create_event(&self, record: EventRecord, first: Entry) -> LogFuture<'_, ()> {
+        self.submit(Op::Create { record, first })
+    }
+
+    fn append(&self, event: EventId, entries: Vec<Entry>) -> LogFuture<'_, ()> {
+        if entries.is_empty() {
+            return Box::pin(async { Ok(()) });
+        }
+        self.submit(Op::Append { event, entries })
+    }
+
+    fn events(&self) -> LogFuture<'_, Vec<EventRecord>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(SELECT_EVENTS).map_err(storage)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok(EventRecord {
+                        id: row.get(0)?,
+                        join_code: row.get(1)?,
+                        title: row.get(2)?,
+                        moderator_secret: row.get(3)?,
+                        screen_secret: row.get(4)?,
+                        epoch: row.get(5)?,
+                        created_at: row.get(6)?,
+                    })
+                })
+                .map_err(storage)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+        })
+    }
+
+    fn entries(&self, event: EventId, after: Seq) -> LogFuture<'_, Vec<Entry>> {
+        self.read(move |conn| {
+            // Stored seqs fit in i64, so an `after` beyond it matches nothing.
+            let after = i64::try_from(after).unwrap_or(i64::MAX);
+            let event_sql = sql_int(event, "event id")?;
+            let mut stmt = conn.prepare_cached(SELECT_ENTRIES).map_err(storage)?;
+            let mut rows = stmt.query(params![event_sql, after]).map_err(storage)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(storage)? {
+                let seq: i64 = row.get(0).map_err(storage)?;
+                let corrupt = |reason: String| LogError::Corrupt { event, seq: seq as Seq, reason };
+                let body = row.get_ref(1).map_err(storage)?.as_str().map_err(|e| corrupt(e.to_string()))?;
+                let entry: Entry = serde_json::from_str(body).map_err(|e| corrupt(e.to_string()))?;
+                // The key is what ordering and continuity rely on: a body
+                // that disagrees with it cannot be trusted either.
+                if i64::try_from(entry.seq).ok() != Some(seq) {
+                    return Err(corrupt(format!("body says seq {}", entry.seq)));
+                }
+                out.push(entry);
+            }
+            Ok(out)
+        })
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        // Without WAL readers would block the writer; refuse rather than
+        // run slowly in a way nobody notices.
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "journal_mode is {mode}, WAL is not supported on this file system"
+        )));
+    }
+    // An acknowledged entry must survive power loss, not only a crash.
+    conn.pragma_update(None, "synchronous", "FULL")
+}
+
+fn migrate(conn: &Connection) -> Result<(), LogError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(storage)?;
+    match version {
+        SCHEMA_VERSION => Ok(()),
+        0 => {
+            // The schema and its version in one transaction, so a crash
+            // cannot leave a half-created database marked as current.
+            let sql = format!("BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;");
+            conn.execute_batch(&sql).map_err(storage)
+        }
+        v => Err(LogError::Storage(format!(
+            "log schema version {v} is not supported (this build knows {SCHEMA_VERSION}); \
+             was it written by a newer hoidap?"
+        ))),
+    }
+}
+
+/// Owns the write connection; lives on the writer thread.
+struct Writer {
+    conn: Connection,
+    /// Last committed seq per event, loaded lazily. Only this thread writes,
+    /// so it stays exact; it is cleared whenever a transaction fails.
+    last_seq: HashMap<EventId, Seq>,
+    commits: Arc<AtomicU64>,
+}
+
+impl Writer {
+    fn new(conn: Connection, commits: Arc<AtomicU64>) -> Writer {
+        // Room for every statement we use plus the transaction control ones.
+        conn.set_prepared_statement_cache_capacity(32);
+        Writer { conn, last_seq: HashMap::new(), commits }
+    }
+
+    fn run(mut self, jobs: mpsc::Receiver<Job>) {
+        // `recv` keeps returning queued jobs after the senders are gone and
+        // fails only once the queue is empty: pending work is never dropped.
+        while let Ok(first) = jobs.recv() {
+            let mut size = first.op.len();
+            let mut batch = vec![first];
+            while size < MAX_BATCH_ENTRIES {
+                match jobs.try_recv() {
+                    Ok(job) => {
+                        size += job.op.len();
+                        batch.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.write(batch);
+        }
+        tracing::debug!("log writer stopped");
+    }
+
+    /// Writes a batch in one transaction and answers every job.
+    fn write(&mut self, batch: Vec<Job>) {
+        let started = Instant::now();
+        let entries: usize = batch.iter().map(|job| job.op.len()).sum();
+        let (ops, replies): (Vec<Op>, Vec<_>) = batch.into_iter().map(|job| (job.op, job.reply)).unzip();
+        match self.transaction(&ops) {
+            Ok(results) => {
+                self.commits.fetch_add(1, Ordering::Relaxed);
+                let failed = results.iter().filter(|r| r.is_err()).count();
+                tracing::debug!(
+                    jobs = ops.len(),
+                    entries,
+                    failed,
+                    micros = started.elapsed().as_micros() as u64,
+                    "log batch committed"
+                );
+                for (reply, result) in replies.into_iter().zip(results) {
+                    // The caller may have given up waiting; that is fine.
+                    let _ = reply.send(result);
+                }
+            }
+            Err(reason) => {
+                if !self.conn.is_autocommit() {
+                    if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                        tracing::error!(%e, "rollback after a failed batch");
+                    }
+                }
+                // The cache may hold seqs of jobs that were rolled back.
+                self.last_seq.clear();
+                tracing::warn!(jobs = ops.len(), entries, %reason, "log batch failed");
+                for reply in replies {
+                    let _ = reply.send(Err(LogError::Storage(reason.clone())));
+                }
+            }
+        }
+    }
+
+    /// Runs every op in its own savepoint inside one transaction. The outer
+    /// error means nothing was committed; inner errors belong to one op each.
+    fn transaction(&mut self, ops: &[Op]) -> Result<Vec<Result<(), LogError>>, String> {
+        self.exec("BEGIN IMMEDIATE")?;
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            self.exec("SAVEPOINT job")?;
+            match self.apply(op) {
+                Ok((event, last)) => {
+                    self.exec("RELEASE job")?;
+                    self.last_seq.insert(event, last);
+                    results.push(Ok(()));
+                }
+                Err(err) => {
+                    // Some errors (I/O, full disk) make SQLite roll back the
+                    // whole transaction by itself; then earlier jobs' work is
+                    // gone too and the batch must fail as a whole.
+                    if self.conn.is_autocommit() {
+                        return Err(format!("transaction aborted: {err}"));
+                    }
+                    self.exec("ROLLBACK TO job")?;
+                    self.exec("RELEASE job")?;
+                    results.push(Err(err));
+                }
+            }
+        }
+        self.exec("COMMIT")?;
+        Ok(results)
+    }
+
+    fn exec(&self, sql: &str) -> Result<(), String> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| format!("{sql}: {e}"))?;
+        stmt.execute([]).map(drop).map_err(|e| format!("{sql}: {e}"))
+    }
+
+    /// Writes one op; returns the event and its new last seq.
+    fn apply(&mut self, op: &Op) -> Result<(EventId, Seq), LogError> {
+        match op {
+            Op::Create { record, first } => {
+                let mut stmt = self.conn.prepare_cached(INSERT_EVENT).map_err(storage)?;
+                let inserted = stmt.execute(params![
+                    sql_int(record.id, "event id")?,
+                    record.join_code,
+                    record.title,
+                    record.moderator_secret,
+                    record.screen_secret,
+                    record.epoch,
+                    sql_int(record.created_at, "created_at")?,
+                ]);
+                if let Err(err) = inserted {
+                    return Err(create_error(record, err));
+                }
+                self.insert_entries(record.id, 0, std::slice::from_ref(first))
+            }
+            Op::Append { event, entries } => {
+                let last = self.last_seq(*event)?;
+                self.insert_entries(*event, last, entries)
+            }
+        }
+    }
+
+    fn insert_entries(&self, event: EventId, last: Seq, entries: &[Entry]) -> Result<(EventId, Seq), LogError> {
+        let mut stmt = self.conn.prepare_cached(INSERT_ENTRY).map_err(storage)?;
+        let mut expected = last + 1;
+        for entry in entries {
+            if entry.seq != expected {
+                return Err(LogError::Storage(format!(
+                    "event {event}: entry seq {} does not continue the log (expected {expected})",
+                    entry.seq
+                )));
+            }
+            let body = serde_json::to_string(entry).map_err(storage)?;
+            stmt.execute(params![
+                sql_int(event, "event id")?,
+                sql_int(entry.seq, "seq")?,
+                sql_int(entry.at, "at")?,
+                entry.req,
+                body,
+            ])
+            .map_err(storage)?;
+            expected += 1;
+        }
+        Ok((event, expected - 1))
+    }
+
+    fn last_seq(&mut self, event: EventId) -> Result<Seq, LogError> {
+        if let Some(&last) = self.last_seq.get(&event) {
+            return Ok(last);
+        }
+        let mut stmt = self.conn.prepare_cached(LAST_SEQ).map_err(storage)?;
+        // Two scalar subqueries: always exactly one row.
+        let (exists, max): (bool, Option<u64>) = stmt
+            .query_row([sql_int(event, "event id")?], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(storage)?;
+        if !exists {
+            return Err(LogError::Storage(format!("append to unknown event {event}")));
+        }
+        let last = max.unwrap_or(0);
+        self.last_seq.insert(event, last);
+        Ok(last)
+    }
+}
+
+fn create_error(record: &EventRecord, err: rusqlite::Error) -> LogError {
+    if let rusqlite::Error::SqliteFailure(e, Some(msg)) = &err {
+        // The message names the column; the id has its own code (PRIMARYKEY).
+        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE && msg.contains("join_code") {
+            return LogError::DuplicateCode;
+        }
+    }
+    if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+        return LogError::Storage(format!("event {} already exists: {err}", record.id));
+    }
+    storage(err)
+}
+
+/// SQLite integers are signed 64-bit; refuse values that would wrap.
+fn sql_int(value: u64, what: &str) -> Result<i64, LogError> {
+    i64::try_from(value).map_err(|_| LogError::Storage(format!("{what} {value} does not fit in the log")))
+}
+
+fn storage(err: impl std::fmt::Display) -> LogError {
+    LogError::Storage(err.to_string())
+}
+
+#[cfg(test)]
+#[path = "sqlite_tests.rs"]
+mod tests;

@@ -1,0 +1,193 @@
+//! `decide` (may refuse, never mutates) and `evolve` (mutates, never fails).
+
+use super::state::QuestionState;
+use super::text::{clean_optional, clean_text};
+use super::{Command, Entry, Event, Rejection, State, MAX_LENGTH_CEILING, MAX_NAME, MAX_UNIT};
+use hoidap_protocol::{Action, Phase, QuestionId, QuestionStatus, Role, Settings};
+use std::collections::HashSet;
+
+/// Checks `command` against `state`. `Ok(None)` means accepted with nothing
+/// to change (voting for what one already voted for, approving what is
+/// already live): retries and double taps are harmless.
+pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejection> {
+    use QuestionStatus::*;
+    let role = command.actor.role;
+    match &command.action {
+        Action::Ask { text, name, unit, anonymous } => {
+            attendee(command)?;
+            if state.phase != Phase::Open {
+                return Err(Rejection::PhaseClosed(state.phase));
+            }
+            if *anonymous && !state.settings.allow_anonymous {
+                return Err(Rejection::AnonymousNotAllowed);
+            }
+            let text = clean_text(text, state.settings.max_length as usize)?;
+            let name = clean_optional(name.as_deref(), MAX_NAME)?;
+            let unit = clean_optional(unit.as_deref(), MAX_UNIT)?;
+            let status = if state.settings.pre_moderation { Pending } else { Live };
+            let id = state.next_question_id();
+            Ok(Some(Event::Asked { id, text, name, unit, anonymous: *anonymous, status }))
+        }
+        Action::Vote { question, up } => {
+            let participant = attendee(command)?;
+            if state.phase == Phase::Closed {
+                return Err(Rejection::PhaseClosed(state.phase));
+            }
+            // Attendees cannot see pending or hidden questions, so for them
+            // those do not exist.
+            let q = state
+                .questions
+                .get(question)
+                .filter(|q| q.is_public())
+                .ok_or(Rejection::UnknownQuestion)?;
+            let has = state.participant(participant).is_some_and(|p| q.voters.contains(&p));
+            if has == *up {
+                return Ok(None);
+            }
+            if *up && q.status != Live {
+                return Err(Rejection::InvalidTransition(q.status));
+            }
+            Ok(Some(Event::Voted { question: *question, up: *up }))
+        }
+        Action::Approve { question } => transition(state, role, *question, &[Pending], Live),
+        Action::Hide { question } => {
+            transition(state, role, *question, &[Pending, Live, Answered], Hidden)
+        }
+        Action::Restore { question } => transition(state, role, *question, &[Hidden], Live),
+        Action::MarkAnswered { question } => {
+            transition(state, role, *question, &[Live], Answered)
+        }
+        Action::Reopen { question } => transition(state, role, *question, &[Answered], Live),
+        Action::SetCurrent { question } => {
+            moderator(role)?;
+            let q = find(state, *question)?;
+            if state.current == Some(*question) {
+                return Ok(None);
+            }
+            if q.status != Live {
+                return Err(Rejection::InvalidTransition(q.status));
+            }
+            Ok(Some(Event::CurrentSet { question: Some(*question) }))
+        }
+        Action::ClearCurrent {} => {
+            moderator(role)?;
+            Ok(state.current.map(|_| Event::CurrentSet { question: None }))
+        }
+        Action::Edit { question, text } => {
+            moderator(role)?;
+            let q = find(state, *question)?;
+            let text = clean_text(text, state.settings.max_length as usize)?;
+            Ok((text != q.text).then_some(Event::Edited { question: *question, text }))
+        }
+        Action::UpdateSettings { pre_moderation, allow_anonymous, max_length } => {
+            moderator(role)?;
+            let settings = Settings {
+                pre_moderation: pre_moderation.unwrap_or(state.settings.pre_moderation),
+                allow_anonymous: allow_anonymous.unwrap_or(state.settings.allow_anonymous),
+                max_length: max_length.unwrap_or(state.settings.max_length),
+            };
+            if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
+                return Err(Rejection::BadSetting("max_length must be 1..=2000"));
+            }
+            Ok((settings != state.settings).then_some(Event::SettingsSet { settings }))
+        }
+        Action::SetPhase { phase } => {
+            moderator(role)?;
+            Ok((*phase != state.phase).then_some(Event::PhaseSet { phase: *phase }))
+        }
+    }
+}
+
+fn attendee(command: &Command) -> Result<&str, Rejection> {
+    match (&command.actor.role, &command.actor.participant) {
+        (Role::Attendee, Some(p)) => Ok(p),
+        _ => Err(Rejection::Forbidden),
+    }
+}
+
+fn moderator(role: Role) -> Result<(), Rejection> {
+    if role == Role::Moderator { Ok(()) } else { Err(Rejection::Forbidden) }
+}
+
+fn find(state: &State, id: QuestionId) -> Result<&QuestionState, Rejection> {
+    state.questions.get(&id).ok_or(Rejection::UnknownQuestion)
+}
+
+/// A moderator moving a question from one of `from` to `to`; already at `to`
+/// is accepted as a no-op (two moderators clicking the same button).
+fn transition(
+    state: &State,
+    role: Role,
+    question: QuestionId,
+    from: &[QuestionStatus],
+    to: QuestionStatus,
+) -> Result<Option<Event>, Rejection> {
+    moderator(role)?;
+    let q = find(state, question)?;
+    if q.status == to {
+        Ok(None)
+    } else if from.contains(&q.status) {
+        Ok(Some(Event::StatusSet { question, status: to }))
+    } else {
+        Err(Rejection::InvalidTransition(q.status))
+    }
+}
+
+/// Applies one log entry. Never fails: an entry in the log was decided valid
+/// when it was written, so replay only has to redo its effect.
+pub fn evolve(state: &mut State, entry: &Entry) {
+    state.seq = entry.seq;
+    match &entry.event {
+        Event::Created { title, settings } => {
+            state.title = title.clone();
+            state.settings = settings.clone();
+        }
+        Event::Asked { id, text, name, unit, anonymous, status } => {
+            let asker = entry.actor.participant.as_deref().map(|p| state.intern(p));
+            state.questions.insert(
+                *id,
+                QuestionState {
+                    id: *id,
+                    text: text.clone(),
+                    original_text: None,
+                    name: name.clone(),
+                    unit: unit.clone(),
+                    anonymous: *anonymous,
+                    status: *status,
+                    asker,
+                    created_at: entry.at,
+                    voters: HashSet::new(),
+                },
+            );
+        }
+        Event::Voted { question, up } => {
+            let Some(p) = entry.actor.participant.as_deref() else { return };
+            let p = state.intern(p);
+            if let Some(q) = state.questions.get_mut(question) {
+                if *up {
+                    q.voters.insert(p);
+                } else {
+                    q.voters.remove(&p);
+                }
+            }
+        }
+        Event::StatusSet { question, status } => {
+            if let Some(q) = state.questions.get_mut(question) {
+                q.status = *status;
+                // The current question is always a live one.
+                if *status != QuestionStatus::Live && state.current == Some(*question) {
+                    state.current = None;
+                }
+            }
+        }
+        Event::Edited { question, text } => {
+            if let Some(q) = state.questions.get_mut(question) {
+                let previous = std::mem::replace(&mut q.text, text.clone());
+                q.original_text.get_or_insert(previous);
+            }
+        }
+        Event::CurrentSet { question } => state.current = *question,
+        Event::SettingsSet { settings } => state.settings = settings.clone(),
+        Event::PhaseSet { phase } => state.phase = *phase,
+    }
+}

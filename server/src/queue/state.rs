@@ -1,0 +1,86 @@
+//! The state of one event, as rebuilt from its log.
+
+use hoidap_protocol::{Phase, QuestionId, QuestionStatus, Seq, Settings};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Participants are interned to small integers: a vote is then 4 bytes in a
+/// set instead of a string, which matters at tens of thousands of votes.
+pub type ParticipantIndex = u32;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    pub title: String,
+    pub settings: Settings,
+    pub phase: Phase,
+    pub current: Option<QuestionId>,
+    pub questions: BTreeMap<QuestionId, QuestionState>,
+    /// Log position of the last applied entry.
+    pub seq: Seq,
+    participants: HashMap<String, ParticipantIndex>,
+    participant_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionState {
+    pub id: QuestionId,
+    pub text: String,
+    pub original_text: Option<String>,
+    pub name: Option<String>,
+    pub unit: Option<String>,
+    pub anonymous: bool,
+    pub status: QuestionStatus,
+    pub asker: Option<ParticipantIndex>,
+    pub created_at: u64,
+    pub voters: HashSet<ParticipantIndex>,
+}
+
+impl QuestionState {
+    pub fn votes(&self) -> u32 {
+        self.voters.len() as u32
+    }
+
+    /// Attendees and the screen see live and answered questions only.
+    pub fn is_public(&self) -> bool {
+        matches!(self.status, QuestionStatus::Live | QuestionStatus::Answered)
+    }
+}
+
+impl State {
+    pub fn next_question_id(&self) -> QuestionId {
+        self.questions.keys().next_back().map_or(1, |id| id + 1)
+    }
+
+    pub fn participant(&self, id: &str) -> Option<ParticipantIndex> {
+        self.participants.get(id).copied()
+    }
+
+    pub fn participant_id(&self, index: ParticipantIndex) -> &str {
+        &self.participant_ids[index as usize]
+    }
+
+    pub(super) fn intern(&mut self, id: &str) -> ParticipantIndex {
+        if let Some(&index) = self.participants.get(id) {
+            return index;
+        }
+        let index = self.participant_ids.len() as ParticipantIndex;
+        self.participant_ids.push(id.to_owned());
+        self.participants.insert(id.to_owned(), index);
+        index
+    }
+
+    /// Questions in ranking order: most votes first, older first on ties.
+    pub fn ranked(&self) -> Vec<&QuestionState> {
+        let mut all: Vec<&QuestionState> = self.questions.values().collect();
+        all.sort_by(|a, b| rank(a, b));
+        all
+    }
+}
+
+/// The queue's order: votes descending, then creation time, then id.
+pub fn rank(a: &QuestionState, b: &QuestionState) -> Ordering {
+    b.votes()
+        .cmp(&a.votes())
+        .then(a.created_at.cmp(&b.created_at))
+        .then(a.id.cmp(&b.id))
+}

@@ -1,0 +1,153 @@
+//! Tests of the queue state machine: a small harness here; data-driven unit
+//! tests of `decide`/`evolve` and of the views in submodules; property tests
+//! over random command sequences in `tests/props.rs`.
+
+mod decide;
+mod props;
+mod status;
+mod views;
+
+use super::*;
+use hoidap_protocol::{Action, Phase, QuestionStatus, Role, Seq, Settings};
+
+// ---------------------------------------------------------------- harness
+
+/// The deterministic clock: one second per log position.
+fn at(seq: Seq) -> u64 {
+    1_700_000_000_000 + seq * 1000
+}
+
+/// Runs one command the way a room does: `decide`, then on `Ok(Some)` stamp
+/// the next seq and `evolve`. Returns the entry written, if any.
+fn step(state: &mut State, actor: &Actor, action: Action) -> Result<Option<Entry>, Rejection> {
+    let seq = state.seq + 1;
+    let command = Command {
+        actor: actor.clone(),
+        at: at(seq),
+        action,
+    };
+    let event = decide(state, &command)?;
+    Ok(event.map(|event| {
+        let entry = Entry {
+            seq,
+            at: command.at,
+            actor: command.actor,
+            req: None,
+            event,
+        };
+        evolve(state, &entry);
+        entry
+    }))
+}
+
+fn run(state: &mut State, actor: &Actor, action: Action) -> Result<Option<Event>, Rejection> {
+    step(state, actor, action).map(|entry| entry.map(|e| e.event))
+}
+
+/// The first entry of every log.
+fn created_entry(settings: Settings) -> Entry {
+    Entry {
+        seq: 1,
+        at: at(1),
+        actor: Actor::moderator(),
+        req: None,
+        event: Event::Created {
+            title: "Hội nghị cán bộ".into(),
+            settings,
+        },
+    }
+}
+
+fn created(settings: Settings) -> State {
+    let mut state = State::default();
+    evolve(&mut state, &created_entry(settings));
+    state
+}
+
+fn settings(pre_moderation: bool, allow_anonymous: bool, max_length: u32) -> Settings {
+    Settings {
+        pre_moderation,
+        allow_anonymous,
+        max_length,
+    }
+}
+
+/// Open event, no pre-moderation: questions go live at once.
+fn open() -> State {
+    created(settings(false, true, 500))
+}
+
+fn screen() -> Actor {
+    Actor {
+        role: Role::Screen,
+        participant: None,
+    }
+}
+
+fn mo() -> Actor {
+    Actor::moderator()
+}
+
+fn p(n: u32) -> Actor {
+    Actor::attendee(format!("p{n}"))
+}
+
+fn ask(text: &str) -> Action {
+    Action::Ask {
+        text: text.into(),
+        name: None,
+        unit: None,
+        anonymous: false,
+    }
+}
+
+fn ask_as(text: &str, name: &str, unit: &str, anonymous: bool) -> Action {
+    Action::Ask {
+        text: text.into(),
+        name: Some(name.into()),
+        unit: Some(unit.into()),
+        anonymous,
+    }
+}
+
+fn vote(question: QuestionId, up: bool) -> Action {
+    Action::Vote { question, up }
+}
+
+/// What a step should do.
+#[derive(Debug)]
+enum Want {
+    /// Accepted and wrote an entry.
+    Applied,
+    /// Accepted, nothing to change.
+    Same,
+    Refused(Rejection),
+}
+use Want::*;
+
+/// Runs each step in order and checks its outcome; refusals and no-ops
+/// must leave the state exactly as it was.
+fn check(state: &mut State, steps: &[(Actor, Action, Want)]) {
+    for (i, (actor, action, want)) in steps.iter().enumerate() {
+        let before = state.clone();
+        let got = run(state, actor, action.clone());
+        let ok = match (&got, want) {
+            (Ok(Some(_)), Applied) => true,
+            (Ok(None), Same) => *state == before,
+            (Err(e), Refused(w)) => e == w && *state == before,
+            _ => false,
+        };
+        assert!(
+            ok,
+            "step {i}: {actor:?} {action:?}: want {want:?}, got {got:?}"
+        );
+    }
+}
+
+fn status(state: &State, id: QuestionId) -> QuestionStatus {
+    state.questions[&id].status
+}
+
+fn votes(state: &State, id: QuestionId) -> u32 {
+    state.questions[&id].votes()
+}

@@ -1,0 +1,353 @@
+//! Asking, voting, roles, phases and settings.
+
+use super::*;
+use hoidap_protocol::ErrorCode;
+
+// ---------------------------------------------------------------- asking
+
+#[test]
+fn ask_goes_pending_with_premoderation_and_live_without() {
+    let mut state = created(settings(true, true, 500));
+    let event = run(&mut state, &p(0), ask("  Lương tháng 13 có không?  ")).unwrap();
+    assert_eq!(
+        event,
+        Some(Event::Asked {
+            id: 1,
+            text: "Lương tháng 13 có không?".into(),
+            name: None,
+            unit: None,
+            anonymous: false,
+            status: QuestionStatus::Pending,
+        })
+    );
+    assert_eq!(state.seq, 2);
+    assert_eq!(state.questions[&1].created_at, at(2));
+
+    let mut state = open();
+    check(
+        &mut state,
+        &[(p(0), ask("Hỏi"), Applied), (p(1), ask("Hỏi nữa"), Applied)],
+    );
+    assert_eq!(status(&state, 1), QuestionStatus::Live);
+    assert_eq!(state.questions[&2].id, 2);
+    assert_eq!(state.next_question_id(), 3);
+}
+
+#[test]
+fn anonymous_only_when_allowed() {
+    let mut state = created(settings(false, false, 500));
+    let anon = ask_as("Câu hỏi", "An", "Sở Tài chính", true);
+    check(
+        &mut state,
+        &[
+            (p(0), anon.clone(), Refused(Rejection::AnonymousNotAllowed)),
+            (
+                p(0),
+                ask_as("Câu hỏi", "An", "Sở Tài chính", false),
+                Applied,
+            ),
+            (
+                mo(),
+                Action::UpdateSettings {
+                    pre_moderation: None,
+                    allow_anonymous: Some(true),
+                    max_length: None,
+                },
+                Applied,
+            ),
+            (p(0), anon, Applied),
+        ],
+    );
+    assert_eq!(
+        Rejection::AnonymousNotAllowed.code(),
+        ErrorCode::AnonymousNotAllowed
+    );
+    assert!(state.questions[&2].anonymous);
+}
+
+#[test]
+fn length_is_counted_in_characters() {
+    let mut state = created(settings(false, true, 300));
+    let full = "ệ".repeat(300);
+    assert_eq!(full.len(), 900);
+    let too_long = Rejection::Text(TextError::TooLong { len: 301, max: 300 });
+    assert_eq!(too_long.code(), ErrorCode::TooLong);
+    check(
+        &mut state,
+        &[
+            (p(0), ask(&full), Applied),
+            (p(0), ask(&format!("{full}ệ")), Refused(too_long.clone())),
+            // Decomposed marks are composed first: 300 characters again.
+            (p(0), ask(&"e\u{323}\u{302}".repeat(300)), Applied),
+            (
+                mo(),
+                Action::Edit {
+                    question: 1,
+                    text: format!("ệ{full}"),
+                },
+                Refused(too_long),
+            ),
+        ],
+    );
+    assert_eq!(state.questions[&2].text, full);
+}
+
+#[test]
+fn control_and_bidi_characters_are_refused() {
+    let forbidden = |c: u32| Refused(Rejection::Text(TextError::Forbidden(c)));
+    let mut state = open();
+    check(
+        &mut state,
+        &[
+            (p(0), ask("abc\u{202E}fdp.exe"), forbidden(0x202E)),
+            (p(0), ask("\u{2066}x\u{2069}"), forbidden(0x2066)),
+            (p(0), ask("a\u{0}b"), forbidden(0)),
+            (p(0), ask("a\u{1b}[31mb"), forbidden(0x1B)),
+            (
+                p(0),
+                ask(" \n\t "),
+                Refused(Rejection::Text(TextError::Empty)),
+            ),
+            (
+                p(0),
+                ask_as("Hỏi", "An\nBình", "", false),
+                forbidden(u32::from('\n')),
+            ),
+            (
+                p(0),
+                ask_as("Hỏi", "An", "Sở\u{202D}", false),
+                forbidden(0x202D),
+            ),
+            (p(0), ask("Dòng 1\r\nDòng 2\tcó tab"), Applied),
+            (
+                mo(),
+                Action::Edit {
+                    question: 1,
+                    text: "x\u{202E}".into(),
+                },
+                forbidden(0x202E),
+            ),
+        ],
+    );
+    assert_eq!(state.questions[&1].text, "Dòng 1\nDòng 2\tcó tab");
+    assert_eq!(
+        Rejection::Text(TextError::Empty).code(),
+        ErrorCode::InvalidText
+    );
+}
+
+// ---------------------------------------------------------------- voting
+
+#[test]
+fn one_vote_per_participant() {
+    let mut state = created(settings(true, true, 500));
+    let unknown = || Refused(Rejection::UnknownQuestion);
+    check(
+        &mut state,
+        &[
+            (p(0), ask("Một"), Applied),
+            (p(0), ask("Hai"), Applied),
+            (mo(), Action::Approve { question: 1 }, Applied),
+            (mo(), Action::Approve { question: 2 }, Applied),
+            (p(1), vote(1, true), Applied),
+            (p(1), vote(1, true), Same),
+            (p(2), vote(1, true), Applied),
+            (p(0), vote(1, true), Applied),
+            (p(1), vote(1, false), Applied),
+            (p(1), vote(1, false), Same),
+            (p(3), vote(1, false), Same),
+            (p(1), vote(9, true), unknown()),
+            // Pending and hidden questions do not exist for attendees.
+            (p(0), ask("Ba"), Applied),
+            (p(1), vote(3, true), unknown()),
+            (p(1), vote(3, false), unknown()),
+            (p(1), vote(2, true), Applied),
+            (mo(), Action::Hide { question: 2 }, Applied),
+            (p(2), vote(2, true), unknown()),
+            (p(1), vote(2, false), unknown()),
+            // Answered: no new votes, withdrawing is fine.
+            (mo(), Action::MarkAnswered { question: 1 }, Applied),
+            (
+                p(3),
+                vote(1, true),
+                Refused(Rejection::InvalidTransition(QuestionStatus::Answered)),
+            ),
+            (p(2), vote(1, true), Same),
+            (p(2), vote(1, false), Applied),
+        ],
+    );
+    assert_eq!(
+        (votes(&state, 1), votes(&state, 2), votes(&state, 3)),
+        (1, 1, 0)
+    );
+}
+
+// ---------------------------------------------------------------- roles
+
+#[test]
+fn roles_are_enforced() {
+    let forbidden = || Refused(Rejection::Forbidden);
+    let mut state = created(settings(true, true, 500));
+    check(
+        &mut state,
+        &[
+            (p(0), ask("Hỏi"), Applied),
+            (mo(), Action::Approve { question: 1 }, Applied),
+        ],
+    );
+    check(&mut state, &[(p(0), ask("Chờ duyệt"), Applied)]);
+    let moderator_actions = [
+        Action::Approve { question: 2 },
+        Action::Hide { question: 1 },
+        Action::Restore { question: 1 },
+        Action::MarkAnswered { question: 1 },
+        Action::Reopen { question: 1 },
+        Action::SetCurrent { question: 1 },
+        Action::ClearCurrent {},
+        Action::Edit {
+            question: 1,
+            text: "Sửa".into(),
+        },
+        Action::UpdateSettings {
+            pre_moderation: Some(false),
+            allow_anonymous: None,
+            max_length: None,
+        },
+        Action::SetPhase {
+            phase: Phase::Closed,
+        },
+    ];
+    let attendee_actions = [ask("Hỏi"), vote(1, true), vote(1, false)];
+    for action in &moderator_actions {
+        check(
+            &mut state,
+            &[
+                (p(0), action.clone(), forbidden()),
+                (screen(), action.clone(), forbidden()),
+            ],
+        );
+    }
+    for action in &attendee_actions {
+        check(
+            &mut state,
+            &[
+                (mo(), action.clone(), forbidden()),
+                (screen(), action.clone(), forbidden()),
+            ],
+        );
+        // An attendee without a participant id is not an attendee.
+        let nobody = Actor {
+            role: Role::Attendee,
+            participant: None,
+        };
+        check(&mut state, &[(nobody, action.clone(), forbidden())]);
+    }
+    assert_eq!(Rejection::Forbidden.code(), ErrorCode::Forbidden);
+}
+
+// ---------------------------------------------------------------- phase & settings
+
+#[test]
+fn phases_close_asking_then_voting() {
+    let mut state = open();
+    check(
+        &mut state,
+        &[
+            (p(0), ask("Một"), Applied),
+            (mo(), Action::SetPhase { phase: Phase::Open }, Same),
+            (
+                mo(),
+                Action::SetPhase {
+                    phase: Phase::VotingOnly,
+                },
+                Applied,
+            ),
+            (
+                p(0),
+                ask("Hai"),
+                Refused(Rejection::PhaseClosed(Phase::VotingOnly)),
+            ),
+            (p(1), vote(1, true), Applied),
+            (
+                mo(),
+                Action::SetPhase {
+                    phase: Phase::Closed,
+                },
+                Applied,
+            ),
+            (
+                p(0),
+                ask("Hai"),
+                Refused(Rejection::PhaseClosed(Phase::Closed)),
+            ),
+            (
+                p(2),
+                vote(1, true),
+                Refused(Rejection::PhaseClosed(Phase::Closed)),
+            ),
+            (
+                p(1),
+                vote(1, false),
+                Refused(Rejection::PhaseClosed(Phase::Closed)),
+            ),
+            // Moderators keep working on a closed event.
+            (mo(), Action::MarkAnswered { question: 1 }, Applied),
+            (mo(), Action::SetPhase { phase: Phase::Open }, Applied),
+            (p(0), ask("Hai"), Applied),
+        ],
+    );
+    assert_eq!(
+        Rejection::PhaseClosed(Phase::Closed).code(),
+        ErrorCode::PhaseClosed
+    );
+}
+
+#[test]
+fn settings_are_validated() {
+    let max = |n| Action::UpdateSettings {
+        pre_moderation: None,
+        allow_anonymous: None,
+        max_length: Some(n),
+    };
+    let bad = || Refused(Rejection::BadSetting("max_length must be 1..=2000"));
+    let mut state = created(Settings::default());
+    check(
+        &mut state,
+        &[
+            (mo(), max(0), bad()),
+            (mo(), max(MAX_LENGTH_CEILING + 1), bad()),
+            (mo(), max(500), Same),
+            (
+                mo(),
+                Action::UpdateSettings {
+                    pre_moderation: None,
+                    allow_anonymous: None,
+                    max_length: None,
+                },
+                Same,
+            ),
+            (mo(), max(1), Applied),
+            (p(0), ask("ệ"), Applied),
+            (
+                p(0),
+                ask("ab"),
+                Refused(Rejection::Text(TextError::TooLong { len: 2, max: 1 })),
+            ),
+            (
+                mo(),
+                Action::UpdateSettings {
+                    pre_moderation: Some(false),
+                    allow_anonymous: None,
+                    max_length: None,
+                },
+                Applied,
+            ),
+            (p(0), ask("x"), Applied),
+        ],
+    );
+    assert_eq!(state.settings, settings(false, true, 1));
+    assert_eq!(
+        (status(&state, 1), status(&state, 2)),
+        (QuestionStatus::Pending, QuestionStatus::Live)
+    );
+}

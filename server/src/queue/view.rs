@@ -1,0 +1,145 @@
+//! What each audience may see. Only this module decides it: attendees and
+//! the screen (the public audience) never receive pending or hidden
+//! questions, nor the name, unit or participant id behind an anonymous one.
+
+use super::state::QuestionState;
+use super::{Entry, Event, State};
+use hoidap_protocol::{Change, Question, QuestionId, Snapshot};
+
+/// The two serialisations every update is made in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// Attendees and the screen.
+    Public,
+    Moderator,
+}
+
+impl Audience {
+    pub const ALL: [Audience; 2] = [Audience::Public, Audience::Moderator];
+}
+
+/// The question as `audience` sees it; `None` when it may not see it.
+pub fn question(state: &State, q: &QuestionState, audience: Audience) -> Option<Question> {
+    match audience {
+        Audience::Public if !q.is_public() => None,
+        Audience::Public => {
+            let named = !q.anonymous;
+            Some(Question {
+                id: q.id,
+                text: q.text.clone(),
+                name: q.name.clone().filter(|_| named),
+                unit: q.unit.clone().filter(|_| named),
+                anonymous: q.anonymous,
+                status: q.status,
+                votes: q.votes(),
+                created_at: q.created_at,
+                original_text: None,
+                asker: None,
+            })
+        }
+        Audience::Moderator => Some(own_view(state, q, true)),
+    }
+}
+
+/// The question as its asker sees it in `mine`: their own name, never the
+/// original text; `with_asker` adds the participant id (moderators).
+pub fn own_view(state: &State, q: &QuestionState, with_asker: bool) -> Question {
+    Question {
+        id: q.id,
+        text: q.text.clone(),
+        name: q.name.clone(),
+        unit: q.unit.clone(),
+        anonymous: q.anonymous,
+        status: q.status,
+        votes: q.votes(),
+        created_at: q.created_at,
+        original_text: if with_asker { q.original_text.clone() } else { None },
+        asker: q
+            .asker
+            .filter(|_| with_asker)
+            .map(|p| state.participant_id(p).to_owned()),
+    }
+}
+
+pub fn snapshot(state: &State, audience: Audience, epoch: &str, join_code: &str) -> Snapshot {
+    Snapshot {
+        epoch: epoch.to_owned(),
+        seq: state.seq,
+        title: state.title.clone(),
+        join_code: join_code.to_owned(),
+        settings: state.settings.clone(),
+        phase: state.phase,
+        current: state.current,
+        questions: state
+            .ranked()
+            .into_iter()
+            .filter_map(|q| question(state, q, audience))
+            .collect(),
+    }
+}
+
+/// A participant's own votes and questions (all statuses).
+pub fn mine(state: &State, participant: &str) -> (Vec<QuestionId>, Vec<Question>) {
+    let Some(p) = state.participant(participant) else {
+        return (Vec::new(), Vec::new());
+    };
+    let votes = state
+        .questions
+        .values()
+        .filter(|q| q.voters.contains(&p))
+        .map(|q| q.id)
+        .collect();
+    let questions = state
+        .questions
+        .values()
+        .filter(|q| q.asker == Some(p))
+        .map(|q| own_view(state, q, false))
+        .collect();
+    (votes, questions)
+}
+
+/// What one entry changed for `audience`, read from the state after the
+/// entry was applied. Vote counts are returned separately so the room can
+/// coalesce them: `Some((question, count))` when this audience may see them.
+pub fn changes(
+    state: &State,
+    entry: &Entry,
+    audience: Audience,
+) -> (Vec<Change>, Option<(QuestionId, u32)>) {
+    let upsert = |id: &QuestionId| -> Vec<Change> {
+        let Some(q) = state.questions.get(id) else { return Vec::new() };
+        match question(state, q, audience) {
+            Some(question) => vec![Change::Question { question }],
+            // Status changes can take a question out of public view.
+            None if matches!(entry.event, Event::StatusSet { .. }) => {
+                vec![Change::Removed { id: *id }]
+            }
+            None => Vec::new(),
+        }
+    };
+    match &entry.event {
+        Event::Created { .. } => (Vec::new(), None),
+        Event::Asked { id, .. } | Event::Edited { question: id, .. } => (upsert(id), None),
+        Event::StatusSet { question, .. } => {
+            let mut changes = upsert(question);
+            // Leaving live also clears the current question (see `evolve`).
+            if state.current.is_none() {
+                changes.push(Change::Current { question: None });
+            }
+            (changes, None)
+        }
+        Event::Voted { question, .. } => {
+            let votes = state
+                .questions
+                .get(question)
+                .filter(|q| audience == Audience::Moderator || q.is_public())
+                .map(|q| (q.id, q.votes()));
+            (Vec::new(), votes)
+        }
+        Event::CurrentSet { question } => (vec![Change::Current { question: *question }], None),
+        Event::SettingsSet { settings } => {
+            (vec![Change::Settings { settings: settings.clone() }], None)
+        }
+        Event::PhaseSet { phase } => (vec![Change::Phase { phase: *phase }], None),
+    }
+}

@@ -1,0 +1,155 @@
+//! Turning committed entries into frames: one serialisation per audience per
+//! flush, shared by every connection of that audience.
+//!
+//! Discrete changes (a question asked, approved, made current) are flushed
+//! right after the commit that made them durable. Vote counts are coalesced
+//! into a map and flushed on the room's tick, so the cost grows with
+//! ticks × clients, not votes × clients.
+
+use crate::queue::view::Audience;
+use hoidap_protocol::{Change, QuestionId, Seq, ServerMsg, VoteCount};
+use std::collections::{BTreeMap, VecDeque};
+use tokio::sync::broadcast;
+
+/// A serialised server message; cloning shares the bytes.
+pub type Frame = axum::extract::ws::Utf8Bytes;
+
+/// How many recent deltas each audience keeps for resuming clients.
+const RING: usize = 512;
+/// Frames a connection may fall behind before it is resynced.
+pub const FEED_CAPACITY: usize = 256;
+
+pub fn frame(msg: &ServerMsg) -> Frame {
+    // Serialising our own types cannot fail: no maps with non-string keys.
+    Frame::from(serde_json::to_string(msg).expect("server messages serialise"))
+}
+
+/// One audience's outgoing stream.
+pub struct Feed {
+    pub tx: broadcast::Sender<Frame>,
+    /// Changes durable but not yet sent.
+    changes: Vec<Change>,
+    votes: BTreeMap<QuestionId, u32>,
+    /// The `seq` of the last delta sent: the next delta's `prev`.
+    last_sent: Seq,
+    /// Recent deltas `(prev, seq, frame)` for resume.
+    ring: VecDeque<(Seq, Seq, Frame)>,
+}
+
+/// What a resuming client needs.
+pub enum Catchup {
+    /// These deltas, in order (possibly none), then the live feed.
+    Deltas(Vec<Frame>),
+    /// The gap is not covered: send a fresh snapshot.
+    Snapshot,
+}
+
+impl Feed {
+    pub fn new(seq: Seq) -> Self {
+        let (tx, _) = broadcast::channel(FEED_CAPACITY);
+        Feed {
+            tx,
+            changes: Vec::new(),
+            votes: BTreeMap::new(),
+            last_sent: seq,
+            ring: VecDeque::new(),
+        }
+    }
+
+    pub fn push(&mut self, changes: Vec<Change>, votes: Option<(QuestionId, u32)>) {
+        if let Some((id, count)) = votes {
+            self.votes.insert(id, count);
+        }
+        // A question upsert carries its count as of its entry; a vote that
+        // came before it in this flush would overwrite a newer value if the
+        // map were applied first, so the map is always applied last and
+        // holds the latest count.
+        self.changes.extend(changes);
+    }
+
+    pub fn has_discrete(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    /// Sends one delta covering `last_sent+1 ..= seq`, if anything changed.
+    pub fn flush(&mut self, epoch: &str, seq: Seq) {
+        if self.changes.is_empty() && self.votes.is_empty() {
+            return;
+        }
+        let mut changes = std::mem::take(&mut self.changes);
+        if !self.votes.is_empty() {
+            let counts = std::mem::take(&mut self.votes)
+                .into_iter()
+                .map(|(id, votes)| VoteCount { id, votes })
+                .collect();
+            changes.push(Change::Votes { counts });
+        }
+        let prev = self.last_sent;
+        let frame = frame(&ServerMsg::Delta { epoch: epoch.to_owned(), prev, seq, changes });
+        self.last_sent = seq;
+        if self.ring.len() == RING {
+            self.ring.pop_front();
+        }
+        self.ring.push_back((prev, seq, frame.clone()));
+        // No receivers is fine: nobody of this audience is connected.
+        let _ = self.tx.send(frame);
+    }
+
+    /// What a client that applied everything up to `from` must receive.
+    /// `current` is the room's durable position.
+    ///
+    /// Deltas hold absolute values (whole questions, counts, the current
+    /// question), so a delta overlapping what the client has is harmless;
+    /// a gap never is.
+    pub fn catchup(&self, from: Seq, current: Seq) -> Catchup {
+        if from > current {
+            // A position from the future: the log was replaced; never rewind
+            // silently.
+            return Catchup::Snapshot;
+        }
+        if from >= self.last_sent {
+            return Catchup::Deltas(Vec::new());
+        }
+        match self.ring.iter().position(|(_, seq, _)| *seq > from) {
+            Some(first) if self.ring[first].0 <= from => Catchup::Deltas(
+                self.ring.iter().skip(first).map(|(_, _, f)| f.clone()).collect(),
+            ),
+            _ => Catchup::Snapshot,
+        }
+    }
+}
+
+/// The two feeds of a room.
+pub struct Feeds {
+    pub public: Feed,
+    pub moderator: Feed,
+}
+
+impl Feeds {
+    pub fn new(seq: Seq) -> Self {
+        Feeds { public: Feed::new(seq), moderator: Feed::new(seq) }
+    }
+
+    pub fn get(&self, audience: Audience) -> &Feed {
+        match audience {
+            Audience::Public => &self.public,
+            Audience::Moderator => &self.moderator,
+        }
+    }
+
+    pub fn get_mut(&mut self, audience: Audience) -> &mut Feed {
+        match audience {
+            Audience::Public => &mut self.public,
+            Audience::Moderator => &mut self.moderator,
+        }
+    }
+
+    pub fn has_discrete(&self) -> bool {
+        self.public.has_discrete() || self.moderator.has_discrete()
+    }
+
+    pub fn flush(&mut self, epoch: &str, seq: Seq) {
+        self.public.flush(epoch, seq);
+        self.moderator.flush(epoch, seq);
+    }
+}

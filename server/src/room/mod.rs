@@ -1,0 +1,303 @@
+//! A room: the one task that owns an event's state.
+//!
+//! Connections send it messages; it decides commands in arrival order,
+//! appends the resulting entries to the log in one batch, and only after the
+//! append returns (durable) acknowledges them and lets their changes out.
+//! While a batch commits, new messages queue in the inbox and form the next
+//! batch: group commit without timers.
+//!
+//! Invariants: only this task mutates the state; it never waits on a
+//! connection (feeds are broadcast channels that drop laggards, replies use
+//! `try_send` into channels sized for the connection's in-flight limit).
+
+mod fanout;
+
+pub use fanout::{frame, Catchup, Frame, FEED_CAPACITY};
+
+use crate::log::{EventRecord, Log, LogError};
+use crate::queue::view::{self, Audience};
+use crate::queue::{decide, evolve, Actor, Command, Entry, Event, State};
+use fanout::Feeds;
+use hoidap_protocol::{Action, ErrorCode, ResumeFrom, Role, ServerMsg};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+/// How often coalesced vote counts and presence go out.
+pub const TICK: Duration = Duration::from_millis(100);
+/// Most messages taken from the inbox for one batch.
+const MAX_BATCH: usize = 2048;
+const INBOX: usize = 8192;
+
+/// A cheap handle to a room; clone freely.
+#[derive(Clone)]
+pub struct RoomHandle {
+    tx: mpsc::Sender<RoomMsg>,
+    pub record: Arc<EventRecord>,
+}
+
+/// A reply from the room to one connection, already serialised.
+pub type Reply = Frame;
+
+pub enum RoomMsg {
+    Command { actor: Actor, req: String, action: Action, reply: mpsc::Sender<Reply> },
+    /// `fresh`: a new connection (counted in presence), not a resync.
+    Join {
+        role: Role,
+        participant: Option<String>,
+        resume: Option<ResumeFrom>,
+        fresh: bool,
+        reply: oneshot::Sender<Joined>,
+    },
+    Leave { role: Role },
+}
+
+/// What a joining (or resyncing) connection gets: the frames to send first,
+/// then the live feed, subscribed at exactly the position those frames end.
+pub struct Joined {
+    pub frames: Vec<Frame>,
+    pub feed: broadcast::Receiver<Frame>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the room has stopped")]
+pub struct RoomGone;
+
+impl RoomHandle {
+    pub async fn send(&self, msg: RoomMsg) -> Result<(), RoomGone> {
+        self.tx.send(msg).await.map_err(|_| RoomGone)
+    }
+
+    pub async fn join(
+        &self,
+        role: Role,
+        participant: Option<String>,
+        resume: Option<ResumeFrom>,
+        fresh: bool,
+    ) -> Result<Joined, RoomGone> {
+        let (reply, rx) = oneshot::channel();
+        self.send(RoomMsg::Join { role, participant, resume, fresh, reply }).await?;
+        rx.await.map_err(|_| RoomGone)
+    }
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Rebuilds the event's state from its log and starts its task.
+pub async fn start(record: EventRecord, log: Arc<dyn Log>) -> Result<RoomHandle, LogError> {
+    let mut state = State::default();
+    for entry in log.entries(record.id, 0).await? {
+        evolve(&mut state, &entry);
+    }
+    let (tx, rx) = mpsc::channel(INBOX);
+    let record = Arc::new(record);
+    let room = Room {
+        feeds: Feeds::new(state.seq),
+        state,
+        record: record.clone(),
+        log,
+        presence: [0; 3],
+        presence_sent: [0; 3],
+    };
+    tokio::spawn(room.run(rx));
+    Ok(RoomHandle { tx, record })
+}
+
+struct Room {
+    state: State,
+    record: Arc<EventRecord>,
+    log: Arc<dyn Log>,
+    feeds: Feeds,
+    /// Connected attendees, moderators, screens.
+    presence: [u32; 3],
+    presence_sent: [u32; 3],
+}
+
+/// A decided command waiting for its commit.
+struct Pending {
+    reply: mpsc::Sender<Reply>,
+    req: String,
+    /// `None`: accepted without change; acknowledged at the batch's position.
+    entry: Option<Entry>,
+}
+
+impl Room {
+    async fn run(mut self, mut inbox: mpsc::Receiver<RoomMsg>) {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        loop {
+            tokio::select! {
+                n = inbox.recv_many(&mut batch, MAX_BATCH) => {
+                    if n == 0 {
+                        break;
+                    }
+                    self.handle_batch(&mut batch).await;
+                }
+                _ = tick.tick() => self.on_tick(),
+            }
+        }
+        tracing::debug!(event = self.record.id, "room stopped");
+    }
+
+    async fn handle_batch(&mut self, batch: &mut Vec<RoomMsg>) {
+        let mut pending = Vec::new();
+        let mut joins = Vec::new();
+        let mut changed: Vec<Entry> = Vec::new();
+        for msg in batch.drain(..) {
+            match msg {
+                RoomMsg::Command { actor, req, action, reply } => {
+                    let command = Command { actor, at: now_ms(), action };
+                    match decide(&self.state, &command) {
+                        Ok(Some(event)) => {
+                            let entry = self.apply(command.actor, req.clone(), event);
+                            changed.push(entry.clone());
+                            pending.push(Pending { reply, req, entry: Some(entry) });
+                        }
+                        Ok(None) => pending.push(Pending { reply, req, entry: None }),
+                        Err(rejection) => {
+                            let msg = ServerMsg::Error {
+                                id: Some(req),
+                                code: rejection.code(),
+                                message: rejection.to_string(),
+                            };
+                            let _ = reply.try_send(frame(&msg));
+                        }
+                    }
+                }
+                RoomMsg::Join { role, participant, resume, fresh, reply } => {
+                    if fresh {
+                        self.presence[role_index(role)] += 1;
+                    }
+                    joins.push((role, participant, resume, reply));
+                }
+                RoomMsg::Leave { role } => {
+                    let slot = &mut self.presence[role_index(role)];
+                    *slot = slot.saturating_sub(1);
+                }
+            }
+        }
+        if !changed.is_empty() {
+            self.commit(changed, &mut pending).await;
+        }
+        let seq = self.state.seq;
+        for p in pending {
+            let msg = match p.entry {
+                Some(entry) => ServerMsg::Ack {
+                    id: p.req,
+                    seq: entry.seq,
+                    question: self.asked(&entry),
+                },
+                None => ServerMsg::Ack { id: p.req, seq, question: None },
+            };
+            let _ = p.reply.try_send(frame(&msg));
+        }
+        if self.feeds.has_discrete() {
+            self.feeds.flush(&self.record.epoch, seq);
+        }
+        for (role, participant, resume, reply) in joins {
+            let _ = reply.send(self.joined(role, participant.as_deref(), resume));
+        }
+    }
+
+    /// Applies an accepted event to the state and buffers what each audience
+    /// must learn of it (released by the next flush, after the commit).
+    fn apply(&mut self, actor: Actor, req: String, event: Event) -> Entry {
+        let entry = Entry { seq: self.state.seq + 1, at: now_ms(), actor, req: Some(req), event };
+        evolve(&mut self.state, &entry);
+        for audience in Audience::ALL {
+            let (changes, votes) = view::changes(&self.state, &entry, audience);
+            self.feeds.get_mut(audience).push(changes, votes);
+        }
+        entry
+    }
+
+    async fn commit(&mut self, entries: Vec<Entry>, pending: &mut Vec<Pending>) {
+        if let Err(err) = self.log.append(self.record.id, entries).await {
+            // The state holds entries the log does not: rebuild it from the
+            // log and refuse the whole batch, so nothing unacknowledged is
+            // ever shown and every request can be retried.
+            tracing::error!(event = self.record.id, %err, "log append failed; reloading room");
+            for p in pending.drain(..) {
+                let msg = ServerMsg::Error {
+                    id: Some(p.req),
+                    code: ErrorCode::Unavailable,
+                    message: "could not store the request; nothing was applied, retry".into(),
+                };
+                let _ = p.reply.try_send(frame(&msg));
+            }
+            self.reload().await;
+        }
+    }
+
+    async fn reload(&mut self) {
+        let mut state = State::default();
+        match self.log.entries(self.record.id, 0).await {
+            Ok(entries) => entries.iter().for_each(|e| evolve(&mut state, e)),
+            Err(err) => tracing::error!(event = self.record.id, %err, "reload failed"),
+        }
+        self.state = state;
+        // Drop buffered changes and make every connection resync: their
+        // feed position may now be ahead of the log.
+        self.feeds = Feeds::new(self.state.seq);
+    }
+
+    fn asked(&self, entry: &Entry) -> Option<hoidap_protocol::Question> {
+        let Event::Asked { id, .. } = entry.event else { return None };
+        let q = self.state.questions.get(&id)?;
+        Some(view::own_view(&self.state, q, false))
+    }
+
+    fn on_tick(&mut self) {
+        self.feeds.flush(&self.record.epoch, self.state.seq);
+        if self.presence != self.presence_sent {
+            self.presence_sent = self.presence;
+            let [attendees, moderators, screens] = self.presence;
+            let msg = ServerMsg::Presence { attendees, moderators, screens };
+            let _ = self.feeds.moderator.tx.send(frame(&msg));
+        }
+    }
+
+    fn joined(&self, role: Role, participant: Option<&str>, resume: Option<ResumeFrom>) -> Joined {
+        let audience = audience_of(role);
+        let feed = self.feeds.get(audience);
+        let epoch = &self.record.epoch;
+        let catchup = match resume {
+            Some(from) if &from.epoch == epoch => feed.catchup(from.seq, self.state.seq),
+            _ => Catchup::Snapshot,
+        };
+        let mut frames = match catchup {
+            Catchup::Deltas(frames) => frames,
+            Catchup::Snapshot => {
+                let snapshot = view::snapshot(&self.state, audience, epoch, &self.record.join_code);
+                vec![frame(&ServerMsg::Snapshot { snapshot })]
+            }
+        };
+        if let Some(p) = participant {
+            let (votes, questions) = view::mine(&self.state, p);
+            frames.push(frame(&ServerMsg::Mine { votes, questions }));
+        }
+        if role == Role::Moderator {
+            let [attendees, moderators, screens] = self.presence;
+            frames.push(frame(&ServerMsg::Presence { attendees, moderators, screens }));
+        }
+        Joined { frames, feed: feed.tx.subscribe() }
+    }
+}
+
+pub fn audience_of(role: Role) -> Audience {
+    match role {
+        Role::Moderator => Audience::Moderator,
+        Role::Attendee | Role::Screen => Audience::Public,
+    }
+}
+
+fn role_index(role: Role) -> usize {
+    match role {
+        Role::Attendee => 0,
+        Role::Moderator => 1,
+        Role::Screen => 2,
+    }
+}

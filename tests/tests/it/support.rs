@@ -1,0 +1,52 @@
+//! Shared set-up: a server with one event, and clients of each role.
+
+use hoidap_protocol::Role;
+use hoidap_tests::{Client, EventInfo, TestServer};
+use serde_json::json;
+
+pub struct Hall {
+    pub server: TestServer,
+    pub event: EventInfo,
+}
+
+impl Hall {
+    pub async fn new(pre_moderation: bool) -> anyhow::Result<Hall> {
+        Self::with(json!({ "title": "Hội nghị đối thoại", "pre_moderation": pre_moderation })).await
+    }
+
+    pub async fn with(body: serde_json::Value) -> anyhow::Result<Hall> {
+        let server = TestServer::start().await?;
+        let event = server.create_event(body).await?;
+        Ok(Hall { server, event })
+    }
+
+    pub async fn attendee(&self) -> anyhow::Result<Client> {
+        Client::join(
+            &self.server.ws_url(),
+            &self.event.join_code,
+            Role::Attendee,
+            None,
+        )
+        .await
+    }
+
+    pub async fn moderator(&self) -> anyhow::Result<Client> {
+        Client::join(
+            &self.server.ws_url(),
+            &self.event.join_code,
+            Role::Moderator,
+            Some(&self.event.moderator_secret),
+        )
+        .await
+    }
+
+    pub async fn screen(&self) -> anyhow::Result<Client> {
+        Client::join(
+            &self.server.ws_url(),
+            &self.event.join_code,
+            Role::Screen,
+            Some(&self.event.screen_secret),
+        )
+        .await
+    }
+}
