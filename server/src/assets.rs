@@ -6,7 +6,7 @@
 //! links people scan) with `{{ASSETS}}` replaced by that prefix.
 //! `--web-dir` serves from disk instead, for development.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
@@ -37,7 +37,10 @@ impl Assets {
         }
         let hash = hasher.finalize();
         let short: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
-        Assets { prefix: format!("/a/{short}"), dir }
+        Assets {
+            prefix: format!("/a/{short}"),
+            dir,
+        }
     }
 
     fn read(&self, path: &str) -> Option<Cow<'static, [u8]>> {
@@ -52,11 +55,20 @@ impl Assets {
 
     /// A versioned static file.
     pub fn file(&self, path: &str) -> Response {
-        let Some(body) = self.read(path) else { return StatusCode::NOT_FOUND.into_response() };
+        let Some(body) = self.read(path) else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
         let mime = mime_type(path);
-        let cache = if self.dir.is_some() { "no-cache" } else { "public, max-age=31536000, immutable" };
+        let cache = if self.dir.is_some() {
+            "no-cache"
+        } else {
+            "public, max-age=31536000, immutable"
+        };
         (
-            [(header::CONTENT_TYPE, HeaderValue::from_static(mime)), (header::CACHE_CONTROL, HeaderValue::from_static(cache))],
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+                (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+            ],
             body.into_owned(),
         )
             .into_response()
@@ -64,7 +76,9 @@ impl Assets {
 
     /// A page, with the asset prefix filled in.
     pub fn page(&self, name: &str) -> Response {
-        let Some(body) = self.read(name) else { return StatusCode::NOT_FOUND.into_response() };
+        let Some(body) = self.read(name) else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
         let html = String::from_utf8_lossy(&body).replace("{{ASSETS}}", &self.prefix);
         (
             [

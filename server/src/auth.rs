@@ -8,8 +8,8 @@
 //!   key kept in the data directory), so a vote can be tied to one device
 //!   without accounts, and ids cannot be forged to stuff votes.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use rand::{Rng, RngCore};
 use sha2::Sha256;
@@ -30,7 +30,10 @@ pub fn join_code() -> String {
 
 /// Join codes are typed by people: accept lower case and stray spaces.
 pub fn normalize_code(code: &str) -> String {
-    code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase()
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect::<String>()
+        .to_uppercase()
 }
 
 /// 24 random bytes, URL-safe: fits in a URL fragment unescaped.
@@ -47,7 +50,11 @@ pub fn epoch() -> String {
 
 /// Compares secrets without leaking, through timing, how much matched.
 pub fn secret_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The server's long-lived keys, stored in the data directory.
@@ -62,7 +69,11 @@ impl Keys {
     pub fn load_or_create(dir: &Path) -> io::Result<Keys> {
         let (admin_token, admin_token_new) = read_or_create(&dir.join("admin-token"), secret)?;
         let (key, _) = read_or_create(&dir.join("participant-key"), secret)?;
-        Ok(Keys { admin_token, signing_key: key.into_bytes(), admin_token_new })
+        Ok(Keys {
+            admin_token,
+            signing_key: key.into_bytes(),
+            admin_token_new,
+        })
     }
 
     /// A new participant: `(id, token)`.
@@ -130,7 +141,10 @@ mod tests {
         assert!(keys.admin_token_new);
         let (id, token) = keys.issue_participant();
         assert_eq!(keys.verify_participant(&token), Some(id.clone()));
-        assert_eq!(keys.verify_participant(&format!("other.{}", keys.sign(&id))), None);
+        assert_eq!(
+            keys.verify_participant(&format!("other.{}", keys.sign(&id))),
+            None
+        );
         assert_eq!(keys.verify_participant("garbage"), None);
         let again = Keys::load_or_create(dir.path()).unwrap();
         assert!(!again.admin_token_new);

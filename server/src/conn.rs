@@ -9,11 +9,11 @@
 use crate::auth::secret_eq;
 use crate::http::App;
 use crate::queue::Actor;
-use crate::room::{frame, Frame, RoomHandle, RoomMsg};
+use crate::room::{Frame, RoomHandle, RoomMsg, frame};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use hoidap_protocol::{
-    classify_parse_error, close, ClientMsg, ErrorCode, Participant, ResumeFrom, Role, ServerMsg,
-    PROTOCOL_VERSION,
+    ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg,
+    classify_parse_error, close,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,10 +36,17 @@ struct Session {
 }
 
 pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
-    let Some((session, first)) = hello(&mut socket, &app).await else { return };
+    let Some((session, first)) = hello(&mut socket, &app).await else {
+        return;
+    };
     let Ok(joined) = session
         .room
-        .join(session.role, session.participant.clone(), first.resume, true)
+        .join(
+            session.role,
+            session.participant.clone(),
+            first.resume,
+            true,
+        )
         .await
     else {
         return;
@@ -48,7 +55,11 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Re
     let room = session.room.clone();
     let mut frames = vec![frame(&first.welcome)];
     frames.extend(joined.frames);
-    let mut conn = Conn { socket, session, in_flight: 0 };
+    let mut conn = Conn {
+        socket,
+        session,
+        in_flight: 0,
+    };
     let (reply_tx, mut replies) = mpsc::channel(MAX_IN_FLIGHT);
     let mut feed = joined.feed;
     let end = 'run: {
@@ -99,9 +110,17 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Re
         }
     };
     if let Some(code) = end {
-        let reason = if code == close::RESTART { "server restarting" } else { "resume" };
-        let close = CloseFrame { code, reason: reason.into() };
-        let _ = tokio::time::timeout(SEND_TIMEOUT, conn.socket.send(Message::Close(Some(close)))).await;
+        let reason = if code == close::RESTART {
+            "server restarting"
+        } else {
+            "resume"
+        };
+        let close = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        let _ =
+            tokio::time::timeout(SEND_TIMEOUT, conn.socket.send(Message::Close(Some(close)))).await;
     }
     let _ = room.send(RoomMsg::Leave { role }).await;
 }
@@ -123,23 +142,44 @@ impl Conn {
     async fn on_text(&mut self, text: &str, reply: &mpsc::Sender<Frame>) -> Result<(), Gone> {
         let msg = match serde_json::from_str::<ClientMsg>(text) {
             Ok(msg) => msg,
-            Err(e) => return self.send(error(None, classify_parse_error(text), &e.to_string())).await,
+            Err(e) => {
+                return self
+                    .send(error(None, classify_parse_error(text), &e.to_string()))
+                    .await;
+            }
         };
         match msg {
             ClientMsg::Request { id, action } => {
                 if id.is_empty() || id.chars().count() > MAX_REQUEST_ID {
-                    let e = error(Some(id), ErrorCode::BadRequestId, "request ids are 1 to 64 characters");
+                    let e = error(
+                        Some(id),
+                        ErrorCode::BadRequestId,
+                        "request ids are 1 to 64 characters",
+                    );
                     return self.send(e).await;
                 }
-                let actor = Actor { role: self.session.role, participant: self.session.participant.clone() };
-                let msg = RoomMsg::Command { actor, req: id, action, reply: reply.clone() };
+                let actor = Actor {
+                    role: self.session.role,
+                    participant: self.session.participant.clone(),
+                };
+                let msg = RoomMsg::Command {
+                    actor,
+                    req: id,
+                    action,
+                    reply: reply.clone(),
+                };
                 self.session.room.send(msg).await.map_err(|_| Gone)?;
                 self.in_flight += 1;
                 Ok(())
             }
             ClientMsg::Ping {} => self.send(frame(&ServerMsg::Pong {})).await,
             ClientMsg::Hello { .. } => {
-                self.send(error(None, ErrorCode::AlreadyJoined, "this connection has already said hello")).await
+                self.send(error(
+                    None,
+                    ErrorCode::AlreadyJoined,
+                    "this connection has already said hello",
+                ))
+                .await
             }
         }
     }
@@ -153,7 +193,11 @@ async fn send(socket: &mut WebSocket, frame: Frame) -> Result<(), Gone> {
 }
 
 fn error(id: Option<String>, code: ErrorCode, message: &str) -> Frame {
-    frame(&ServerMsg::Error { id, code, message: message.to_owned() })
+    frame(&ServerMsg::Error {
+        id,
+        code,
+        message: message.to_owned(),
+    })
 }
 
 struct Accepted {
@@ -171,21 +215,39 @@ async fn hello(socket: &mut WebSocket, app: &App) -> Option<(Session, Accepted)>
             Ok(Some(Ok(Message::Text(text)))) => text,
             Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
             Ok(Some(Ok(Message::Binary(_)))) => {
-                send(socket, error(None, ErrorCode::BadJson, "send JSON text")).await.ok()?;
+                send(socket, error(None, ErrorCode::BadJson, "send JSON text"))
+                    .await
+                    .ok()?;
                 bad += 1;
-                if bad >= MAX_BAD_BEFORE_HELLO { return None; }
+                if bad >= MAX_BAD_BEFORE_HELLO {
+                    return None;
+                }
                 continue;
             }
             _ => return None,
         };
         let (code, message) = match serde_json::from_str::<ClientMsg>(&text) {
-            Ok(ClientMsg::Hello { protocol, join_code, role, secret, participant_token, resume }) => {
+            Ok(ClientMsg::Hello {
+                protocol,
+                join_code,
+                role,
+                secret,
+                participant_token,
+                resume,
+            }) => {
                 if protocol != PROTOCOL_VERSION {
-                    let m = format!("protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}");
+                    let m = format!(
+                        "protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}"
+                    );
                     return refuse(socket, ErrorCode::UnsupportedVersion, &m).await;
                 }
                 let Some(room) = app.rooms.get(&join_code) else {
-                    return refuse(socket, ErrorCode::UnknownEvent, "no event has this join code").await;
+                    return refuse(
+                        socket,
+                        ErrorCode::UnknownEvent,
+                        "no event has this join code",
+                    )
+                    .await;
                 };
                 let record = &room.record;
                 let expected = match role {
@@ -193,13 +255,16 @@ async fn hello(socket: &mut WebSocket, app: &App) -> Option<(Session, Accepted)>
                     Role::Moderator => Some(&record.moderator_secret),
                     Role::Screen => Some(&record.screen_secret),
                 };
-                if let Some(expected) = expected {
-                    if !secret.as_deref().is_some_and(|s| secret_eq(s, expected)) {
-                        return refuse(socket, ErrorCode::BadSecret, "wrong secret for this role").await;
-                    }
+                if let Some(expected) = expected
+                    && !secret.as_deref().is_some_and(|s| secret_eq(s, expected))
+                {
+                    return refuse(socket, ErrorCode::BadSecret, "wrong secret for this role")
+                        .await;
                 }
                 let participant = (role == Role::Attendee).then(|| {
-                    let known = participant_token.as_deref().and_then(|t| app.keys.verify_participant(t));
+                    let known = participant_token
+                        .as_deref()
+                        .and_then(|t| app.keys.verify_participant(t));
                     match (known, participant_token) {
                         (Some(id), Some(token)) => Participant { id, token },
                         _ => {
@@ -208,8 +273,16 @@ async fn hello(socket: &mut WebSocket, app: &App) -> Option<(Session, Accepted)>
                         }
                     }
                 });
-                let session = Session { room, role, participant: participant.as_ref().map(|p| p.id.clone()) };
-                let welcome = ServerMsg::Welcome { protocol: PROTOCOL_VERSION, role, participant };
+                let session = Session {
+                    room,
+                    role,
+                    participant: participant.as_ref().map(|p| p.id.clone()),
+                };
+                let welcome = ServerMsg::Welcome {
+                    protocol: PROTOCOL_VERSION,
+                    role,
+                    participant,
+                };
                 return Some((session, Accepted { welcome, resume }));
             }
             Ok(_) => (ErrorCode::NotJoined, "say hello first".to_owned()),
@@ -225,7 +298,10 @@ async fn hello(socket: &mut WebSocket, app: &App) -> Option<(Session, Accepted)>
 
 async fn refuse<T>(socket: &mut WebSocket, code: ErrorCode, message: &str) -> Option<T> {
     let _ = send(socket, error(None, code, message)).await;
-    let close = CloseFrame { code: close::REFUSED, reason: code.as_str().into() };
+    let close = CloseFrame {
+        code: close::REFUSED,
+        reason: code.as_str().into(),
+    };
     let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(close)))).await;
     None
 }

@@ -4,7 +4,7 @@
 //! with internal detail logged, not returned.
 
 use crate::assets::Assets;
-use crate::auth::{secret_eq, Keys};
+use crate::auth::{Keys, secret_eq};
 use crate::conn;
 use crate::log::EventRecord;
 use crate::queue::MAX_LENGTH_CEILING;
@@ -42,10 +42,22 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/events", get(list_events).post(create_event))
         .route("/ws", get(websocket))
-        .route("/", get(|State(app): State<Arc<App>>| async move { app.assets.page("index.html") }))
-        .route("/j/{code}", get(|State(app): State<Arc<App>>| async move { app.assets.page("attendee.html") }))
-        .route("/m/{code}", get(|State(app): State<Arc<App>>| async move { app.assets.page("moderator.html") }))
-        .route("/s/{code}", get(|State(app): State<Arc<App>>| async move { app.assets.page("screen.html") }))
+        .route(
+            "/",
+            get(|State(app): State<Arc<App>>| async move { app.assets.page("index.html") }),
+        )
+        .route(
+            "/j/{code}",
+            get(|State(app): State<Arc<App>>| async move { app.assets.page("attendee.html") }),
+        )
+        .route(
+            "/m/{code}",
+            get(|State(app): State<Arc<App>>| async move { app.assets.page("moderator.html") }),
+        )
+        .route(
+            "/s/{code}",
+            get(|State(app): State<Arc<App>>| async move { app.assets.page("screen.html") }),
+        )
         .route("/a/{version}/{*path}", get(asset))
         .route("/qr/{file}", get(qr_code))
         .with_state(app)
@@ -61,7 +73,10 @@ async fn websocket(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Respons
         .on_upgrade(move |socket| conn::serve(socket, app, shutdown))
 }
 
-async fn asset(State(app): State<Arc<App>>, Path((version, path)): Path<(String, String)>) -> Response {
+async fn asset(
+    State(app): State<Arc<App>>,
+    Path((version, path)): Path<(String, String)>,
+) -> Response {
     // An old page asking for old assets gets the current ones.
     if format!("/a/{version}") != app.assets.prefix {
         return Redirect::temporary(&format!("{}/{path}", app.assets.prefix)).into_response();
@@ -72,10 +87,15 @@ async fn asset(State(app): State<Arc<App>>, Path((version, path)): Path<(String,
 /// `GET /qr/{CODE}.svg`: a QR code of the event's attendee link, drawn here
 /// so the screen needs nothing from the internet.
 async fn qr_code(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
-    let Some(code) = file.strip_suffix(".svg") else { return StatusCode::NOT_FOUND.into_response() };
-    let Some(room) = app.rooms.get(code) else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(code) = file.strip_suffix(".svg") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Some(room) = app.rooms.get(code) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let link = format!("{}/j/{}", app.public_url, room.record.join_code);
-    let Ok(qr) = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M) else {
+    let Ok(qr) = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+    else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let svg = qr
@@ -95,7 +115,11 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -173,9 +197,14 @@ impl App {
     }
 }
 
-async fn list_events(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Json<Vec<EventInfo>>, ApiError> {
+async fn list_events(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<EventInfo>>, ApiError> {
     require_admin(&app, &headers)?;
-    Ok(Json(app.rooms.list().iter().map(|r| app.event_info(r)).collect()))
+    Ok(Json(
+        app.rooms.list().iter().map(|r| app.event_info(r)).collect(),
+    ))
 }
 
 async fn create_event(
@@ -184,10 +213,17 @@ async fn create_event(
     body: Result<Json<NewEvent>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<EventInfo>), ApiError> {
     require_admin(&app, &headers)?;
-    let Json(new) = body.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let Json(new) =
+        body.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
     let title = crate::queue::clean_optional(Some(&new.title), 200)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_title", e.to_string()))?
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_title", "the title is empty"))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_title",
+                "the title is empty",
+            )
+        })?;
     let defaults = Settings::default();
     let settings = Settings {
         pre_moderation: new.pre_moderation.unwrap_or(defaults.pre_moderation),
@@ -195,11 +231,19 @@ async fn create_event(
         max_length: new.max_length.unwrap_or(defaults.max_length),
     };
     if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_setting", "max_length must be 1..=2000"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_setting",
+            "max_length must be 1..=2000",
+        ));
     }
     let record = app.rooms.create(title, settings).await.map_err(|e| {
         tracing::error!(%e, "creating an event failed");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "could not store the event; retry")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "could not store the event; retry",
+        )
     })?;
     Ok((StatusCode::CREATED, Json(app.event_info(&record))))
 }

@@ -31,7 +31,10 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error("data directory {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Log(#[from] log::LogError),
     #[error("serving: {0}")]
@@ -47,7 +50,10 @@ impl Server {
     /// Opens the data directory and rebuilds every event from its log.
     pub async fn open(config: Config) -> Result<Server, ServerError> {
         let dir = config.data_dir;
-        let data_err = |source| ServerError::DataDir { path: dir.clone(), source };
+        let data_err = |source| ServerError::DataDir {
+            path: dir.clone(),
+            source,
+        };
         std::fs::create_dir_all(&dir).map_err(data_err)?;
         let keys = auth::Keys::load_or_create(&dir).map_err(data_err)?;
         let log: Arc<dyn log::Log> = Arc::new(log::SqliteLog::open(&dir)?);
@@ -60,7 +66,10 @@ impl Server {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             shutdown: shutdown_rx,
         };
-        Ok(Server { app: Arc::new(app), shutdown })
+        Ok(Server {
+            app: Arc::new(app),
+            shutdown,
+        })
     }
 
     pub fn app(&self) -> &Arc<http::App> {

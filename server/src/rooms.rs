@@ -5,11 +5,11 @@
 use crate::auth;
 use crate::log::{EventId, EventRecord, Log, LogError};
 use crate::queue::{Actor, Entry, Event};
-use crate::room::{self, now_ms, RoomHandle};
+use crate::room::{self, RoomHandle, now_ms};
 use dashmap::DashMap;
 use hoidap_protocol::{Role, Settings};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub struct Rooms {
     by_code: DashMap<String, RoomHandle>,
@@ -20,7 +20,11 @@ pub struct Rooms {
 impl Rooms {
     /// Starts a room for every event in the log, replaying each one.
     pub async fn load(log: Arc<dyn Log>) -> Result<Rooms, LogError> {
-        let rooms = Rooms { by_code: DashMap::new(), log, next_id: AtomicU64::new(1) };
+        let rooms = Rooms {
+            by_code: DashMap::new(),
+            log,
+            next_id: AtomicU64::new(1),
+        };
         for record in rooms.log.events().await? {
             rooms.next_id.fetch_max(record.id + 1, Ordering::Relaxed);
             rooms.insert(room::start(record, rooms.log.clone()).await?);
@@ -33,7 +37,9 @@ impl Rooms {
     }
 
     pub fn get(&self, join_code: &str) -> Option<RoomHandle> {
-        self.by_code.get(&auth::normalize_code(join_code)).map(|r| r.clone())
+        self.by_code
+            .get(&auth::normalize_code(join_code))
+            .map(|r| r.clone())
     }
 
     /// Every event, oldest first.
@@ -53,7 +59,11 @@ impl Rooms {
 
     /// Creates an event with fresh codes and secrets, durably, and starts its
     /// room.
-    pub async fn create(&self, title: String, settings: Settings) -> Result<Arc<EventRecord>, LogError> {
+    pub async fn create(
+        &self,
+        title: String,
+        settings: Settings,
+    ) -> Result<Arc<EventRecord>, LogError> {
         // A random 6-letter code from 31 letters collides rarely; retry then.
         for _ in 0..8 {
             let id: EventId = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -69,9 +79,15 @@ impl Rooms {
             let first = Entry {
                 seq: 1,
                 at: record.created_at,
-                actor: Actor { role: Role::Moderator, participant: None },
+                actor: Actor {
+                    role: Role::Moderator,
+                    participant: None,
+                },
                 req: None,
-                event: Event::Created { title: title.clone(), settings: settings.clone() },
+                event: Event::Created {
+                    title: title.clone(),
+                    settings: settings.clone(),
+                },
             };
             match self.log.create_event(record.clone(), first).await {
                 Ok(()) => {

@@ -36,7 +36,11 @@ pub enum LogError {
     #[error("storage: {0}")]
     Storage(String),
     #[error("corrupt log entry {event}/{seq}: {reason}")]
-    Corrupt { event: EventId, seq: Seq, reason: String },
+    Corrupt {
+        event: EventId,
+        seq: Seq,
+        reason: String,
+    },
     #[error("the log writer has stopped")]
     Closed,
     #[error("join code already taken")]

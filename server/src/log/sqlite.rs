@@ -17,7 +17,7 @@ use rusqlite::{Connection, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -34,33 +34,27 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    join_code TEXT UNIQUE NOT NULL,
-    title TEXT NOT NULL,
-    moderator_secret TEXT NOT NULL,
-    screen_secret TEXT NOT NULL,
-    epoch TEXT NOT NULL,
+    id INTEGER PRIMARY KEY, join_code TEXT UNIQUE NOT NULL, title TEXT NOT NULL,
+    moderator_secret TEXT NOT NULL, screen_secret TEXT NOT NULL, epoch TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS entries (
-    event INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    at INTEGER NOT NULL,
-    req TEXT,
-    body TEXT NOT NULL,
-    PRIMARY KEY (event, seq)
+    event INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, req TEXT,
+    body TEXT NOT NULL, PRIMARY KEY (event, seq)
 ) WITHOUT ROWID;
 ";
 
 const INSERT_EVENT: &str = "INSERT INTO events \
     (id, join_code, title, moderator_secret, screen_secret, epoch, created_at) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-const INSERT_ENTRY: &str = "INSERT INTO entries (event, seq, at, req, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+const INSERT_ENTRY: &str =
+    "INSERT INTO entries (event, seq, at, req, body) VALUES (?1, ?2, ?3, ?4, ?5)";
 const LAST_SEQ: &str = "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1), \
     (SELECT max(seq) FROM entries WHERE event = ?1)";
 const SELECT_EVENTS: &str = "SELECT id, join_code, title, moderator_secret, screen_secret, epoch, created_at \
     FROM events ORDER BY id";
-const SELECT_ENTRIES: &str = "SELECT seq, body FROM entries WHERE event = ?1 AND seq > ?2 ORDER BY seq";
+const SELECT_ENTRIES: &str =
+    "SELECT seq, body FROM entries WHERE event = ?1 AND seq > ?2 ORDER BY seq";
 
 /// A handle on the SQLite log. Cheap to clone; the writer thread stops once
 /// the last handle is dropped, after finishing the jobs already queued.
@@ -84,14 +78,18 @@ struct Job {
 }
 
 enum Op {
-    Create { record: EventRecord, first: Entry },
-    Append { event: EventId, entries: Vec<Entry> },
+    /// Boxed: far bigger than an append, and rare.
+    Create(Box<(EventRecord, Entry)>),
+    Append {
+        event: EventId,
+        entries: Vec<Entry>,
+    },
 }
 
 impl Op {
     fn len(&self) -> usize {
         match self {
-            Op::Create { .. } => 1,
+            Op::Create(_) => 1,
             Op::Append { entries, .. } => entries.len(),
         }
     }
@@ -101,14 +99,14 @@ impl SqliteLog {
     /// Opens (creating if needed) `dir/hoidap.sqlite3` and starts the writer.
     pub fn open(dir: &Path) -> Result<SqliteLog, LogError> {
         let path = dir.join(FILE_NAME);
-        let conn = Connection::open(&path).map_err(storage)?;
-        configure(&conn).map_err(storage)?;
+        let conn = Connection::open(&path)?;
+        configure(&conn)?;
         migrate(&conn)?;
         // Opened after the schema exists; `query_only` guards against a read
         // path ever writing behind the writer's back (and its seq cache).
-        let reader = Connection::open(&path).map_err(storage)?;
-        reader.busy_timeout(BUSY_TIMEOUT).map_err(storage)?;
-        reader.pragma_update(None, "query_only", true).map_err(storage)?;
+        let reader = Connection::open(&path)?;
+        reader.busy_timeout(BUSY_TIMEOUT)?;
+        reader.pragma_update(None, "query_only", true)?;
 
         let commits = Arc::new(AtomicU64::new(0));
         let (tx, rx) = mpsc::channel();
@@ -160,7 +158,7 @@ impl SqliteLog {
             tokio::task::spawn_blocking(move || {
                 // A panic elsewhere while holding the lock leaves the
                 // connection usable: statements are reset when dropped.
-                let conn = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let conn = reader.lock().unwrap_or_else(PoisonError::into_inner);
                 f(&conn)
             })
             .await
@@ -175,17 +173,19 @@ impl Drop for Inner {
         // joining makes sure the file is closed when the last handle is gone,
         // so reopening it right away sees everything.
         drop(self.jobs.take());
-        if let Some(writer) = self.writer.take() {
-            if writer.join().is_err() {
-                tracing::error!("the log writer thread panicked");
-            }
+        if self
+            .writer
+            .take()
+            .is_some_and(|writer| writer.join().is_err())
+        {
+            tracing::error!("the log writer thread panicked");
         }
     }
 }
 
 impl Log for SqliteLog {
     fn create_event(&self, record: EventRecord, first: Entry) -> LogFuture<'_, ()> {
-        self.submit(Op::Create { record, first })
+        self.submit(Op::Create(Box::new((record, first))))
     }
 
     fn append(&self, event: EventId, entries: Vec<Entry>) -> LogFuture<'_, ()> {
@@ -197,40 +197,39 @@ impl Log for SqliteLog {
 
     fn events(&self) -> LogFuture<'_, Vec<EventRecord>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(SELECT_EVENTS).map_err(storage)?;
-            let rows = stmt
-                .query_map([], |row| {
-                    Ok(EventRecord {
-                        id: row.get(0)?,
-                        join_code: row.get(1)?,
-                        title: row.get(2)?,
-                        moderator_secret: row.get(3)?,
-                        screen_secret: row.get(4)?,
-                        epoch: row.get(5)?,
-                        created_at: row.get(6)?,
-                    })
+            let mut stmt = conn.prepare_cached(SELECT_EVENTS)?;
+            let rows = stmt.query_map([], |row| {
+                Ok(EventRecord {
+                    id: row.get(0)?,
+                    join_code: row.get(1)?,
+                    title: row.get(2)?,
+                    moderator_secret: row.get(3)?,
+                    screen_secret: row.get(4)?,
+                    epoch: row.get(5)?,
+                    created_at: row.get(6)?,
                 })
-                .map_err(storage)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
 
     fn entries(&self, event: EventId, after: Seq) -> LogFuture<'_, Vec<Entry>> {
         self.read(move |conn| {
             // Stored seqs fit in i64, so an `after` beyond it matches nothing.
-            let after = i64::try_from(after).unwrap_or(i64::MAX);
-            let event_sql = sql_int(event, "event id")?;
-            let mut stmt = conn.prepare_cached(SELECT_ENTRIES).map_err(storage)?;
-            let mut rows = stmt.query(params![event_sql, after]).map_err(storage)?;
+            let after = after.min(i64::MAX as u64);
+            let mut stmt = conn.prepare_cached(SELECT_ENTRIES)?;
+            let mut rows = stmt.query(params![event, after])?;
             let mut out = Vec::new();
-            while let Some(row) = rows.next().map_err(storage)? {
-                let seq: i64 = row.get(0).map_err(storage)?;
-                let corrupt = |reason: String| LogError::Corrupt { event, seq: seq as Seq, reason };
-                let body = row.get_ref(1).map_err(storage)?.as_str().map_err(|e| corrupt(e.to_string()))?;
-                let entry: Entry = serde_json::from_str(body).map_err(|e| corrupt(e.to_string()))?;
+            while let Some(row) = rows.next()? {
+                let seq: Seq = row.get(0)?;
+                let corrupt = |reason| LogError::Corrupt { event, seq, reason };
+                // A body that is not even text is as corrupt as bad JSON.
+                let body: String = row.get(1).map_err(|e| corrupt(e.to_string()))?;
+                let entry: Entry =
+                    serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
                 // The key is what ordering and continuity rely on: a body
                 // that disagrees with it cannot be trusted either.
-                if i64::try_from(entry.seq).ok() != Some(seq) {
+                if entry.seq != seq {
                     return Err(corrupt(format!("body says seq {}", entry.seq)));
                 }
                 out.push(entry);
@@ -240,33 +239,35 @@ impl Log for SqliteLog {
     }
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+fn configure(conn: &Connection) -> Result<(), LogError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    let mode: String =
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         // Without WAL readers would block the writer; refuse rather than
         // run slowly in a way nobody notices.
-        return Err(rusqlite::Error::InvalidParameterName(format!(
-            "journal_mode is {mode}, WAL is not supported on this file system"
-        )));
+        let msg = format!("journal_mode is {mode}: WAL is not supported on this file system");
+        return Err(LogError::Storage(msg));
     }
     // An acknowledged entry must survive power loss, not only a crash.
-    conn.pragma_update(None, "synchronous", "FULL")
+    Ok(conn.pragma_update(None, "synchronous", "FULL")?)
 }
 
 fn migrate(conn: &Connection) -> Result<(), LogError> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(storage)?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     match version {
         SCHEMA_VERSION => Ok(()),
         0 => {
             // The schema and its version in one transaction, so a crash
             // cannot leave a half-created database marked as current.
-            let sql = format!("BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;");
-            conn.execute_batch(&sql).map_err(storage)
+            let sql = format!(
+                "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            );
+            Ok(conn.execute_batch(&sql)?)
         }
+        // Most likely written by a newer hoidap: refuse rather than guess.
         v => Err(LogError::Storage(format!(
-            "log schema version {v} is not supported (this build knows {SCHEMA_VERSION}); \
-             was it written by a newer hoidap?"
+            "unsupported log schema version {v}"
         ))),
     }
 }
@@ -282,9 +283,12 @@ struct Writer {
 
 impl Writer {
     fn new(conn: Connection, commits: Arc<AtomicU64>) -> Writer {
-        // Room for every statement we use plus the transaction control ones.
-        conn.set_prepared_statement_cache_capacity(32);
-        Writer { conn, last_seq: HashMap::new(), commits }
+        // The default statement cache (16) holds all eight statements used.
+        Writer {
+            conn,
+            last_seq: HashMap::new(),
+            commits,
+        }
     }
 
     fn run(mut self, jobs: mpsc::Receiver<Job>) {
@@ -294,13 +298,9 @@ impl Writer {
             let mut size = first.op.len();
             let mut batch = vec![first];
             while size < MAX_BATCH_ENTRIES {
-                match jobs.try_recv() {
-                    Ok(job) => {
-                        size += job.op.len();
-                        batch.push(job);
-                    }
-                    Err(_) => break,
-                }
+                let Ok(job) = jobs.try_recv() else { break };
+                size += job.op.len();
+                batch.push(job);
             }
             self.write(batch);
         }
@@ -310,33 +310,35 @@ impl Writer {
     /// Writes a batch in one transaction and answers every job.
     fn write(&mut self, batch: Vec<Job>) {
         let started = Instant::now();
-        let entries: usize = batch.iter().map(|job| job.op.len()).sum();
-        let (ops, replies): (Vec<Op>, Vec<_>) = batch.into_iter().map(|job| (job.op, job.reply)).unzip();
+        let (jobs, entries) = (
+            batch.len(),
+            batch.iter().map(|job| job.op.len()).sum::<usize>(),
+        );
+        let (ops, replies): (Vec<Op>, Vec<_>) =
+            batch.into_iter().map(|job| (job.op, job.reply)).unzip();
         match self.transaction(&ops) {
             Ok(results) => {
                 self.commits.fetch_add(1, Ordering::Relaxed);
                 let failed = results.iter().filter(|r| r.is_err()).count();
-                tracing::debug!(
-                    jobs = ops.len(),
-                    entries,
-                    failed,
-                    micros = started.elapsed().as_micros() as u64,
-                    "log batch committed"
-                );
+                let micros = started.elapsed().as_micros() as u64;
+                tracing::debug!(jobs, entries, failed, micros, "log batch committed");
                 for (reply, result) in replies.into_iter().zip(results) {
                     // The caller may have given up waiting; that is fine.
                     let _ = reply.send(result);
                 }
             }
             Err(reason) => {
-                if !self.conn.is_autocommit() {
-                    if let Err(e) = self.conn.execute_batch("ROLLBACK") {
-                        tracing::error!(%e, "rollback after a failed batch");
-                    }
+                // SQLite may already have rolled back by itself.
+                let rollback = match self.conn.is_autocommit() {
+                    true => Ok(()),
+                    false => self.conn.execute_batch("ROLLBACK"),
+                };
+                if let Err(e) = rollback {
+                    tracing::error!(%e, "rollback after a failed batch");
                 }
                 // The cache may hold seqs of jobs that were rolled back.
                 self.last_seq.clear();
-                tracing::warn!(jobs = ops.len(), entries, %reason, "log batch failed");
+                tracing::warn!(jobs, entries, %reason, "log batch failed");
                 for reply in replies {
                     let _ = reply.send(Err(LogError::Storage(reason.clone())));
                 }
@@ -375,71 +377,68 @@ impl Writer {
     }
 
     fn exec(&self, sql: &str) -> Result<(), String> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| format!("{sql}: {e}"))?;
-        stmt.execute([]).map(drop).map_err(|e| format!("{sql}: {e}"))
+        let run = || -> rusqlite::Result<usize> { self.conn.prepare_cached(sql)?.execute([]) };
+        run().map(drop).map_err(|e| format!("{sql}: {e}"))
     }
 
     /// Writes one op; returns the event and its new last seq.
     fn apply(&mut self, op: &Op) -> Result<(EventId, Seq), LogError> {
         match op {
-            Op::Create { record, first } => {
-                let mut stmt = self.conn.prepare_cached(INSERT_EVENT).map_err(storage)?;
-                let inserted = stmt.execute(params![
-                    sql_int(record.id, "event id")?,
+            Op::Create(create) => {
+                let (record, first) = &**create;
+                let mut stmt = self.conn.prepare_cached(INSERT_EVENT)?;
+                stmt.execute(params![
+                    record.id,
                     record.join_code,
                     record.title,
                     record.moderator_secret,
                     record.screen_secret,
                     record.epoch,
-                    sql_int(record.created_at, "created_at")?,
-                ]);
-                if let Err(err) = inserted {
-                    return Err(create_error(record, err));
-                }
-                self.insert_entries(record.id, 0, std::slice::from_ref(first))
+                    record.created_at,
+                ])
+                .map_err(|err| create_error(record, err))?;
+                let last = self.insert(record.id, 0, std::slice::from_ref(first))?;
+                Ok((record.id, last))
             }
             Op::Append { event, entries } => {
                 let last = self.last_seq(*event)?;
-                self.insert_entries(*event, last, entries)
+                Ok((*event, self.insert(*event, last, entries)?))
             }
         }
     }
 
-    fn insert_entries(&self, event: EventId, last: Seq, entries: &[Entry]) -> Result<(EventId, Seq), LogError> {
-        let mut stmt = self.conn.prepare_cached(INSERT_ENTRY).map_err(storage)?;
+    /// Inserts entries that must follow `last`; returns the new last seq.
+    fn insert(&self, event: EventId, last: Seq, entries: &[Entry]) -> Result<Seq, LogError> {
+        let mut stmt = self.conn.prepare_cached(INSERT_ENTRY)?;
         let mut expected = last + 1;
         for entry in entries {
             if entry.seq != expected {
-                return Err(LogError::Storage(format!(
-                    "event {event}: entry seq {} does not continue the log (expected {expected})",
-                    entry.seq
-                )));
+                let msg = format!(
+                    "event {event}: seq {} cannot follow {}",
+                    entry.seq,
+                    expected - 1
+                );
+                return Err(LogError::Storage(msg));
             }
-            let body = serde_json::to_string(entry).map_err(storage)?;
-            stmt.execute(params![
-                sql_int(event, "event id")?,
-                sql_int(entry.seq, "seq")?,
-                sql_int(entry.at, "at")?,
-                entry.req,
-                body,
-            ])
-            .map_err(storage)?;
+            let body =
+                serde_json::to_string(entry).map_err(|e| LogError::Storage(e.to_string()))?;
+            // u64 values beyond i64 fail here rather than wrap.
+            stmt.execute(params![event, entry.seq, entry.at, entry.req, body])?;
             expected += 1;
         }
-        Ok((event, expected - 1))
+        Ok(expected - 1)
     }
 
     fn last_seq(&mut self, event: EventId) -> Result<Seq, LogError> {
         if let Some(&last) = self.last_seq.get(&event) {
             return Ok(last);
         }
-        let mut stmt = self.conn.prepare_cached(LAST_SEQ).map_err(storage)?;
+        let mut stmt = self.conn.prepare_cached(LAST_SEQ)?;
         // Two scalar subqueries: always exactly one row.
-        let (exists, max): (bool, Option<u64>) = stmt
-            .query_row([sql_int(event, "event id")?], |row| Ok((row.get(0)?, row.get(1)?)))
-            .map_err(storage)?;
+        let (exists, max): (bool, Option<u64>) =
+            stmt.query_row([event], |row| Ok((row.get(0)?, row.get(1)?)))?;
         if !exists {
-            return Err(LogError::Storage(format!("append to unknown event {event}")));
+            return Err(LogError::Storage(format!("unknown event {event}")));
         }
         let last = max.unwrap_or(0);
         self.last_seq.insert(event, last);
@@ -450,23 +449,22 @@ impl Writer {
 fn create_error(record: &EventRecord, err: rusqlite::Error) -> LogError {
     if let rusqlite::Error::SqliteFailure(e, Some(msg)) = &err {
         // The message names the column; the id has its own code (PRIMARYKEY).
-        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE && msg.contains("join_code") {
+        let unique = e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE;
+        if unique && msg.contains("join_code") {
             return LogError::DuplicateCode;
         }
     }
     if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
         return LogError::Storage(format!("event {} already exists: {err}", record.id));
     }
-    storage(err)
+    err.into()
 }
 
-/// SQLite integers are signed 64-bit; refuse values that would wrap.
-fn sql_int(value: u64, what: &str) -> Result<i64, LogError> {
-    i64::try_from(value).map_err(|_| LogError::Storage(format!("{what} {value} does not fit in the log")))
-}
-
-fn storage(err: impl std::fmt::Display) -> LogError {
-    LogError::Storage(err.to_string())
+/// Any SQLite failure outside the cases mapped explicitly is a storage error.
+impl From<rusqlite::Error> for LogError {
+    fn from(err: rusqlite::Error) -> LogError {
+        LogError::Storage(err.to_string())
+    }
 }
 
 #[cfg(test)]

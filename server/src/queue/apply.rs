@@ -1,8 +1,8 @@
 //! `decide` (may refuse, never mutates) and `evolve` (mutates, never fails).
 
-use super::state::QuestionState;
+use super::state::{Applied, QuestionState};
 use super::text::{clean_optional, clean_text};
-use super::{Command, Entry, Event, Rejection, State, MAX_LENGTH_CEILING, MAX_NAME, MAX_UNIT};
+use super::{Command, Entry, Event, MAX_LENGTH_CEILING, MAX_NAME, MAX_UNIT, Rejection, State};
 use hoidap_protocol::{Action, Phase, QuestionId, QuestionStatus, Role, Settings};
 use std::collections::HashSet;
 
@@ -13,7 +13,12 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
     use QuestionStatus::*;
     let role = command.actor.role;
     match &command.action {
-        Action::Ask { text, name, unit, anonymous } => {
+        Action::Ask {
+            text,
+            name,
+            unit,
+            anonymous,
+        } => {
             attendee(command)?;
             if state.phase != Phase::Open {
                 return Err(Rejection::PhaseClosed(state.phase));
@@ -24,9 +29,20 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             let text = clean_text(text, state.settings.max_length as usize)?;
             let name = clean_optional(name.as_deref(), MAX_NAME)?;
             let unit = clean_optional(unit.as_deref(), MAX_UNIT)?;
-            let status = if state.settings.pre_moderation { Pending } else { Live };
+            let status = if state.settings.pre_moderation {
+                Pending
+            } else {
+                Live
+            };
             let id = state.next_question_id();
-            Ok(Some(Event::Asked { id, text, name, unit, anonymous: *anonymous, status }))
+            Ok(Some(Event::Asked {
+                id,
+                text,
+                name,
+                unit,
+                anonymous: *anonymous,
+                status,
+            }))
         }
         Action::Vote { question, up } => {
             let participant = attendee(command)?;
@@ -40,23 +56,26 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
                 .get(question)
                 .filter(|q| q.is_public())
                 .ok_or(Rejection::UnknownQuestion)?;
-            let has = state.participant(participant).is_some_and(|p| q.voters.contains(&p));
+            let has = state
+                .participant(participant)
+                .is_some_and(|p| q.voters.contains(&p));
             if has == *up {
                 return Ok(None);
             }
             if *up && q.status != Live {
                 return Err(Rejection::InvalidTransition(q.status));
             }
-            Ok(Some(Event::Voted { question: *question, up: *up }))
+            Ok(Some(Event::Voted {
+                question: *question,
+                up: *up,
+            }))
         }
         Action::Approve { question } => transition(state, role, *question, &[Pending], Live),
         Action::Hide { question } => {
             transition(state, role, *question, &[Pending, Live, Answered], Hidden)
         }
         Action::Restore { question } => transition(state, role, *question, &[Hidden], Live),
-        Action::MarkAnswered { question } => {
-            transition(state, role, *question, &[Live], Answered)
-        }
+        Action::MarkAnswered { question } => transition(state, role, *question, &[Live], Answered),
         Action::Reopen { question } => transition(state, role, *question, &[Answered], Live),
         Action::SetCurrent { question } => {
             moderator(role)?;
@@ -67,7 +86,9 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             if q.status != Live {
                 return Err(Rejection::InvalidTransition(q.status));
             }
-            Ok(Some(Event::CurrentSet { question: Some(*question) }))
+            Ok(Some(Event::CurrentSet {
+                question: Some(*question),
+            }))
         }
         Action::ClearCurrent {} => {
             moderator(role)?;
@@ -77,9 +98,16 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             moderator(role)?;
             let q = find(state, *question)?;
             let text = clean_text(text, state.settings.max_length as usize)?;
-            Ok((text != q.text).then_some(Event::Edited { question: *question, text }))
+            Ok((text != q.text).then_some(Event::Edited {
+                question: *question,
+                text,
+            }))
         }
-        Action::UpdateSettings { pre_moderation, allow_anonymous, max_length } => {
+        Action::UpdateSettings {
+            pre_moderation,
+            allow_anonymous,
+            max_length,
+        } => {
             moderator(role)?;
             let settings = Settings {
                 pre_moderation: pre_moderation.unwrap_or(state.settings.pre_moderation),
@@ -106,7 +134,11 @@ fn attendee(command: &Command) -> Result<&str, Rejection> {
 }
 
 fn moderator(role: Role) -> Result<(), Rejection> {
-    if role == Role::Moderator { Ok(()) } else { Err(Rejection::Forbidden) }
+    if role == Role::Moderator {
+        Ok(())
+    } else {
+        Err(Rejection::Forbidden)
+    }
 }
 
 fn find(state: &State, id: QuestionId) -> Result<&QuestionState, Rejection> {
@@ -127,7 +159,11 @@ fn transition(
     if q.status == to {
         Ok(None)
     } else if from.contains(&q.status) {
-        Ok(Some(Event::StatusSet { question, status: to }))
+        Ok(Some(Event::StatusSet {
+            question,
+            status: to,
+            from: q.status,
+        }))
     } else {
         Err(Rejection::InvalidTransition(q.status))
     }
@@ -137,12 +173,33 @@ fn transition(
 /// when it was written, so replay only has to redo its effect.
 pub fn evolve(state: &mut State, entry: &Entry) {
     state.seq = entry.seq;
+    if let Some(req) = &entry.req {
+        let question = match entry.event {
+            Event::Asked { id, .. } => Some(id),
+            _ => None,
+        };
+        state.record_request(
+            &entry.actor,
+            req,
+            Applied {
+                seq: entry.seq,
+                question,
+            },
+        );
+    }
     match &entry.event {
         Event::Created { title, settings } => {
             state.title = title.clone();
             state.settings = settings.clone();
         }
-        Event::Asked { id, text, name, unit, anonymous, status } => {
+        Event::Asked {
+            id,
+            text,
+            name,
+            unit,
+            anonymous,
+            status,
+        } => {
             let asker = entry.actor.participant.as_deref().map(|p| state.intern(p));
             state.questions.insert(
                 *id,
@@ -161,7 +218,9 @@ pub fn evolve(state: &mut State, entry: &Entry) {
             );
         }
         Event::Voted { question, up } => {
-            let Some(p) = entry.actor.participant.as_deref() else { return };
+            let Some(p) = entry.actor.participant.as_deref() else {
+                return;
+            };
             let p = state.intern(p);
             if let Some(q) = state.questions.get_mut(question) {
                 if *up {
@@ -171,7 +230,9 @@ pub fn evolve(state: &mut State, entry: &Entry) {
                 }
             }
         }
-        Event::StatusSet { question, status } => {
+        Event::StatusSet {
+            question, status, ..
+        } => {
             if let Some(q) = state.questions.get_mut(question) {
                 q.status = *status;
                 // The current question is always a live one.

@@ -17,8 +17,8 @@ pub mod view;
 mod tests;
 
 pub use apply::{decide, evolve};
-pub use state::{QuestionState, State};
-pub use text::{clean_optional, clean_text, TextError};
+pub use state::{Applied, QuestionState, State};
+pub use text::{TextError, clean_optional, clean_text};
 
 use hoidap_protocol::{Action, ErrorCode, Phase, QuestionId, QuestionStatus, Role, Seq, Settings};
 use serde::{Deserialize, Serialize};
@@ -33,10 +33,16 @@ pub struct Actor {
 
 impl Actor {
     pub fn moderator() -> Self {
-        Actor { role: Role::Moderator, participant: None }
+        Actor {
+            role: Role::Moderator,
+            participant: None,
+        }
     }
     pub fn attendee(id: impl Into<String>) -> Self {
-        Actor { role: Role::Attendee, participant: Some(id.into()) }
+        Actor {
+            role: Role::Attendee,
+            participant: Some(id.into()),
+        }
     }
 }
 
@@ -54,7 +60,10 @@ pub struct Command {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// Always the first entry (seq 1) of an event's log.
-    Created { title: String, settings: Settings },
+    Created {
+        title: String,
+        settings: Settings,
+    },
     Asked {
         id: QuestionId,
         text: String,
@@ -66,12 +75,31 @@ pub enum Event {
         status: QuestionStatus,
     },
     /// The actor's participant set (up) or withdrew their vote.
-    Voted { question: QuestionId, up: bool },
-    StatusSet { question: QuestionId, status: QuestionStatus },
-    Edited { question: QuestionId, text: String },
-    CurrentSet { question: Option<QuestionId> },
-    SettingsSet { settings: Settings },
-    PhaseSet { phase: Phase },
+    Voted {
+        question: QuestionId,
+        up: bool,
+    },
+    StatusSet {
+        question: QuestionId,
+        status: QuestionStatus,
+        /// The status before: lets views tell "left public view" from "was
+        /// never public" (attendees must not even learn the id of a
+        /// question hidden while pending).
+        from: QuestionStatus,
+    },
+    Edited {
+        question: QuestionId,
+        text: String,
+    },
+    CurrentSet {
+        question: Option<QuestionId>,
+    },
+    SettingsSet {
+        settings: Settings,
+    },
+    PhaseSet {
+        phase: Phase,
+    },
 }
 
 /// One log entry: the event with who, when and in answer to which request.

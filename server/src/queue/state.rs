@@ -19,6 +19,25 @@ pub struct State {
     pub seq: Seq,
     participants: HashMap<String, ParticipantIndex>,
     participant_ids: Vec<String>,
+    /// Request ids already applied, by requester: a retried request gets
+    /// the original answer instead of applying twice.
+    requests: HashMap<RequestKey, Applied>,
+}
+
+/// `(participant index or role, client request id)`.
+type RequestKey = (RequesterKey, String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum RequesterKey {
+    Participant(ParticipantIndex),
+    Role(hoidap_protocol::Role),
+}
+
+/// Where a request was applied, and the question it created, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    pub seq: Seq,
+    pub question: Option<QuestionId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +76,24 @@ impl State {
 
     pub fn participant_id(&self, index: ParticipantIndex) -> &str {
         &self.participant_ids[index as usize]
+    }
+
+    /// The earlier application of request `req` by `actor`, if any.
+    pub fn applied(&self, actor: &super::Actor, req: &str) -> Option<Applied> {
+        let who = match &actor.participant {
+            Some(p) => RequesterKey::Participant(self.participant(p)?),
+            None => RequesterKey::Role(actor.role),
+        };
+        // Allocation only on the retry path would be nicer; the key is small.
+        self.requests.get(&(who, req.to_owned())).copied()
+    }
+
+    pub(super) fn record_request(&mut self, actor: &super::Actor, req: &str, applied: Applied) {
+        let who = match &actor.participant {
+            Some(p) => RequesterKey::Participant(self.intern(p)),
+            None => RequesterKey::Role(actor.role),
+        };
+        self.requests.insert((who, req.to_owned()), applied);
     }
 
     pub(super) fn intern(&mut self, id: &str) -> ParticipantIndex {

@@ -20,6 +20,16 @@ fn at(seq: Seq) -> u64 {
 /// Runs one command the way a room does: `decide`, then on `Ok(Some)` stamp
 /// the next seq and `evolve`. Returns the entry written, if any.
 fn step(state: &mut State, actor: &Actor, action: Action) -> Result<Option<Entry>, Rejection> {
+    step_req(state, actor, action, None)
+}
+
+/// `step` for a client request with id `req`.
+fn step_req(
+    state: &mut State,
+    actor: &Actor,
+    action: Action,
+    req: Option<&str>,
+) -> Result<Option<Entry>, Rejection> {
     let seq = state.seq + 1;
     let command = Command {
         actor: actor.clone(),
@@ -32,7 +42,7 @@ fn step(state: &mut State, actor: &Actor, action: Action) -> Result<Option<Entry
             seq,
             at: command.at,
             actor: command.actor,
-            req: None,
+            req: req.map(String::from),
             event,
         };
         evolve(state, &entry);
@@ -118,7 +128,7 @@ fn vote(question: QuestionId, up: bool) -> Action {
 #[derive(Debug)]
 enum Want {
     /// Accepted and wrote an entry.
-    Applied,
+    Wrote,
     /// Accepted, nothing to change.
     Same,
     Refused(Rejection),
@@ -132,7 +142,7 @@ fn check(state: &mut State, steps: &[(Actor, Action, Want)]) {
         let before = state.clone();
         let got = run(state, actor, action.clone());
         let ok = match (&got, want) {
-            (Ok(Some(_)), Applied) => true,
+            (Ok(Some(_)), Wrote) => true,
             (Ok(None), Same) => *state == before,
             (Err(e), Refused(w)) => e == w && *state == before,
             _ => false,

@@ -89,11 +89,20 @@ mod tests {
     #[test]
     fn refuses_controls_and_overrides() {
         assert_eq!(clean_text("  \n ", 10), Err(TextError::Empty));
-        assert_eq!(clean_text("a\u{202E}b", 10), Err(TextError::Forbidden(0x202E)));
+        assert_eq!(
+            clean_text("a\u{202E}b", 10),
+            Err(TextError::Forbidden(0x202E))
+        );
         assert_eq!(clean_text("a\u{0007}b", 10), Err(TextError::Forbidden(7)));
         assert_eq!(clean_text("a\r\nb", 10).unwrap(), "a\nb");
-        assert_eq!(clean_optional(Some("a\nb"), 10), Err(TextError::Forbidden(10)));
+        assert_eq!(
+            clean_optional(Some("a\nb"), 10),
+            Err(TextError::Forbidden(10))
+        );
         assert_eq!(clean_optional(Some("  "), 10), Ok(None));
-        assert_eq!(clean_optional(Some(" Sở Nội vụ "), 10), Ok(Some("Sở Nội vụ".into())));
+        assert_eq!(
+            clean_optional(Some(" Sở Nội vụ "), 10),
+            Ok(Some("Sở Nội vụ".into()))
+        );
     }
 }

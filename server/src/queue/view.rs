@@ -4,7 +4,7 @@
 
 use super::state::QuestionState;
 use super::{Entry, Event, State};
-use hoidap_protocol::{Change, Question, QuestionId, Snapshot};
+use hoidap_protocol::{Change, Question, QuestionId, QuestionStatus, Snapshot};
 
 /// The two serialisations every update is made in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,7 +53,11 @@ pub fn own_view(state: &State, q: &QuestionState, with_asker: bool) -> Question 
         status: q.status,
         votes: q.votes(),
         created_at: q.created_at,
-        original_text: if with_asker { q.original_text.clone() } else { None },
+        original_text: if with_asker {
+            q.original_text.clone()
+        } else {
+            None
+        },
         asker: q
             .asker
             .filter(|_| with_asker)
@@ -107,23 +111,25 @@ pub fn changes(
     audience: Audience,
 ) -> (Vec<Change>, Option<(QuestionId, u32)>) {
     let upsert = |id: &QuestionId| -> Vec<Change> {
-        let Some(q) = state.questions.get(id) else { return Vec::new() };
+        let Some(q) = state.questions.get(id) else {
+            return Vec::new();
+        };
         match question(state, q, audience) {
             Some(question) => vec![Change::Question { question }],
-            // Status changes can take a question out of public view.
-            None if matches!(entry.event, Event::StatusSet { .. }) => {
-                vec![Change::Removed { id: *id }]
-            }
             None => Vec::new(),
         }
     };
     match &entry.event {
         Event::Created { .. } => (Vec::new(), None),
         Event::Asked { id, .. } | Event::Edited { question: id, .. } => (upsert(id), None),
-        Event::StatusSet { question, .. } => {
+        Event::StatusSet { question, from, .. } => {
             let mut changes = upsert(question);
-            // Leaving live also clears the current question (see `evolve`).
-            if state.current.is_none() {
+            let was_public = matches!(from, QuestionStatus::Live | QuestionStatus::Answered);
+            if changes.is_empty() && was_public {
+                changes.push(Change::Removed { id: *question });
+            }
+            // Leaving live may have cleared the current question (`evolve`).
+            if *from == QuestionStatus::Live && state.current.is_none() {
                 changes.push(Change::Current { question: None });
             }
             (changes, None)
@@ -136,10 +142,18 @@ pub fn changes(
                 .map(|q| (q.id, q.votes()));
             (Vec::new(), votes)
         }
-        Event::CurrentSet { question } => (vec![Change::Current { question: *question }], None),
-        Event::SettingsSet { settings } => {
-            (vec![Change::Settings { settings: settings.clone() }], None)
-        }
+        Event::CurrentSet { question } => (
+            vec![Change::Current {
+                question: *question,
+            }],
+            None,
+        ),
+        Event::SettingsSet { settings } => (
+            vec![Change::Settings {
+                settings: settings.clone(),
+            }],
+            None,
+        ),
         Event::PhaseSet { phase } => (vec![Change::Phase { phase: *phase }], None),
     }
 }

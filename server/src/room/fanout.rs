@@ -85,7 +85,12 @@ impl Feed {
             changes.push(Change::Votes { counts });
         }
         let prev = self.last_sent;
-        let frame = frame(&ServerMsg::Delta { epoch: epoch.to_owned(), prev, seq, changes });
+        let frame = frame(&ServerMsg::Delta {
+            epoch: epoch.to_owned(),
+            prev,
+            seq,
+            changes,
+        });
         self.last_sent = seq;
         if self.ring.len() == RING {
             self.ring.pop_front();
@@ -112,7 +117,11 @@ impl Feed {
         }
         match self.ring.iter().position(|(_, seq, _)| *seq > from) {
             Some(first) if self.ring[first].0 <= from => Catchup::Deltas(
-                self.ring.iter().skip(first).map(|(_, _, f)| f.clone()).collect(),
+                self.ring
+                    .iter()
+                    .skip(first)
+                    .map(|(_, _, f)| f.clone())
+                    .collect(),
             ),
             _ => Catchup::Snapshot,
         }
@@ -127,7 +136,10 @@ pub struct Feeds {
 
 impl Feeds {
     pub fn new(seq: Seq) -> Self {
-        Feeds { public: Feed::new(seq), moderator: Feed::new(seq) }
+        Feeds {
+            public: Feed::new(seq),
+            moderator: Feed::new(seq),
+        }
     }
 
     pub fn get(&self, audience: Audience) -> &Feed {

@@ -12,11 +12,11 @@
 
 mod fanout;
 
-pub use fanout::{frame, Catchup, Frame, FEED_CAPACITY};
+pub use fanout::{Catchup, FEED_CAPACITY, Frame, frame};
 
 use crate::log::{EventRecord, Log, LogError};
 use crate::queue::view::{self, Audience};
-use crate::queue::{decide, evolve, Actor, Command, Entry, Event, State};
+use crate::queue::{Actor, Command, Entry, Event, State, decide, evolve};
 use fanout::Feeds;
 use hoidap_protocol::{Action, ErrorCode, ResumeFrom, Role, ServerMsg};
 use std::sync::Arc;
@@ -40,7 +40,12 @@ pub struct RoomHandle {
 pub type Reply = Frame;
 
 pub enum RoomMsg {
-    Command { actor: Actor, req: String, action: Action, reply: mpsc::Sender<Reply> },
+    Command {
+        actor: Actor,
+        req: String,
+        action: Action,
+        reply: mpsc::Sender<Reply>,
+    },
     /// `fresh`: a new connection (counted in presence), not a resync.
     Join {
         role: Role,
@@ -49,7 +54,9 @@ pub enum RoomMsg {
         fresh: bool,
         reply: oneshot::Sender<Joined>,
     },
-    Leave { role: Role },
+    Leave {
+        role: Role,
+    },
 }
 
 /// What a joining (or resyncing) connection gets: the frames to send first,
@@ -76,13 +83,22 @@ impl RoomHandle {
         fresh: bool,
     ) -> Result<Joined, RoomGone> {
         let (reply, rx) = oneshot::channel();
-        self.send(RoomMsg::Join { role, participant, resume, fresh, reply }).await?;
+        self.send(RoomMsg::Join {
+            role,
+            participant,
+            resume,
+            fresh,
+            reply,
+        })
+        .await?;
         rx.await.map_err(|_| RoomGone)
     }
 }
 
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Rebuilds the event's state from its log and starts its task.
@@ -146,17 +162,41 @@ impl Room {
         let mut pending = Vec::new();
         let mut joins = Vec::new();
         let mut changed: Vec<Entry> = Vec::new();
+        let mut retried = Vec::new();
         for msg in batch.drain(..) {
             match msg {
-                RoomMsg::Command { actor, req, action, reply } => {
-                    let command = Command { actor, at: now_ms(), action };
+                RoomMsg::Command {
+                    actor,
+                    req,
+                    action,
+                    reply,
+                } => {
+                    // A retry (same requester, same id) gets the original
+                    // answer, even across reconnects and restarts.
+                    if let Some(applied) = self.state.applied(&actor, &req) {
+                        retried.push((reply, req, applied));
+                        continue;
+                    }
+                    let command = Command {
+                        actor,
+                        at: now_ms(),
+                        action,
+                    };
                     match decide(&self.state, &command) {
                         Ok(Some(event)) => {
                             let entry = self.apply(command.actor, req.clone(), event);
                             changed.push(entry.clone());
-                            pending.push(Pending { reply, req, entry: Some(entry) });
+                            pending.push(Pending {
+                                reply,
+                                req,
+                                entry: Some(entry),
+                            });
                         }
-                        Ok(None) => pending.push(Pending { reply, req, entry: None }),
+                        Ok(None) => pending.push(Pending {
+                            reply,
+                            req,
+                            entry: None,
+                        }),
                         Err(rejection) => {
                             let msg = ServerMsg::Error {
                                 id: Some(req),
@@ -167,7 +207,13 @@ impl Room {
                         }
                     }
                 }
-                RoomMsg::Join { role, participant, resume, fresh, reply } => {
+                RoomMsg::Join {
+                    role,
+                    participant,
+                    resume,
+                    fresh,
+                    reply,
+                } => {
                     if fresh {
                         self.presence[role_index(role)] += 1;
                     }
@@ -190,9 +236,26 @@ impl Room {
                     seq: entry.seq,
                     question: self.asked(&entry),
                 },
-                None => ServerMsg::Ack { id: p.req, seq, question: None },
+                None => ServerMsg::Ack {
+                    id: p.req,
+                    seq,
+                    question: None,
+                },
             };
             let _ = p.reply.try_send(frame(&msg));
+        }
+        for (reply, req, applied) in retried {
+            if applied.seq > seq {
+                // Its first copy was in a batch whose commit just failed.
+                let _ = reply.try_send(unavailable(req));
+                continue;
+            }
+            let question = applied.question.and_then(|id| self.own_question(id));
+            let _ = reply.try_send(frame(&ServerMsg::Ack {
+                id: req,
+                seq: applied.seq,
+                question,
+            }));
         }
         if self.feeds.has_discrete() {
             self.feeds.flush(&self.record.epoch, seq);
@@ -205,7 +268,13 @@ impl Room {
     /// Applies an accepted event to the state and buffers what each audience
     /// must learn of it (released by the next flush, after the commit).
     fn apply(&mut self, actor: Actor, req: String, event: Event) -> Entry {
-        let entry = Entry { seq: self.state.seq + 1, at: now_ms(), actor, req: Some(req), event };
+        let entry = Entry {
+            seq: self.state.seq + 1,
+            at: now_ms(),
+            actor,
+            req: Some(req),
+            event,
+        };
         evolve(&mut self.state, &entry);
         for audience in Audience::ALL {
             let (changes, votes) = view::changes(&self.state, &entry, audience);
@@ -221,12 +290,7 @@ impl Room {
             // ever shown and every request can be retried.
             tracing::error!(event = self.record.id, %err, "log append failed; reloading room");
             for p in pending.drain(..) {
-                let msg = ServerMsg::Error {
-                    id: Some(p.req),
-                    code: ErrorCode::Unavailable,
-                    message: "could not store the request; nothing was applied, retry".into(),
-                };
-                let _ = p.reply.try_send(frame(&msg));
+                let _ = p.reply.try_send(unavailable(p.req));
             }
             self.reload().await;
         }
@@ -245,7 +309,13 @@ impl Room {
     }
 
     fn asked(&self, entry: &Entry) -> Option<hoidap_protocol::Question> {
-        let Event::Asked { id, .. } = entry.event else { return None };
+        let Event::Asked { id, .. } = entry.event else {
+            return None;
+        };
+        self.own_question(id)
+    }
+
+    fn own_question(&self, id: hoidap_protocol::QuestionId) -> Option<hoidap_protocol::Question> {
         let q = self.state.questions.get(&id)?;
         Some(view::own_view(&self.state, q, false))
     }
@@ -255,7 +325,11 @@ impl Room {
         if self.presence != self.presence_sent {
             self.presence_sent = self.presence;
             let [attendees, moderators, screens] = self.presence;
-            let msg = ServerMsg::Presence { attendees, moderators, screens };
+            let msg = ServerMsg::Presence {
+                attendees,
+                moderators,
+                screens,
+            };
             let _ = self.feeds.moderator.tx.send(frame(&msg));
         }
     }
@@ -281,10 +355,25 @@ impl Room {
         }
         if role == Role::Moderator {
             let [attendees, moderators, screens] = self.presence;
-            frames.push(frame(&ServerMsg::Presence { attendees, moderators, screens }));
+            frames.push(frame(&ServerMsg::Presence {
+                attendees,
+                moderators,
+                screens,
+            }));
         }
-        Joined { frames, feed: feed.tx.subscribe() }
+        Joined {
+            frames,
+            feed: feed.tx.subscribe(),
+        }
     }
+}
+
+fn unavailable(req: String) -> Frame {
+    frame(&ServerMsg::Error {
+        id: Some(req),
+        code: ErrorCode::Unavailable,
+        message: "could not store the request; nothing was applied, retry".into(),
+    })
 }
 
 pub fn audience_of(role: Role) -> Audience {

@@ -26,7 +26,7 @@ fn ask_goes_pending_with_premoderation_and_live_without() {
     let mut state = open();
     check(
         &mut state,
-        &[(p(0), ask("Hỏi"), Applied), (p(1), ask("Hỏi nữa"), Applied)],
+        &[(p(0), ask("Hỏi"), Wrote), (p(1), ask("Hỏi nữa"), Wrote)],
     );
     assert_eq!(status(&state, 1), QuestionStatus::Live);
     assert_eq!(state.questions[&2].id, 2);
@@ -41,11 +41,7 @@ fn anonymous_only_when_allowed() {
         &mut state,
         &[
             (p(0), anon.clone(), Refused(Rejection::AnonymousNotAllowed)),
-            (
-                p(0),
-                ask_as("Câu hỏi", "An", "Sở Tài chính", false),
-                Applied,
-            ),
+            (p(0), ask_as("Câu hỏi", "An", "Sở Tài chính", false), Wrote),
             (
                 mo(),
                 Action::UpdateSettings {
@@ -53,9 +49,9 @@ fn anonymous_only_when_allowed() {
                     allow_anonymous: Some(true),
                     max_length: None,
                 },
-                Applied,
+                Wrote,
             ),
-            (p(0), anon, Applied),
+            (p(0), anon, Wrote),
         ],
     );
     assert_eq!(
@@ -75,10 +71,10 @@ fn length_is_counted_in_characters() {
     check(
         &mut state,
         &[
-            (p(0), ask(&full), Applied),
+            (p(0), ask(&full), Wrote),
             (p(0), ask(&format!("{full}ệ")), Refused(too_long.clone())),
             // Decomposed marks are composed first: 300 characters again.
-            (p(0), ask(&"e\u{323}\u{302}".repeat(300)), Applied),
+            (p(0), ask(&"e\u{323}\u{302}".repeat(300)), Wrote),
             (
                 mo(),
                 Action::Edit {
@@ -118,7 +114,7 @@ fn control_and_bidi_characters_are_refused() {
                 ask_as("Hỏi", "An", "Sở\u{202D}", false),
                 forbidden(0x202D),
             ),
-            (p(0), ask("Dòng 1\r\nDòng 2\tcó tab"), Applied),
+            (p(0), ask("Dòng 1\r\nDòng 2\tcó tab"), Wrote),
             (
                 mo(),
                 Action::Edit {
@@ -136,6 +132,42 @@ fn control_and_bidi_characters_are_refused() {
     );
 }
 
+#[test]
+fn applied_requests_are_remembered_per_requester() {
+    let mut state = open();
+    let entry = step_req(&mut state, &p(0), ask("Hỏi"), Some("r1"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.req.as_deref(), Some("r1"));
+    let asked = Some(Applied {
+        seq: 2,
+        question: Some(1),
+    });
+    assert_eq!(state.applied(&p(0), "r1"), asked);
+    assert_eq!(state.applied(&p(1), "r1"), None);
+    assert_eq!(state.applied(&p(0), "r2"), None);
+    // Refused and no-op requests write nothing, so they are not remembered.
+    assert!(step_req(&mut state, &p(1), vote(9, true), Some("r2")).is_err());
+    assert_eq!(
+        step_req(&mut state, &p(1), vote(1, false), Some("r3")),
+        Ok(None)
+    );
+    assert_eq!(
+        (state.applied(&p(1), "r2"), state.applied(&p(1), "r3")),
+        (None, None)
+    );
+    step_req(&mut state, &mo(), Action::Hide { question: 1 }, Some("r1")).unwrap();
+    let hidden = Some(Applied {
+        seq: 3,
+        question: None,
+    });
+    assert_eq!(
+        (state.applied(&mo(), "r1"), state.applied(&p(0), "r1")),
+        (hidden, asked)
+    );
+    assert_eq!(state.applied(&screen(), "r1"), None);
+}
+
 // ---------------------------------------------------------------- voting
 
 #[test]
@@ -145,35 +177,35 @@ fn one_vote_per_participant() {
     check(
         &mut state,
         &[
-            (p(0), ask("Một"), Applied),
-            (p(0), ask("Hai"), Applied),
-            (mo(), Action::Approve { question: 1 }, Applied),
-            (mo(), Action::Approve { question: 2 }, Applied),
-            (p(1), vote(1, true), Applied),
+            (p(0), ask("Một"), Wrote),
+            (p(0), ask("Hai"), Wrote),
+            (mo(), Action::Approve { question: 1 }, Wrote),
+            (mo(), Action::Approve { question: 2 }, Wrote),
+            (p(1), vote(1, true), Wrote),
             (p(1), vote(1, true), Same),
-            (p(2), vote(1, true), Applied),
-            (p(0), vote(1, true), Applied),
-            (p(1), vote(1, false), Applied),
+            (p(2), vote(1, true), Wrote),
+            (p(0), vote(1, true), Wrote),
+            (p(1), vote(1, false), Wrote),
             (p(1), vote(1, false), Same),
             (p(3), vote(1, false), Same),
             (p(1), vote(9, true), unknown()),
             // Pending and hidden questions do not exist for attendees.
-            (p(0), ask("Ba"), Applied),
+            (p(0), ask("Ba"), Wrote),
             (p(1), vote(3, true), unknown()),
             (p(1), vote(3, false), unknown()),
-            (p(1), vote(2, true), Applied),
-            (mo(), Action::Hide { question: 2 }, Applied),
+            (p(1), vote(2, true), Wrote),
+            (mo(), Action::Hide { question: 2 }, Wrote),
             (p(2), vote(2, true), unknown()),
             (p(1), vote(2, false), unknown()),
             // Answered: no new votes, withdrawing is fine.
-            (mo(), Action::MarkAnswered { question: 1 }, Applied),
+            (mo(), Action::MarkAnswered { question: 1 }, Wrote),
             (
                 p(3),
                 vote(1, true),
                 Refused(Rejection::InvalidTransition(QuestionStatus::Answered)),
             ),
             (p(2), vote(1, true), Same),
-            (p(2), vote(1, false), Applied),
+            (p(2), vote(1, false), Wrote),
         ],
     );
     assert_eq!(
@@ -191,11 +223,11 @@ fn roles_are_enforced() {
     check(
         &mut state,
         &[
-            (p(0), ask("Hỏi"), Applied),
-            (mo(), Action::Approve { question: 1 }, Applied),
+            (p(0), ask("Hỏi"), Wrote),
+            (mo(), Action::Approve { question: 1 }, Wrote),
         ],
     );
-    check(&mut state, &[(p(0), ask("Chờ duyệt"), Applied)]);
+    check(&mut state, &[(p(0), ask("Chờ duyệt"), Wrote)]);
     let moderator_actions = [
         Action::Approve { question: 2 },
         Action::Hide { question: 1 },
@@ -253,27 +285,27 @@ fn phases_close_asking_then_voting() {
     check(
         &mut state,
         &[
-            (p(0), ask("Một"), Applied),
+            (p(0), ask("Một"), Wrote),
             (mo(), Action::SetPhase { phase: Phase::Open }, Same),
             (
                 mo(),
                 Action::SetPhase {
                     phase: Phase::VotingOnly,
                 },
-                Applied,
+                Wrote,
             ),
             (
                 p(0),
                 ask("Hai"),
                 Refused(Rejection::PhaseClosed(Phase::VotingOnly)),
             ),
-            (p(1), vote(1, true), Applied),
+            (p(1), vote(1, true), Wrote),
             (
                 mo(),
                 Action::SetPhase {
                     phase: Phase::Closed,
                 },
-                Applied,
+                Wrote,
             ),
             (
                 p(0),
@@ -291,9 +323,9 @@ fn phases_close_asking_then_voting() {
                 Refused(Rejection::PhaseClosed(Phase::Closed)),
             ),
             // Moderators keep working on a closed event.
-            (mo(), Action::MarkAnswered { question: 1 }, Applied),
-            (mo(), Action::SetPhase { phase: Phase::Open }, Applied),
-            (p(0), ask("Hai"), Applied),
+            (mo(), Action::MarkAnswered { question: 1 }, Wrote),
+            (mo(), Action::SetPhase { phase: Phase::Open }, Wrote),
+            (p(0), ask("Hai"), Wrote),
         ],
     );
     assert_eq!(
@@ -326,8 +358,8 @@ fn settings_are_validated() {
                 },
                 Same,
             ),
-            (mo(), max(1), Applied),
-            (p(0), ask("ệ"), Applied),
+            (mo(), max(1), Wrote),
+            (p(0), ask("ệ"), Wrote),
             (
                 p(0),
                 ask("ab"),
@@ -340,9 +372,9 @@ fn settings_are_validated() {
                     allow_anonymous: None,
                     max_length: None,
                 },
-                Applied,
+                Wrote,
             ),
-            (p(0), ask("x"), Applied),
+            (p(0), ask("x"), Wrote),
         ],
     );
     assert_eq!(state.settings, settings(false, true, 1));

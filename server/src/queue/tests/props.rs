@@ -1,9 +1,9 @@
 //! Property tests: random command sequences from a few participants, a
 //! moderator and a screen, checked after every step.
 
-use super::{created_entry, step};
+use super::{created_entry, step_req};
 use crate::queue::view::{self, Audience};
-use crate::queue::{Actor, Entry, Event, State, evolve};
+use crate::queue::{Actor, Applied, Entry, Event, State, evolve};
 use hoidap_protocol::{
     Action, Change, Phase, Question, QuestionId, QuestionStatus, Role, Settings,
 };
@@ -206,11 +206,18 @@ proptest! {
         evolve(&mut state, &first);
         let mut entries = vec![first];
 
-        for (actor, action) in asks.chain(commands) {
+        for (i, (actor, action)) in asks.chain(commands).enumerate() {
             let before = state.clone();
-            match step(&mut state, &actor, action.clone()) {
+            let req = format!("r{i}");
+            match step_req(&mut state, &actor, action.clone(), Some(&req)) {
                 Ok(Some(entry)) => {
                     prop_assert_eq!(entry.seq, before.seq + 1);
+                    // A retry of this request would find where it went.
+                    let question = match entry.event {
+                        Event::Asked { id, .. } => Some(id),
+                        _ => None,
+                    };
+                    prop_assert_eq!(state.applied(&actor, &req), Some(Applied { seq: entry.seq, question }));
                     check_step(&state, Some(&entry))?;
                     entries.push(entry);
                 }

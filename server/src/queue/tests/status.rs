@@ -14,30 +14,30 @@ fn status_transitions() {
     check(
         &mut state,
         &[
-            (p(0), ask("Hỏi"), Applied),
+            (p(0), ask("Hỏi"), Wrote),
             (mo(), Action::Restore { question: 1 }, bad(Pending)),
             (mo(), Action::MarkAnswered { question: 1 }, bad(Pending)),
             (mo(), Action::Reopen { question: 1 }, bad(Pending)),
-            (mo(), Action::Approve { question: 1 }, Applied),
+            (mo(), Action::Approve { question: 1 }, Wrote),
             // Already where the action leads: a harmless double click.
             (mo(), Action::Approve { question: 1 }, Same),
             (mo(), Action::Restore { question: 1 }, Same),
             (mo(), Action::Reopen { question: 1 }, Same),
-            (mo(), Action::MarkAnswered { question: 1 }, Applied),
+            (mo(), Action::MarkAnswered { question: 1 }, Wrote),
             (mo(), Action::MarkAnswered { question: 1 }, Same),
             (mo(), Action::Approve { question: 1 }, bad(Answered)),
             (mo(), Action::Restore { question: 1 }, bad(Answered)),
-            (mo(), Action::Reopen { question: 1 }, Applied),
+            (mo(), Action::Reopen { question: 1 }, Wrote),
             (mo(), Action::Reopen { question: 1 }, Same),
-            (mo(), Action::Hide { question: 1 }, Applied),
+            (mo(), Action::Hide { question: 1 }, Wrote),
             (mo(), Action::Hide { question: 1 }, Same),
             (mo(), Action::Approve { question: 1 }, bad(Hidden)),
             (mo(), Action::MarkAnswered { question: 1 }, bad(Hidden)),
             (mo(), Action::Reopen { question: 1 }, bad(Hidden)),
-            (mo(), Action::Restore { question: 1 }, Applied),
+            (mo(), Action::Restore { question: 1 }, Wrote),
             (mo(), Action::Restore { question: 1 }, Same),
-            (p(0), ask("Hỏi nữa"), Applied),
-            (mo(), Action::Hide { question: 2 }, Applied),
+            (p(0), ask("Hỏi nữa"), Wrote),
+            (mo(), Action::Hide { question: 2 }, Wrote),
             (
                 mo(),
                 Action::Hide { question: 7 },
@@ -65,32 +65,32 @@ fn current_question_is_always_live() {
         &mut state,
         &[
             (mo(), Action::ClearCurrent {}, Same),
-            (p(0), ask("Một"), Applied),
-            (p(0), ask("Hai"), Applied),
+            (p(0), ask("Một"), Wrote),
+            (p(0), ask("Hai"), Wrote),
             (
                 mo(),
                 Action::SetCurrent { question: 1 },
                 Refused(Rejection::InvalidTransition(QuestionStatus::Pending)),
             ),
             (mo(), Action::SetCurrent { question: 5 }, unknown),
-            (mo(), Action::Approve { question: 1 }, Applied),
-            (mo(), Action::Approve { question: 2 }, Applied),
-            (mo(), Action::SetCurrent { question: 1 }, Applied),
+            (mo(), Action::Approve { question: 1 }, Wrote),
+            (mo(), Action::Approve { question: 2 }, Wrote),
+            (mo(), Action::SetCurrent { question: 1 }, Wrote),
             (mo(), Action::SetCurrent { question: 1 }, Same),
         ],
     );
     assert_eq!(state.current, Some(1));
     // Hiding another question leaves the current one alone.
-    check(&mut state, &[(mo(), Action::Hide { question: 2 }, Applied)]);
+    check(&mut state, &[(mo(), Action::Hide { question: 2 }, Wrote)]);
     assert_eq!(state.current, Some(1));
-    check(&mut state, &[(mo(), Action::Hide { question: 1 }, Applied)]);
+    check(&mut state, &[(mo(), Action::Hide { question: 1 }, Wrote)]);
     assert_eq!(state.current, None);
     check(
         &mut state,
         &[
-            (mo(), Action::Restore { question: 1 }, Applied),
-            (mo(), Action::SetCurrent { question: 1 }, Applied),
-            (mo(), Action::MarkAnswered { question: 1 }, Applied),
+            (mo(), Action::Restore { question: 1 }, Wrote),
+            (mo(), Action::SetCurrent { question: 1 }, Wrote),
+            (mo(), Action::MarkAnswered { question: 1 }, Wrote),
         ],
     );
     assert_eq!(state.current, None);
@@ -102,9 +102,9 @@ fn current_question_is_always_live() {
                 Action::SetCurrent { question: 1 },
                 Refused(Rejection::InvalidTransition(QuestionStatus::Answered)),
             ),
-            (mo(), Action::Reopen { question: 1 }, Applied),
-            (mo(), Action::SetCurrent { question: 1 }, Applied),
-            (mo(), Action::ClearCurrent {}, Applied),
+            (mo(), Action::Reopen { question: 1 }, Wrote),
+            (mo(), Action::SetCurrent { question: 1 }, Wrote),
+            (mo(), Action::ClearCurrent {}, Wrote),
             (mo(), Action::ClearCurrent {}, Same),
         ],
     );
@@ -123,10 +123,10 @@ fn edit_keeps_the_first_original() {
     check(
         &mut state,
         &[
-            (p(0), ask("Luong thang 13?"), Applied),
+            (p(0), ask("Luong thang 13?"), Wrote),
             (mo(), edit("  Luong thang 13?  "), Same),
-            (mo(), edit("Lương tháng 13?"), Applied),
-            (mo(), edit("Lương tháng 13 năm nay?"), Applied),
+            (mo(), edit("Lương tháng 13?"), Wrote),
+            (mo(), edit("Lương tháng 13 năm nay?"), Wrote),
             (mo(), edit(""), Refused(Rejection::Text(TextError::Empty))),
             (
                 mo(),
@@ -142,7 +142,7 @@ fn edit_keeps_the_first_original() {
     assert_eq!(q.text, "Lương tháng 13 năm nay?");
     assert_eq!(q.original_text.as_deref(), Some("Luong thang 13?"));
     // Editing back to the original still remembers it.
-    check(&mut state, &[(mo(), edit("Luong thang 13?"), Applied)]);
+    check(&mut state, &[(mo(), edit("Luong thang 13?"), Wrote)]);
     assert_eq!(
         state.questions[&1].original_text.as_deref(),
         Some("Luong thang 13?")
@@ -156,10 +156,10 @@ fn ranking_most_votes_then_oldest() {
     let mut state = open();
     let mut steps: Vec<(Actor, Action, Want)> = ["A", "B", "C", "D"]
         .into_iter()
-        .map(|t| (p(9), ask(t), Applied))
+        .map(|t| (p(9), ask(t), Wrote))
         .collect();
     for (voter, question) in [(0, 3), (1, 3), (0, 2), (1, 4), (2, 3)] {
-        steps.push((p(voter), vote(question, true), Applied));
+        steps.push((p(voter), vote(question, true), Wrote));
     }
     check(&mut state, &steps);
     let order: Vec<QuestionId> = state.ranked().iter().map(|q| q.id).collect();

@@ -15,25 +15,25 @@ fn public_view_hides_pending_hidden_and_anonymous_askers() {
             (
                 p(0),
                 ask_as("Công khai", "Nguyễn Văn An", "Sở Nội vụ", false),
-                Applied,
+                Wrote,
             ),
             (
                 p(1),
                 ask_as("Ẩn danh", "Trần Thị Bình", "Sở Tài chính", true),
-                Applied,
+                Wrote,
             ),
-            (p(2), ask("Chờ duyệt"), Applied),
-            (p(3), ask("Bị ẩn"), Applied),
-            (mo(), Action::Approve { question: 1 }, Applied),
-            (mo(), Action::Approve { question: 2 }, Applied),
-            (mo(), Action::Hide { question: 4 }, Applied),
+            (p(2), ask("Chờ duyệt"), Wrote),
+            (p(3), ask("Bị ẩn"), Wrote),
+            (mo(), Action::Approve { question: 1 }, Wrote),
+            (mo(), Action::Approve { question: 2 }, Wrote),
+            (mo(), Action::Hide { question: 4 }, Wrote),
             (
                 mo(),
                 Action::Edit {
                     question: 1,
                     text: "Công khai (sửa)".into(),
                 },
-                Applied,
+                Wrote,
             ),
         ],
     );
@@ -83,10 +83,10 @@ fn mine_shows_the_askers_own_questions_and_votes() {
     check(
         &mut state,
         &[
-            (p(0), ask_as("Của tôi", "An", "Sở Y tế", true), Applied),
-            (p(1), ask("Của người khác"), Applied),
-            (mo(), Action::Approve { question: 2 }, Applied),
-            (p(0), vote(2, true), Applied),
+            (p(0), ask_as("Của tôi", "An", "Sở Y tế", true), Wrote),
+            (p(1), ask("Của người khác"), Wrote),
+            (mo(), Action::Approve { question: 2 }, Wrote),
+            (p(0), vote(2, true), Wrote),
         ],
     );
     let (votes, questions) = view::mine(&state, "p0");
@@ -153,4 +153,19 @@ fn changes_per_audience() {
     );
     let entry = step(&mut state, &p(1), vote(1, false));
     assert_eq!(entry, Err(Rejection::UnknownQuestion));
+}
+
+#[test]
+fn hiding_a_pending_question_tells_attendees_nothing() {
+    let mut state = created(settings(true, true, 500));
+    step(&mut state, &p(0), ask_as("Hỏi", "An", "", false)).unwrap();
+    let entry = step(&mut state, &mo(), Action::Hide { question: 1 })
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        view::changes(&state, &entry, Audience::Public),
+        (Vec::new(), None)
+    );
+    let (changes, _) = view::changes(&state, &entry, Audience::Moderator);
+    assert!(matches!(&changes[..], [Change::Question { .. }]));
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, Rust unit/property/integration tests,
+# the TypeScript drift check, the web client's type check and unit tests,
+# and the browser tests in Debian's Chromium. Installs what is missing
+# (npm packages, chromium) so it works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "cargo test (unit, property, integration; protocol.d.ts drift)"
+cargo test --workspace --all-features
+
+if [ -f web-client/package.json ]; then
+  step "web client: dependencies"
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "chromium is missing: install Debian's chromium package (sudo apt-get install chromium)" >&2
+      exit 1
+    fi
+  fi
+  (cd web-client && { [ -d node_modules ] || npm ci --no-audit --no-fund; })
+  cargo build -p hoidap-server
+
+  step "web client: type check (tsc --checkJs)"
+  (cd web-client && npm run --silent check)
+
+  step "web client: unit tests"
+  (cd web-client && npm run --silent test:unit)
+
+  step "web client: browser tests (Chromium)"
+  (cd web-client && npm run --silent test:e2e)
+fi
+step "all tests passed"

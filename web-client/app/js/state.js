@@ -1,0 +1,223 @@
+// The event as one client holds it: built from a snapshot, moved forward by
+// deltas. Pure (no DOM, no sockets), so the resume rules are unit-tested.
+
+/** @typedef {import('./protocol').Snapshot} Snapshot */
+/** @typedef {import('./protocol').Question} Question */
+/** @typedef {import('./protocol').QuestionStatus} QuestionStatus */
+/** @typedef {import('./protocol').Change} Change */
+/** @typedef {import('./protocol').Settings} Settings */
+/** @typedef {import('./protocol').Phase} Phase */
+/** @typedef {Extract<import('./protocol').ServerMsg, {type: 'delta'}>} Delta */
+
+/**
+ * @typedef {object} EventState
+ * @property {string} epoch
+ * @property {number} seq last log position applied
+ * @property {string} title
+ * @property {string} joinCode
+ * @property {Settings} settings
+ * @property {Phase} phase
+ * @property {number | null} current
+ * @property {Map<number, Question>} questions by id
+ */
+
+/**
+ * @param {Snapshot} s
+ * @returns {EventState}
+ */
+export function fromSnapshot(s) {
+  return {
+    epoch: s.epoch,
+    seq: s.seq,
+    title: s.title,
+    joinCode: s.join_code,
+    settings: { ...s.settings },
+    phase: s.phase,
+    current: s.current,
+    questions: new Map(s.questions.map((q) => [q.id, q])),
+  };
+}
+
+/**
+ * What to do with a delta, given what is held.
+ * - `apply`: it continues (or overlaps) what we have. Deltas hold absolute
+ *   values, so re-applying an overlapping part is harmless.
+ * - `skip`: nothing new in it.
+ * - `gap`: something between is missing, or the log was replaced (epoch):
+ *   reconnect with resume and let the server fill the gap or resnapshot.
+ * @param {EventState | null} state
+ * @param {{epoch: string, prev: number, seq: number}} delta
+ * @returns {'apply' | 'skip' | 'gap'}
+ */
+export function deltaVerdict(state, delta) {
+  if (!state || delta.epoch !== state.epoch) return 'gap';
+  if (delta.seq <= state.seq) return 'skip';
+  if (delta.prev > state.seq) return 'gap';
+  return 'apply';
+}
+
+/**
+ * Applies a delta when the verdict allows; returns the verdict.
+ * @param {EventState} state mutated
+ * @param {Delta} delta
+ * @returns {'apply' | 'skip' | 'gap'}
+ */
+export function applyDelta(state, delta) {
+  const verdict = deltaVerdict(state, delta);
+  if (verdict !== 'apply') return verdict;
+  for (const change of delta.changes) applyChange(state, change);
+  state.seq = Math.max(state.seq, delta.seq);
+  return verdict;
+}
+
+/**
+ * @param {EventState} state mutated
+ * @param {Change} change
+ */
+export function applyChange(state, change) {
+  switch (change.type) {
+    case 'question':
+      state.questions.set(change.question.id, change.question);
+      break;
+    case 'removed':
+      state.questions.delete(change.id);
+      if (state.current === change.id) state.current = null;
+      break;
+    case 'votes':
+      for (const { id, votes } of change.counts) {
+        const q = state.questions.get(id);
+        if (q) state.questions.set(id, { ...q, votes });
+      }
+      break;
+    case 'current':
+      state.current = change.question;
+      break;
+    case 'settings':
+      state.settings = { ...change.settings };
+      break;
+    case 'phase':
+      state.phase = change.phase;
+      break;
+    default:
+      // A newer server may send kinds this client does not know; ignoring
+      // them keeps the rest of the page working.
+      break;
+  }
+}
+
+/**
+ * The queue's order, as the server ranks: most votes first, then the older
+ * question, then the smaller id.
+ * @param {{votes: number, created_at: number, id: number}} a
+ * @param {{votes: number, created_at: number, id: number}} b
+ * @returns {number}
+ */
+export function compareRank(a, b) {
+  return b.votes - a.votes || a.created_at - b.created_at || a.id - b.id;
+}
+
+/**
+ * Newest first.
+ * @param {{created_at: number, id: number}} a
+ * @param {{created_at: number, id: number}} b
+ * @returns {number}
+ */
+export function compareRecent(a, b) {
+  return b.created_at - a.created_at || b.id - a.id;
+}
+
+/**
+ * Oldest first: the order a moderator approves in.
+ * @param {{created_at: number, id: number}} a
+ * @param {{created_at: number, id: number}} b
+ * @returns {number}
+ */
+export function compareOldest(a, b) {
+  return a.created_at - b.created_at || a.id - b.id;
+}
+
+/**
+ * @param {Iterable<Question>} questions
+ * @param {(q: Question) => boolean} keep
+ * @param {(a: Question, b: Question) => number} order
+ * @returns {Question[]}
+ */
+export function select(questions, keep, order) {
+  return [...questions].filter(keep).sort(order);
+}
+
+/**
+ * Live questions waiting to be answered, in ranking order, without the one
+ * being answered now: the "next" list of the screen and attendee page.
+ * @param {EventState} state
+ * @param {(q: Question) => number} [votesOf] displayed count (optimistic votes)
+ * @returns {Question[]}
+ */
+export function upNext(state, votesOf) {
+  const list = [...state.questions.values()].filter(
+    (q) => q.status === 'live' && q.id !== state.current,
+  );
+  if (!votesOf) return list.sort(compareRank);
+  return list
+    .map((q) => ({ q, r: { votes: votesOf(q), created_at: q.created_at, id: q.id } }))
+    .sort((x, y) => compareRank(x.r, y.r))
+    .map((x) => x.q);
+}
+
+/**
+ * Counts for the moderator's filters.
+ * @param {Iterable<Question>} questions
+ * @returns {Record<QuestionStatus | 'all', number>}
+ */
+export function countByStatus(questions) {
+  const counts = { pending: 0, live: 0, answered: 0, hidden: 0, all: 0 };
+  for (const q of questions) {
+    counts[q.status] += 1;
+    counts.all += 1;
+  }
+  return counts;
+}
+
+/**
+ * The current question, when it is still there.
+ * @param {EventState} state
+ * @returns {Question | null}
+ */
+export function currentQuestion(state) {
+  return state.current === null ? null : state.questions.get(state.current) ?? null;
+}
+
+/**
+ * Keeps an attendee's own questions up to date from the public feed. The
+ * public view of an anonymous question has no name or unit, but the asker
+ * still sees their own; a question the public loses was hidden.
+ * @param {Map<number, Question>} own mutated
+ * @param {Change} change
+ * @returns {boolean} whether an own question changed
+ */
+export function trackOwn(own, change) {
+  if (change.type === 'question') {
+    const mine = own.get(change.question.id);
+    if (!mine) return false;
+    own.set(mine.id, { ...change.question, name: mine.name, unit: mine.unit });
+    return true;
+  }
+  if (change.type === 'removed') {
+    const mine = own.get(change.id);
+    if (!mine) return false;
+    own.set(mine.id, { ...mine, status: 'hidden' });
+    return true;
+  }
+  if (change.type === 'votes') {
+    let changed = false;
+    for (const { id, votes } of change.counts) {
+      const mine = own.get(id);
+      if (mine) {
+        own.set(id, { ...mine, votes });
+        changed = true;
+      }
+    }
+    return changed;
+  }
+  return false;
+}
