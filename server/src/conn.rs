@@ -9,7 +9,7 @@
 use crate::auth::secret_eq;
 use crate::http::App;
 use crate::queue::Actor;
-use crate::room::{Frame, RoomHandle, RoomMsg, frame};
+use crate::room::{Frame, Joined, RoomHandle, RoomMsg, frame};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use hoidap_protocol::{
     ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg,
@@ -18,12 +18,20 @@ use hoidap_protocol::{
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
+use tokio::time::Instant;
 
 /// Requests a connection may have waiting for the room at once; past that
 /// it stops reading its socket until acknowledgements come back.
 const MAX_IN_FLIGHT: usize = 64;
 const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
+/// A peer that cannot take a frame for this long is stalled: it is closed
+/// with the resume code rather than allowed to hold buffers.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Server pings find phones that vanished without closing (walked out of
+/// range, battery died): nothing received for `DEAD_AFTER` closes them.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+const DEAD_AFTER: Duration = Duration::from_secs(45);
 /// Bad messages tolerated before the hello; then the connection closes.
 const MAX_BAD_BEFORE_HELLO: u32 = 5;
 const MAX_REQUEST_ID: usize = 64;
@@ -39,88 +47,33 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Re
     let Some((session, first)) = hello(&mut socket, &app).await else {
         return;
     };
+    let (role, participant) = (session.role, session.participant.clone());
     let Ok(joined) = session
         .room
-        .join(
-            session.role,
-            session.participant.clone(),
-            first.resume,
-            true,
-        )
+        .join(role, participant, first.resume, true)
         .await
     else {
         return;
     };
-    let role = session.role;
     let room = session.room.clone();
-    let mut frames = vec![frame(&first.welcome)];
-    frames.extend(joined.frames);
     let mut conn = Conn {
         socket,
         session,
         in_flight: 0,
     };
-    let (reply_tx, mut replies) = mpsc::channel(MAX_IN_FLIGHT);
-    let mut feed = joined.feed;
-    let end = 'run: {
-        for f in frames {
-            if conn.send(f).await.is_err() {
-                break 'run None;
-            }
-        }
-        loop {
-            tokio::select! {
-                msg = conn.socket.recv(), if conn.in_flight < MAX_IN_FLIGHT => {
-                    match msg {
-                        Some(Ok(Message::Text(text))) => {
-                            if conn.on_text(&text, &reply_tx).await.is_err() {
-                                break None;
-                            }
-                        }
-                        Some(Ok(Message::Binary(_))) => {
-                            let e = error(None, ErrorCode::BadJson, "binary frames are not used; send JSON text");
-                            if conn.send(e).await.is_err() { break None; }
-                        }
-                        // Pings are answered by the WebSocket layer.
-                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
-                    }
-                }
-                Some(reply) = replies.recv() => {
-                    conn.in_flight -= 1;
-                    if conn.send(reply).await.is_err() { break None; }
-                }
-                item = feed.recv() => match item {
-                    Ok(f) => if conn.send(f).await.is_err() { break None; },
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::debug!(missed, "connection lagged; resyncing with a snapshot");
-                        let Ok(joined) = conn.session.room.join(role, conn.session.participant.clone(), None, false).await else {
-                            break Some(close::RESTART);
-                        };
-                        feed = joined.feed;
-                        for f in joined.frames {
-                            if conn.send(f).await.is_err() { break 'run None; }
-                        }
-                    }
-                    // The room rebuilt its feeds (log failure): resume.
-                    Err(broadcast::error::RecvError::Closed) => break Some(close::RESUME),
-                },
-                _ = shutdown.changed() => break Some(close::RESTART),
-            }
-        }
-    };
+    let end = conn.run(first.welcome, joined, &mut shutdown).await;
     if let Some(code) = end {
-        let reason = if code == close::RESTART {
-            "server restarting"
-        } else {
-            "resume"
+        let reason = match code {
+            close::RESTART => "server restarting",
+            _ => "resume",
         };
         let close = CloseFrame {
             code,
             reason: reason.into(),
         };
-        let _ =
-            tokio::time::timeout(SEND_TIMEOUT, conn.socket.send(Message::Close(Some(close)))).await;
+        // A stalled peer may never read it: do not wait long.
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, conn.socket.send(Message::Close(Some(close))))
+            .await;
     }
     let _ = room.send(RoomMsg::Leave { role }).await;
 }
@@ -131,12 +84,101 @@ struct Conn {
     in_flight: usize,
 }
 
+/// Why a send failed.
 #[derive(Debug)]
-struct Gone;
+enum Gone {
+    /// The socket is closed or broken.
+    Closed,
+    /// The peer did not take the frame within `SEND_TIMEOUT`.
+    Stalled,
+}
 
 impl Conn {
+    /// The connection's loop. Returns the close code to send, if any.
+    async fn run(
+        &mut self,
+        welcome: ServerMsg,
+        joined: Joined,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Option<u16> {
+        let mut frames = vec![frame(&welcome)];
+        frames.extend(joined.frames);
+        let mut feed = joined.feed;
+        let (reply_tx, mut replies) = mpsc::channel(MAX_IN_FLIGHT);
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_seen = Instant::now();
+        let gone = 'run: {
+            for f in frames {
+                if let Err(g) = self.send(f).await {
+                    break 'run g;
+                }
+            }
+            loop {
+                let sent = tokio::select! {
+                    msg = self.socket.recv(), if self.in_flight < MAX_IN_FLIGHT => {
+                        last_seen = Instant::now();
+                        match msg {
+                            Some(Ok(Message::Text(text))) => self.on_text(&text, &reply_tx).await,
+                            Some(Ok(Message::Binary(_))) => {
+                                self.send(error(None, ErrorCode::BadJson, "binary frames are not used; send JSON text")).await
+                            }
+                            // Pings are answered by the WebSocket layer.
+                            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+                            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Gone::Closed),
+                        }
+                    }
+                    Some(reply) = replies.recv() => {
+                        self.in_flight -= 1;
+                        self.send(reply).await
+                    }
+                    item = feed.recv() => match item {
+                        Ok(f) => self.send(f).await,
+                        Err(broadcast::error::RecvError::Lagged(missed)) => {
+                            // Behind by a whole feed: one snapshot instead of
+                            // the backlog.
+                            tracing::debug!(missed, "connection lagged; resyncing with a snapshot");
+                            let (role, participant) = (self.session.role, self.session.participant.clone());
+                            let Ok(joined) = self.session.room.join(role, participant, None, false).await else {
+                                return Some(close::RESTART);
+                            };
+                            feed = joined.feed;
+                            let mut result = Ok(());
+                            for f in joined.frames {
+                                result = self.send(f).await;
+                                if result.is_err() { break; }
+                            }
+                            result
+                        }
+                        // The room rebuilt its feeds (log failure): resume.
+                        Err(broadcast::error::RecvError::Closed) => return Some(close::RESUME),
+                    },
+                    _ = heartbeat.tick() => {
+                        if last_seen.elapsed() > DEAD_AFTER {
+                            tracing::debug!("no sign of life from the peer; closing");
+                            break 'run Gone::Closed;
+                        }
+                        self.send_message(Message::Ping(Default::default())).await
+                    }
+                    _ = shutdown.changed() => return Some(close::RESTART),
+                };
+                if let Err(g) = sent {
+                    break 'run g;
+                }
+            }
+        };
+        match gone {
+            Gone::Closed => None,
+            Gone::Stalled => Some(close::RESUME),
+        }
+    }
+
     async fn send(&mut self, frame: Frame) -> Result<(), Gone> {
-        send(&mut self.socket, frame).await
+        self.send_message(Message::Text(frame)).await
+    }
+
+    async fn send_message(&mut self, msg: Message) -> Result<(), Gone> {
+        send_message(&mut self.socket, msg).await
     }
 
     async fn on_text(&mut self, text: &str, reply: &mpsc::Sender<Frame>) -> Result<(), Gone> {
@@ -168,7 +210,11 @@ impl Conn {
                     action,
                     reply: reply.clone(),
                 };
-                self.session.room.send(msg).await.map_err(|_| Gone)?;
+                self.session
+                    .room
+                    .send(msg)
+                    .await
+                    .map_err(|_| Gone::Closed)?;
                 self.in_flight += 1;
                 Ok(())
             }
@@ -186,9 +232,14 @@ impl Conn {
 }
 
 async fn send(socket: &mut WebSocket, frame: Frame) -> Result<(), Gone> {
-    match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(frame))).await {
+    send_message(socket, Message::Text(frame)).await
+}
+
+async fn send_message(socket: &mut WebSocket, msg: Message) -> Result<(), Gone> {
+    match tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await {
         Ok(Ok(())) => Ok(()),
-        _ => Err(Gone),
+        Ok(Err(_)) => Err(Gone::Closed),
+        Err(_) => Err(Gone::Stalled),
     }
 }
 

@@ -35,6 +35,8 @@ pub struct App {
     /// Base of the links we hand out, e.g. `http://192.168.1.20:8080`.
     pub public_url: String,
     pub shutdown: watch::Receiver<bool>,
+    /// Every connection task, so shutdown can wait for them to say goodbye.
+    pub connections: tokio_util::task::TaskTracker,
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -70,7 +72,10 @@ async fn websocket(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Respons
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| conn::serve(socket, app, shutdown))
+        .on_upgrade(move |socket| {
+            let tracker = app.connections.clone();
+            tracker.track_future(conn::serve(socket, app, shutdown))
+        })
 }
 
 async fn asset(

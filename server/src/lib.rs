@@ -65,6 +65,7 @@ impl Server {
             assets: assets::Assets::new(config.web_dir),
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             shutdown: shutdown_rx,
+            connections: tokio_util::task::TaskTracker::new(),
         };
         Ok(Server {
             app: Arc::new(app),
@@ -76,8 +77,9 @@ impl Server {
         &self.app
     }
 
-    /// Serves until `shutdown` resolves, then tells every connection to
-    /// reconnect (close code 4002) and returns.
+    /// Serves until `shutdown` resolves; then stops accepting, tells every
+    /// connection to reconnect (close code 4002), lets each room finish its
+    /// last commit, and returns.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -85,12 +87,22 @@ impl Server {
     ) -> Result<(), ServerError> {
         let router = http::router(self.app.clone());
         let notify = self.shutdown.clone();
-        axum::serve(listener, router)
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = notify.send(true);
             })
             .await
-            .map_err(ServerError::Serve)
+            .map_err(ServerError::Serve);
+        // Upgraded WebSockets outlive axum's graceful shutdown: wait for
+        // them, bounded, so their rooms see them leave.
+        let _ = self.shutdown.send(true);
+        self.app.connections.close();
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.app.connections.wait()).await;
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.app.rooms.close()).await;
+        served
     }
 }
+
+/// How long shutdown waits for connections, then for rooms.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);

@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub struct Rooms {
     by_code: DashMap<String, RoomHandle>,
+    /// Room tasks, so shutdown can wait for their last commits.
+    tasks: tokio_util::task::TaskTracker,
     log: Arc<dyn Log>,
     next_id: AtomicU64,
 }
@@ -21,13 +23,14 @@ impl Rooms {
     /// Starts a room for every event in the log, replaying each one.
     pub async fn load(log: Arc<dyn Log>) -> Result<Rooms, LogError> {
         let rooms = Rooms {
+            tasks: tokio_util::task::TaskTracker::new(),
             by_code: DashMap::new(),
             log,
             next_id: AtomicU64::new(1),
         };
         for record in rooms.log.events().await? {
             rooms.next_id.fetch_max(record.id + 1, Ordering::Relaxed);
-            rooms.insert(room::start(record, rooms.log.clone()).await?);
+            rooms.insert(room::start(record, rooms.log.clone(), &rooms.tasks).await?);
         }
         Ok(rooms)
     }
@@ -47,6 +50,14 @@ impl Rooms {
         let mut all: Vec<_> = self.by_code.iter().map(|r| r.record.clone()).collect();
         all.sort_by_key(|r| r.id);
         all
+    }
+
+    /// Drops every room handle and waits for the room tasks to finish: each
+    /// drains its inbox and completes its last commit first.
+    pub async fn close(&self) {
+        self.by_code.clear();
+        self.tasks.close();
+        self.tasks.wait().await;
     }
 
     pub fn len(&self) -> usize {
@@ -91,7 +102,7 @@ impl Rooms {
             };
             match self.log.create_event(record.clone(), first).await {
                 Ok(()) => {
-                    let handle = room::start(record, self.log.clone()).await?;
+                    let handle = room::start(record, self.log.clone(), &self.tasks).await?;
                     let record = handle.record.clone();
                     self.insert(handle);
                     return Ok(record);

@@ -102,7 +102,11 @@ pub fn now_ms() -> u64 {
 }
 
 /// Rebuilds the event's state from its log and starts its task.
-pub async fn start(record: EventRecord, log: Arc<dyn Log>) -> Result<RoomHandle, LogError> {
+pub async fn start(
+    record: EventRecord,
+    log: Arc<dyn Log>,
+    tasks: &tokio_util::task::TaskTracker,
+) -> Result<RoomHandle, LogError> {
     let mut state = State::default();
     for entry in log.entries(record.id, 0).await? {
         evolve(&mut state, &entry);
@@ -117,7 +121,7 @@ pub async fn start(record: EventRecord, log: Arc<dyn Log>) -> Result<RoomHandle,
         presence: [0; 3],
         presence_sent: [0; 3],
     };
-    tokio::spawn(room.run(rx));
+    tasks.spawn(room.run(rx));
     Ok(RoomHandle { tx, record })
 }
 
