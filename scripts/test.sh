@@ -15,6 +15,8 @@ step "cargo clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 step "cargo test (unit, property, integration; protocol.d.ts drift)"
+# The crash tests run the real binary as a child process.
+cargo build --workspace --bins
 cargo test --workspace --all-features
 
 if [ -f web-client/package.json ]; then
@@ -28,7 +30,6 @@ if [ -f web-client/package.json ]; then
     fi
   fi
   (cd web-client && { [ -d node_modules ] || npm ci --no-audit --no-fund; })
-  cargo build -p hoidap-server
 
   step "web client: type check (tsc --checkJs)"
   (cd web-client && npm run --silent check)

@@ -181,6 +181,16 @@ pub struct ResumeFrom {
     pub seq: Seq,
 }
 
+/// Reads an optional value, treating anything malformed as absent.
+fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
 /// Messages from a client to the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -201,8 +211,14 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         participant_token: Option<String>,
-        /// Reconnecting: the last position applied.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Reconnecting: the last position applied. A malformed value is
+        /// read as absent (the client then gets a fresh snapshot) rather
+        /// than refusing the hello: a device must always be able to rejoin.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "lenient"
+        )]
         #[cfg_attr(feature = "ts", ts(optional))]
         resume: Option<ResumeFrom>,
     },
@@ -487,6 +503,26 @@ mod tests {
         assert_eq!(serde_json::from_str::<ClientMsg>(&json).unwrap(), msg);
         let ping: ClientMsg = serde_json::from_str(r#"{"type":"ping"}"#).unwrap();
         assert_eq!(ping, ClientMsg::Ping {});
+    }
+
+    #[test]
+    fn malformed_resume_reads_as_absent() {
+        let hello = r#"{"type":"hello","protocol":1,"join_code":"A","role":"attendee","resume":{"epoch":5}}"#;
+        let ClientMsg::Hello { resume, .. } = serde_json::from_str(hello).unwrap() else {
+            panic!("not a hello")
+        };
+        assert_eq!(resume, None);
+        let hello = r#"{"type":"hello","protocol":1,"join_code":"A","role":"attendee","resume":{"epoch":"e","seq":3}}"#;
+        let ClientMsg::Hello { resume, .. } = serde_json::from_str(hello).unwrap() else {
+            panic!("not a hello")
+        };
+        assert_eq!(
+            resume,
+            Some(ResumeFrom {
+                epoch: "e".into(),
+                seq: 3
+            })
+        );
     }
 
     #[test]

@@ -138,6 +138,7 @@ impl Conn {
                             // Behind by a whole feed: one snapshot instead of
                             // the backlog.
                             tracing::debug!(missed, "connection lagged; resyncing with a snapshot");
+                            crate::metrics::resync();
                             let (role, participant) = (self.session.role, self.session.participant.clone());
                             let Ok(joined) = self.session.room.join(role, participant, None, false).await else {
                                 return Some(close::RESTART);
@@ -239,7 +240,10 @@ async fn send_message(socket: &mut WebSocket, msg: Message) -> Result<(), Gone> 
     match tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(Gone::Closed),
-        Err(_) => Err(Gone::Stalled),
+        Err(_) => {
+            crate::metrics::dropped();
+            Err(Gone::Stalled)
+        }
     }
 }
 

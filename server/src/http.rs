@@ -42,6 +42,7 @@ pub struct App {
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(|| async { crate::metrics::render() }))
         .route("/api/events", get(list_events).post(create_event))
         .route("/ws", get(websocket))
         .route(

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod conn;
 pub mod http;
 pub mod log;
+pub mod metrics;
 pub mod queue;
 pub mod room;
 pub mod rooms;
@@ -55,6 +56,7 @@ impl Server {
             source,
         };
         std::fs::create_dir_all(&dir).map_err(data_err)?;
+        metrics::install();
         let keys = auth::Keys::load_or_create(&dir).map_err(data_err)?;
         let log: Arc<dyn log::Log> = Arc::new(log::SqliteLog::open(&dir)?);
         let rooms = rooms::Rooms::load(log).await?;

@@ -82,6 +82,40 @@ impl Client {
         Ok(())
     }
 
+    /// Reconnects as a device that held `view` (and, for attendees, the
+    /// participant token), asking to resume from the view's position.
+    /// Returns after the welcome; what follows is left for the caller.
+    pub async fn rejoin(
+        url: &str,
+        code: &str,
+        role: Role,
+        secret: Option<&str>,
+        token: Option<&str>,
+        view: View,
+    ) -> anyhow::Result<Client> {
+        let mut client = Client::connect(url).await?;
+        let resume = (!view.epoch.is_empty()).then(|| hoidap_protocol::ResumeFrom {
+            epoch: view.epoch.clone(),
+            seq: view.seq,
+        });
+        client.view = view;
+        client
+            .send(&ClientMsg::Hello {
+                protocol: PROTOCOL_VERSION,
+                join_code: code.to_owned(),
+                role,
+                secret: secret.map(str::to_owned),
+                participant_token: token.map(str::to_owned),
+                resume,
+            })
+            .await?;
+        match client.recv().await? {
+            ServerMsg::Welcome { participant, .. } => client.participant = participant,
+            other => bail!("expected welcome, got {other:?}"),
+        }
+        Ok(client)
+    }
+
     pub async fn send(&mut self, msg: &ClientMsg) -> anyhow::Result<()> {
         self.send_raw(&serde_json::to_string(msg)?).await
     }

@@ -321,6 +321,7 @@ impl Writer {
                 self.commits.fetch_add(1, Ordering::Relaxed);
                 let failed = results.iter().filter(|r| r.is_err()).count();
                 let micros = started.elapsed().as_micros() as u64;
+                crate::metrics::log_commit(started.elapsed(), entries);
                 tracing::debug!(jobs, entries, failed, micros, "log batch committed");
                 for (reply, result) in replies.into_iter().zip(results) {
                     // The caller may have given up waiting; that is fine.

@@ -27,6 +27,8 @@ pub fn frame(msg: &ServerMsg) -> Frame {
 /// One audience's outgoing stream.
 pub struct Feed {
     pub tx: broadcast::Sender<Frame>,
+    /// Metrics label.
+    audience: &'static str,
     /// Changes durable but not yet sent.
     changes: Vec<Change>,
     votes: BTreeMap<QuestionId, u32>,
@@ -45,10 +47,11 @@ pub enum Catchup {
 }
 
 impl Feed {
-    pub fn new(seq: Seq) -> Self {
+    pub fn new(seq: Seq, audience: &'static str) -> Self {
         let (tx, _) = broadcast::channel(FEED_CAPACITY);
         Feed {
             tx,
+            audience,
             changes: Vec::new(),
             votes: BTreeMap::new(),
             last_sent: seq,
@@ -96,8 +99,10 @@ impl Feed {
             self.ring.pop_front();
         }
         self.ring.push_back((prev, seq, frame.clone()));
+        let bytes = frame.len();
         // No receivers is fine: nobody of this audience is connected.
-        let _ = self.tx.send(frame);
+        let receivers = self.tx.send(frame).unwrap_or(0);
+        crate::metrics::broadcast(self.audience, receivers, bytes);
     }
 
     /// What a client that applied everything up to `from` must receive.
@@ -137,8 +142,8 @@ pub struct Feeds {
 impl Feeds {
     pub fn new(seq: Seq) -> Self {
         Feeds {
-            public: Feed::new(seq),
-            moderator: Feed::new(seq),
+            public: Feed::new(seq, "public"),
+            moderator: Feed::new(seq, "moderator"),
         }
     }
 

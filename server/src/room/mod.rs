@@ -163,6 +163,7 @@ impl Room {
     }
 
     async fn handle_batch(&mut self, batch: &mut Vec<RoomMsg>) {
+        let (started, messages) = (std::time::Instant::now(), batch.len());
         let mut pending = Vec::new();
         let mut joins = Vec::new();
         let mut changed: Vec<Entry> = Vec::new();
@@ -219,16 +220,19 @@ impl Room {
                     reply,
                 } => {
                     if fresh {
+                        crate::metrics::connection_opened(role);
                         self.presence[role_index(role)] += 1;
                     }
                     joins.push((role, participant, resume, reply));
                 }
                 RoomMsg::Leave { role } => {
+                    crate::metrics::connection_closed(role);
                     let slot = &mut self.presence[role_index(role)];
                     *slot = slot.saturating_sub(1);
                 }
             }
         }
+        crate::metrics::room_batch(messages, started.elapsed());
         if !changed.is_empty() {
             self.commit(changed, &mut pending).await;
         }
@@ -325,6 +329,7 @@ impl Room {
     }
 
     fn on_tick(&mut self) {
+        let started = std::time::Instant::now();
         self.feeds.flush(&self.record.epoch, self.state.seq);
         if self.presence != self.presence_sent {
             self.presence_sent = self.presence;
@@ -336,6 +341,7 @@ impl Room {
             };
             let _ = self.feeds.moderator.tx.send(frame(&msg));
         }
+        crate::metrics::room_tick(started.elapsed());
     }
 
     fn joined(&self, role: Role, participant: Option<&str>, resume: Option<ResumeFrom>) -> Joined {

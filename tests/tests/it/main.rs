@@ -4,5 +4,7 @@
 mod access;
 mod bad_input;
 mod queue;
+mod reconnect;
 mod restart;
+mod resume;
 mod support;

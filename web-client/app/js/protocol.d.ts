@@ -82,7 +82,9 @@ secret?: string,
  */
 participant_token?: string, 
 /**
- * Reconnecting: the last position applied.
+ * Reconnecting: the last position applied. A malformed value is
+ * read as absent (the client then gets a fresh snapshot) rather
+ * than refusing the hello: a device must always be able to rejoin.
  */
 resume?: ResumeFrom, } | { "type": "request", 
 /**

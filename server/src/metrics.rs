@@ -1,0 +1,120 @@
+//! Prometheus metrics, rendered at `GET /metrics`.
+//!
+//! Every call site is one line calling a function here, so the names and
+//! labels live in one place. Hot paths count per *broadcast* (frames ×
+//! receivers, added once by the room), never per send in each connection:
+//! a metric must not add cost per frame per connection.
+//!
+//! The recorder is global (one per process); tests start many servers in one
+//! process, so it is installed once and shared.
+
+use hoidap_protocol::Role;
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the recorder (once per process). `None` if another recorder was
+/// installed first (e.g. by an embedding program): metrics then go there.
+pub fn install() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                // Latencies in seconds: 50 µs .. 10 s.
+                .set_buckets(&[
+                    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                    0.25, 0.5, 1.0, 2.5, 10.0,
+                ])
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            describe();
+            Some(handle)
+        })
+        .as_ref()
+}
+
+/// The exposition text.
+pub fn render() -> String {
+    install().map(|h| h.render()).unwrap_or_default()
+}
+
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_gauge!("hoidap_connections", "Open WebSocket connections by role");
+    describe_counter!(
+        "hoidap_frames_sent_total",
+        "Frames handed to connections (broadcast frames × receivers, plus joins)"
+    );
+    describe_counter!("hoidap_bytes_sent_total", "Payload bytes of those frames");
+    describe_counter!(
+        "hoidap_resyncs_total",
+        "Connections that lagged behind their feed and got a fresh snapshot"
+    );
+    describe_counter!(
+        "hoidap_drops_total",
+        "Connections closed because a frame could not be sent in time"
+    );
+    describe_histogram!(
+        "hoidap_log_commit_seconds",
+        "Log transaction time, fsync included"
+    );
+    describe_histogram!("hoidap_log_batch_entries", "Entries per log transaction");
+    describe_histogram!("hoidap_room_batch_messages", "Messages per room batch");
+    describe_histogram!(
+        "hoidap_room_apply_seconds",
+        "Time to decide and apply one room batch, before its commit"
+    );
+    describe_histogram!(
+        "hoidap_room_tick_seconds",
+        "Time of one room tick: serialising and broadcasting coalesced changes"
+    );
+}
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Attendee => "attendee",
+        Role::Moderator => "moderator",
+        Role::Screen => "screen",
+    }
+}
+
+pub fn connection_opened(role: Role) {
+    gauge!("hoidap_connections", "role" => role_label(role)).increment(1.0);
+}
+
+pub fn connection_closed(role: Role) {
+    gauge!("hoidap_connections", "role" => role_label(role)).decrement(1.0);
+}
+
+/// One frame of `bytes` handed to `receivers` connections of `audience`.
+pub fn broadcast(audience: &'static str, receivers: usize, bytes: usize) {
+    counter!("hoidap_frames_sent_total", "audience" => audience).increment(receivers as u64);
+    counter!("hoidap_bytes_sent_total", "audience" => audience)
+        .increment((receivers * bytes) as u64);
+}
+
+pub fn resync() {
+    counter!("hoidap_resyncs_total").increment(1);
+}
+
+pub fn dropped() {
+    counter!("hoidap_drops_total").increment(1);
+}
+
+pub fn log_commit(took: Duration, entries: usize) {
+    histogram!("hoidap_log_commit_seconds").record(took.as_secs_f64());
+    histogram!("hoidap_log_batch_entries").record(entries as f64);
+}
+
+pub fn room_batch(messages: usize, apply: Duration) {
+    histogram!("hoidap_room_batch_messages").record(messages as f64);
+    histogram!("hoidap_room_apply_seconds").record(apply.as_secs_f64());
+}
+
+pub fn room_tick(took: Duration) {
+    histogram!("hoidap_room_tick_seconds").record(took.as_secs_f64());
+}

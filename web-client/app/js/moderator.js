@@ -1,0 +1,508 @@
+// The presiding panel: every question in every status, the actions on
+// them, keyboard shortcuts for the frequent ones, and the session settings.
+
+import { Client, RequestError } from './client.js';
+import {
+  Keyed, byId, connectionNotice, currentLang, find, fromTemplate, initLang, placeChildren,
+  setKey, showRefused, toast, tr, translate,
+} from './dom.js';
+import { errorText, formatTime, votesText } from './i18n.js';
+import { compareOldest, compareRank, compareRecent, countByStatus, currentQuestion } from './state.js';
+import { cleanText, fold, matches, normalizeCode } from './text.js';
+
+/** @typedef {import('./protocol').Question} Question */
+/** @typedef {import('./protocol').Action} Action */
+/** @typedef {import('./protocol').QuestionStatus} QuestionStatus */
+/** @typedef {QuestionStatus | 'all'} Filter */
+/** @typedef {'approve' | 'hide' | 'restore' | 'mark_answered' | 'reopen' | 'set_current' | 'clear_current' | 'edit'} Act */
+
+const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ?? ''));
+// The secret travels in the fragment, which browsers never send to a server.
+const secret = decodeURIComponent(location.hash.slice(1));
+
+const ui = {
+  title: byId('title', HTMLElement),
+  conn: byId('conn', HTMLElement),
+  nowLive: byId('now-live', HTMLElement),
+  pendingLive: byId('pending-live', HTMLElement),
+  presence: byId('presence', HTMLElement),
+  presenceText: byId('presence-text', HTMLElement),
+  joinCode: byId('join-code', HTMLElement),
+  nowNone: byId('now-none', HTMLElement),
+  nowBody: byId('now-body', HTMLElement),
+  nowText: byId('now-text', HTMLElement),
+  nowMeta: byId('now-meta', HTMLElement),
+  nowDone: byId('now-done', HTMLButtonElement),
+  nowClear: byId('now-clear', HTMLButtonElement),
+  premod: byId('set-premod', HTMLInputElement),
+  anon: byId('set-anon', HTMLInputElement),
+  phases: /** @type {HTMLInputElement[]} */ ([...document.querySelectorAll('input[name="phase"]')]),
+  link: byId('attendee-link', HTMLAnchorElement),
+  search: byId('search', HTMLInputElement),
+  board: byId('board', HTMLElement),
+  list: byId('list', HTMLUListElement),
+  empty: byId('empty', HTMLElement),
+  toast: byId('toast', HTMLElement),
+  help: byId('help', HTMLDialogElement),
+  helpOpen: byId('help-open', HTMLButtonElement),
+};
+const filterTabs = /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll('[data-filter]')]);
+
+/** @type {Filter} */
+let filter = 'pending';
+let filterChosen = false;
+/** @type {number | null} */
+let selected = null;
+let selectedIndex = 0;
+/** @type {number | null} */
+let editing = null;
+/** Pending questions the moderator has had in view; the rest are "new". */
+const seen = new Set();
+/** Questions with a request in flight. @type {Set<number>} */
+const busy = new Set();
+let announcedCurrent = /** @type {number | null} */ (null);
+let announcedNew = 0;
+/** Folded search text, cached per question text. @type {Map<number, {key: string, folded: string}>} */
+const folds = new Map();
+
+/** @param {Question} q */
+function folded(q) {
+  const key = `${q.text}\u0000${q.name ?? ''}\u0000${q.unit ?? ''}\u0000${q.original_text ?? ''}`;
+  let hit = folds.get(q.id);
+  if (!hit || hit.key !== key) {
+    hit = { key, folded: fold(key.replaceAll('\u0000', ' ')) };
+    folds.set(q.id, hit);
+  }
+  return hit.folded;
+}
+
+/**
+ * Actions offered for a question, the frequent first.
+ * @param {Question} q
+ * @param {boolean} isCurrent
+ * @returns {Act[]}
+ */
+function actionsFor(q, isCurrent) {
+  switch (q.status) {
+    case 'pending': return ['approve', 'hide', 'edit'];
+    case 'live': return [isCurrent ? 'clear_current' : 'set_current', 'mark_answered', 'hide', 'edit'];
+    case 'answered': return ['reopen', 'hide', 'edit'];
+    case 'hidden': return ['restore', 'edit'];
+    default: return ['edit'];
+  }
+}
+
+/** Shortcut letters shown on the buttons. @type {Partial<Record<Act, string>>} */
+const KEY_OF = { approve: 'a', hide: 'h', set_current: 'c', clear_current: 'c', mark_answered: 'd', edit: 'e' };
+
+/** @param {Question} q */
+function who(q) {
+  const parts = [q.name, q.unit].filter(Boolean);
+  if (q.anonymous) parts.push(`(${tr('q.anonymous')})`);
+  return parts.join(' · ');
+}
+
+function createItem() {
+  const node = fromTemplate('mq-item');
+  translate(node);
+  return node;
+}
+
+/**
+ * @param {HTMLElement} node
+ * @param {Question} q
+ */
+function updateItem(node, q) {
+  const state = client.state;
+  const isCurrent = state?.current === q.id;
+  node.dataset.id = String(q.id);
+  node.classList.toggle('current', isCurrent);
+  node.classList.toggle('selected', selected === q.id);
+  node.classList.toggle('fresh', q.status === 'pending' && !seen.has(q.id));
+  node.classList.toggle('busy', busy.has(q.id));
+  node.setAttribute('aria-busy', String(busy.has(q.id)));
+  node.tabIndex = selected === q.id ? 0 : -1;
+  find(node, '.mq-id', HTMLElement).textContent = `#${q.id}`;
+  const status = isCurrent ? 'current' : q.status;
+  const chip = find(node, '.mq-status', HTMLElement);
+  setKey(chip, `status.${status}`);
+  chip.className = `chip mq-status status-${status}`;
+  find(node, '.mq-votes', HTMLElement).textContent = votesText(currentLang(), q.votes);
+  find(node, '.mq-who', HTMLElement).textContent = who(q);
+  find(node, '.mq-time', HTMLElement).textContent = formatTime(currentLang(), q.created_at);
+  find(node, '.q-text', HTMLElement).textContent = q.text;
+  const orig = find(node, '.mq-orig', HTMLElement);
+  orig.hidden = !q.original_text;
+  find(orig, '.orig-text', HTMLElement).textContent = q.original_text ?? '';
+  const edit = find(node, '.mq-edit', HTMLElement);
+  const isEditing = editing === q.id;
+  if (edit.hidden === isEditing) {
+    edit.hidden = !isEditing;
+    // Filled once when editing starts, never while the person types.
+    if (isEditing) find(edit, 'textarea', HTMLTextAreaElement).value = q.text;
+  }
+  find(node, '.q-text', HTMLElement).hidden = isEditing;
+  // Rebuild the buttons only when they change, so a focused one survives.
+  const acts = actionsFor(q, isCurrent);
+  const box = find(node, '.mq-actions', HTMLElement);
+  const signature = `${acts.join()}|${currentLang()}`;
+  box.hidden = isEditing;
+  if (box.dataset.signature !== signature) {
+    box.dataset.signature = signature;
+    box.replaceChildren(...acts.map((act) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = `btn act act-${act}`;
+      b.dataset.action = act;
+      b.textContent = tr(`mod.act.${act}`);
+      const key = KEY_OF[act];
+      if (key) {
+        b.setAttribute('aria-keyshortcuts', key);
+        const kbd = document.createElement('kbd');
+        kbd.textContent = key;
+        kbd.setAttribute('aria-hidden', 'true');
+        b.append(kbd);
+      }
+      return b;
+    }));
+  }
+}
+
+const items = new Keyed(createItem, updateItem);
+
+/** @returns {Question[]} the questions in the current filter and search, in order */
+function visible() {
+  const state = client.state;
+  if (!state) return [];
+  const query = ui.search.value.trim();
+  const keep = (/** @type {Question} */ q) =>
+    (filter === 'all' || q.status === filter) && (!query || matches(folded(q), query));
+  const order = filter === 'pending' ? compareOldest : filter === 'live' ? compareRank : compareRecent;
+  return [...state.questions.values()].filter(keep).sort(order);
+}
+
+function render() {
+  const state = client.state;
+  if (!state) return;
+  if (!filterChosen) {
+    filterChosen = true;
+    selectFilter(state.settings.pre_moderation ? 'pending' : 'live', false);
+  }
+  ui.title.textContent = state.title;
+  ui.joinCode.textContent = state.joinCode;
+  const link = `${location.origin}/j/${state.joinCode}`;
+  ui.link.href = link;
+  ui.link.textContent = link;
+
+  // Counts, and the cue for questions awaiting approval.
+  const all = [...state.questions.values()];
+  const counts = countByStatus(all);
+  for (const f of /** @type {Filter[]} */ (['pending', 'live', 'answered', 'hidden', 'all'])) {
+    byId(`c-${f}`, HTMLElement).textContent = String(counts[f]);
+  }
+  if (filter === 'pending' || filter === 'all') {
+    if (document.visibilityState === 'visible') for (const q of all) if (q.status === 'pending') seen.add(q.id);
+  }
+  const fresh = all.filter((q) => q.status === 'pending' && !seen.has(q.id)).length;
+  byId('f-pending', HTMLElement).classList.toggle('has-new', counts.pending > 0);
+  byId('c-pending', HTMLElement).classList.toggle('new', fresh > 0);
+  const base = `${tr('mod.title')} — ${state.title}`;
+  document.title = counts.pending > 0 ? `(${counts.pending}) ${base}` : base;
+  if (fresh !== announcedNew) {
+    if (fresh > announcedNew) ui.pendingLive.textContent = tr('mod.new_pending', { n: fresh });
+    announcedNew = fresh;
+  }
+
+  renderNow();
+  renderSettings();
+
+  // The list, keeping the selection where the moderator's eyes are: when
+  // the selected question leaves the filter (approved, hidden), the one
+  // that took its place is selected, so "a a a" approves down the list.
+  const list = visible();
+  if (selected !== null && !list.some((q) => q.id === selected)) {
+    selected = list.length ? list[Math.min(selectedIndex, list.length - 1)].id : null;
+  } else if (selected === null && list.length) {
+    selected = list[0].id;
+  }
+  const index = list.findIndex((q) => q.id === selected);
+  if (index >= 0) selectedIndex = index;
+  const hadFocus = ui.list.contains(document.activeElement) || document.activeElement === document.body;
+  placeChildren(ui.list, items.render(list, (q) => q.id));
+  ui.empty.hidden = list.length > 0;
+  if (hadFocus && !ui.list.contains(document.activeElement) && selected !== null && document.activeElement === document.body) {
+    nodeOf(selected)?.focus({ preventScroll: true });
+  }
+}
+
+function renderNow() {
+  const state = client.state;
+  if (!state) return;
+  const q = currentQuestion(state);
+  ui.nowNone.hidden = !!q;
+  ui.nowBody.hidden = !q;
+  ui.nowText.textContent = q?.text ?? '';
+  ui.nowMeta.textContent = q ? [who(q), votesText(currentLang(), q.votes)].filter(Boolean).join(' · ') : '';
+  if (state.current !== announcedCurrent) {
+    announcedCurrent = state.current;
+    ui.nowLive.textContent = q ? `${tr('now.label')}: ${q.text}` : '';
+  }
+}
+
+function renderSettings() {
+  const state = client.state;
+  if (!state) return;
+  if (!settingsBusy.has('pre_moderation')) ui.premod.checked = state.settings.pre_moderation;
+  if (!settingsBusy.has('allow_anonymous')) ui.anon.checked = state.settings.allow_anonymous;
+  if (!settingsBusy.has('phase')) for (const r of ui.phases) r.checked = r.value === state.phase;
+}
+
+/** @param {number} id */
+function nodeOf(id) {
+  return items.nodes.get(id) ?? null;
+}
+
+// --- actions --------------------------------------------------------------------
+
+/**
+ * @param {number} id
+ * @param {Act | 'save' | 'cancel'} act
+ */
+function perform(id, act) {
+  const state = client.state;
+  const q = state?.questions.get(id);
+  if (!state || !q) return;
+  if (act === 'edit') return startEdit(id);
+  if (act === 'cancel') return stopEdit();
+  /** @type {Action} */
+  let action;
+  if (act === 'save') {
+    const node = nodeOf(id);
+    const text = node ? cleanText(find(node, '.edit-text', HTMLTextAreaElement).value) : '';
+    if (!text || text === q.text) return stopEdit();
+    action = { type: 'edit', question: id, text };
+  } else if (act === 'clear_current') {
+    action = { type: 'clear_current' };
+  } else {
+    action = { type: act, question: id };
+  }
+  busy.add(id);
+  render();
+  client
+    .request(action)
+    .then(() => { if (act === 'save') stopEdit(); })
+    .catch((/** @type {unknown} */ err) => {
+      toast(ui.toast, errorText(currentLang(), err instanceof RequestError ? err.code : 'generic'), 'error');
+    })
+    .finally(() => { busy.delete(id); render(); });
+}
+
+/** @param {number} id */
+function startEdit(id) {
+  editing = id;
+  select(id, false);
+  render();
+  const area = nodeOf(id)?.querySelector('textarea');
+  area?.focus();
+  area?.setSelectionRange(area.value.length, area.value.length);
+}
+
+function stopEdit() {
+  const id = editing;
+  editing = null;
+  render();
+  if (id !== null) nodeOf(id)?.focus({ preventScroll: true });
+}
+
+ui.list.addEventListener('click', (e) => {
+  const target = e.target instanceof Element ? e.target : null;
+  const item = target?.closest('li.mq');
+  if (!(item instanceof HTMLElement)) return;
+  const id = Number(item.dataset.id);
+  const button = target?.closest('button[data-action]');
+  if (button instanceof HTMLButtonElement) {
+    perform(id, /** @type {Act} */ (button.dataset.action));
+  } else if (!target?.closest('textarea')) {
+    select(id, true);
+  }
+});
+
+ui.list.addEventListener('keydown', (e) => {
+  if (!(e.target instanceof HTMLTextAreaElement) || editing === null) return;
+  if (e.isComposing || e.keyCode === 229) return;
+  if (e.key === 'Escape') { e.preventDefault(); stopEdit(); }
+  else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); perform(editing, 'save'); }
+});
+
+ui.nowDone.addEventListener('click', () => {
+  const id = client.state?.current;
+  if (id != null) perform(id, 'mark_answered');
+});
+ui.nowClear.addEventListener('click', () => {
+  const id = client.state?.current;
+  if (id != null) perform(id, 'clear_current');
+});
+
+// --- selection, filters, search -----------------------------------------------------
+
+/**
+ * @param {number} id
+ * @param {boolean} focus
+ */
+function select(id, focus) {
+  selected = id;
+  render();
+  const node = nodeOf(id);
+  if (focus && node) {
+    node.focus({ preventScroll: true });
+    node.scrollIntoView({ block: 'nearest' });
+  }
+}
+
+/** @param {number} step */
+function move(step) {
+  const list = visible();
+  if (!list.length) return;
+  const at = list.findIndex((q) => q.id === selected);
+  const next = at < 0 ? 0 : Math.max(0, Math.min(list.length - 1, at + step));
+  selectedIndex = next;
+  select(list[next].id, true);
+}
+
+/**
+ * @param {Filter} f
+ * @param {boolean} user
+ */
+function selectFilter(f, user) {
+  filter = f;
+  if (user) filterChosen = true;
+  for (const tab of filterTabs) {
+    const on = tab.dataset.filter === f;
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    if (on) ui.board.setAttribute('aria-labelledby', tab.id);
+  }
+  selected = null;
+  selectedIndex = 0;
+  placeChildren(ui.list, [], { animate: false });
+  render();
+}
+
+for (const tab of filterTabs) {
+  tab.addEventListener('click', () => selectFilter(/** @type {Filter} */ (tab.dataset.filter), true));
+  tab.addEventListener('keydown', (e) => {
+    const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+    if (!step) return;
+    e.preventDefault();
+    const next = filterTabs[(filterTabs.indexOf(tab) + step + filterTabs.length) % filterTabs.length];
+    next.focus();
+    selectFilter(/** @type {Filter} */ (next.dataset.filter), true);
+  });
+}
+
+ui.search.addEventListener('input', () => {
+  selected = null;
+  selectedIndex = 0;
+  render();
+});
+ui.search.addEventListener('keydown', (e) => {
+  if (e.isComposing || e.keyCode === 229) return;
+  if (e.key === 'Escape') {
+    ui.search.value = '';
+    render();
+    ui.search.blur();
+  } else if (e.key === 'ArrowDown' || e.key === 'Enter') {
+    e.preventDefault();
+    move(0);
+  }
+});
+
+// --- keyboard shortcuts -----------------------------------------------------------------
+
+document.addEventListener('keydown', (e) => {
+  if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+  const t = e.target;
+  if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement) return;
+  if (ui.help.open) return;
+  const q = selected !== null ? client.state?.questions.get(selected) : undefined;
+  const isCurrent = q !== undefined && client.state?.current === q.id;
+  /** @type {Record<string, () => void>} */
+  const keys = {
+    j: () => move(1),
+    ArrowDown: () => move(1),
+    k: () => move(-1),
+    ArrowUp: () => move(-1),
+    a: () => { if (q?.status === 'pending') perform(q.id, 'approve'); },
+    h: () => { if (q && q.status !== 'hidden') perform(q.id, 'hide'); },
+    c: () => { if (q?.status === 'live') perform(q.id, isCurrent ? 'clear_current' : 'set_current'); },
+    d: () => { if (q?.status === 'live') perform(q.id, 'mark_answered'); },
+    e: () => { if (q) perform(q.id, 'edit'); },
+    '/': () => ui.search.focus(),
+    '?': () => ui.help.showModal(),
+  };
+  ['pending', 'live', 'answered', 'hidden', 'all'].forEach((f, i) => {
+    keys[String(i + 1)] = () => selectFilter(/** @type {Filter} */ (f), true);
+  });
+  const fn = keys[e.key];
+  // Arrows keep their meaning outside the list (scrolling the page).
+  if (!fn || (e.key.startsWith('Arrow') && !ui.list.contains(document.activeElement))) return;
+  e.preventDefault();
+  fn();
+});
+ui.helpOpen.addEventListener('click', () => ui.help.showModal());
+
+// --- settings ---------------------------------------------------------------------------------
+
+/** Controls with a request in flight keep what the moderator just set. @type {Set<string>} */
+const settingsBusy = new Set();
+
+/**
+ * @param {string} key
+ * @param {Action} action
+ */
+function sendSetting(key, action) {
+  settingsBusy.add(key);
+  client
+    .request(action)
+    .catch((/** @type {unknown} */ err) => {
+      toast(ui.toast, errorText(currentLang(), err instanceof RequestError ? err.code : 'generic'), 'error');
+    })
+    .finally(() => { settingsBusy.delete(key); render(); });
+}
+ui.premod.addEventListener('change', () =>
+  sendSetting('pre_moderation', { type: 'update_settings', pre_moderation: ui.premod.checked }));
+ui.anon.addEventListener('change', () =>
+  sendSetting('allow_anonymous', { type: 'update_settings', allow_anonymous: ui.anon.checked }));
+for (const radio of ui.phases) {
+  radio.addEventListener('change', () => {
+    if (!radio.checked) return;
+    const phase = /** @type {import('./protocol').Phase} */ (radio.value);
+    sendSetting('phase', { type: 'set_phase', phase });
+  });
+}
+
+// --- connection ----------------------------------------------------------------------------------
+
+const notice = connectionNotice(ui.conn);
+const client = new Client({
+  joinCode: code,
+  role: 'moderator',
+  secret,
+  onState: render,
+  onPresence(msg) {
+    ui.presence.hidden = false;
+    ui.presenceText.textContent = tr('mod.presence', { n: msg.attendees });
+    ui.presence.dataset.n = String(msg.attendees);
+  },
+  onStatus: (status) => notice(status, client.state !== null),
+  onRefused: showRefused,
+});
+
+document.addEventListener('visibilitychange', render);
+initLang(() => {
+  const n = ui.presence.dataset.n;
+  if (n) ui.presenceText.textContent = tr('mod.presence', { n });
+  render();
+});
+if (!code || !secret) showRefused(code ? 'bad_secret' : 'unknown_event');
+else client.start();
