@@ -9,13 +9,14 @@
 use crate::auth::secret_eq;
 use crate::http::App;
 use crate::queue::Actor;
-use crate::room::{Frame, Joined, RoomHandle, RoomMsg, frame};
+use crate::room::{Frame, Joined, MAX_BACKLOG_BYTES, RoomHandle, RoomMsg, frame};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use hoidap_protocol::{
     ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg,
     classify_parse_error, close,
 };
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
@@ -104,6 +105,7 @@ impl Conn {
         let mut frames = vec![frame(&welcome)];
         frames.extend(joined.frames);
         let mut feed = joined.feed;
+        let mut feed_bytes = joined.feed_bytes;
         let (reply_tx, mut replies) = mpsc::channel(MAX_IN_FLIGHT);
         let mut heartbeat = tokio::time::interval(HEARTBEAT);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -133,17 +135,20 @@ impl Conn {
                         self.send(reply).await
                     }
                     item = feed.recv() => match item {
-                        Ok(f) => self.send(f).await,
-                        Err(broadcast::error::RecvError::Lagged(missed)) => {
-                            // Behind by a whole feed: one snapshot instead of
-                            // the backlog.
-                            tracing::debug!(missed, "connection lagged; resyncing with a snapshot");
+                        Ok(sent) if feed_bytes.load(Ordering::Relaxed).saturating_sub(sent.end) <= MAX_BACKLOG_BYTES => {
+                            self.send(sent.frame).await
+                        }
+                        // Behind by more than a feed's worth of frames or of
+                        // bytes: one snapshot instead of the backlog.
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                            tracing::debug!("connection fell behind; resyncing with a snapshot");
                             crate::metrics::resync();
                             let (role, participant) = (self.session.role, self.session.participant.clone());
                             let Ok(joined) = self.session.room.join(role, participant, None, false).await else {
                                 return Some(close::RESTART);
                             };
                             feed = joined.feed;
+                            feed_bytes = joined.feed_bytes;
                             let mut result = Ok(());
                             for f in joined.frames {
                                 result = self.send(f).await;

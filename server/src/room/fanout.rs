@@ -9,6 +9,8 @@
 use crate::queue::view::Audience;
 use hoidap_protocol::{Change, QuestionId, Seq, ServerMsg, VoteCount};
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::broadcast;
 
 /// A serialised server message; cloning shares the bytes.
@@ -18,6 +20,20 @@ pub type Frame = axum::extract::ws::Utf8Bytes;
 const RING: usize = 512;
 /// Frames a connection may fall behind before it is resynced.
 pub const FEED_CAPACITY: usize = 256;
+/// Bytes a connection may fall behind before it is resynced: a slow phone
+/// gets one snapshot instead of a growing backlog.
+pub const MAX_BACKLOG_BYTES: u64 = 512 * 1024;
+
+/// One frame on a feed, with the feed's byte count up to and including it,
+/// so a receiver can tell how many bytes are queued behind it.
+#[derive(Clone)]
+pub struct Sent {
+    pub end: u64,
+    pub frame: Frame,
+}
+
+/// A feed's running byte count, shared with its receivers.
+pub type FeedBytes = Arc<AtomicU64>;
 
 pub fn frame(msg: &ServerMsg) -> Frame {
     // Serialising our own types cannot fail: no maps with non-string keys.
@@ -26,7 +42,8 @@ pub fn frame(msg: &ServerMsg) -> Frame {
 
 /// One audience's outgoing stream.
 pub struct Feed {
-    pub tx: broadcast::Sender<Frame>,
+    tx: broadcast::Sender<Sent>,
+    pub bytes: FeedBytes,
     /// Metrics label.
     audience: &'static str,
     /// Changes durable but not yet sent.
@@ -51,6 +68,7 @@ impl Feed {
         let (tx, _) = broadcast::channel(FEED_CAPACITY);
         Feed {
             tx,
+            bytes: FeedBytes::default(),
             audience,
             changes: Vec::new(),
             votes: BTreeMap::new(),
@@ -99,10 +117,20 @@ impl Feed {
             self.ring.pop_front();
         }
         self.ring.push_back((prev, seq, frame.clone()));
+        self.send(frame);
+    }
+
+    /// Shares one frame with every receiver of this feed.
+    pub fn send(&self, frame: Frame) {
         let bytes = frame.len();
+        let end = self.bytes.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
         // No receivers is fine: nobody of this audience is connected.
-        let receivers = self.tx.send(frame).unwrap_or(0);
+        let receivers = self.tx.send(Sent { end, frame }).unwrap_or(0);
         crate::metrics::broadcast(self.audience, receivers, bytes);
+    }
+
+    pub fn subscribe(&self) -> (broadcast::Receiver<Sent>, FeedBytes) {
+        (self.tx.subscribe(), self.bytes.clone())
     }
 
     /// What a client that applied everything up to `from` must receive.

@@ -12,7 +12,7 @@
 
 mod fanout;
 
-pub use fanout::{Catchup, FEED_CAPACITY, Frame, frame};
+pub use fanout::{Catchup, FEED_CAPACITY, FeedBytes, Frame, MAX_BACKLOG_BYTES, Sent, frame};
 
 use crate::log::{EventRecord, Log, LogError};
 use crate::queue::view::{self, Audience};
@@ -63,7 +63,9 @@ pub enum RoomMsg {
 /// then the live feed, subscribed at exactly the position those frames end.
 pub struct Joined {
     pub frames: Vec<Frame>,
-    pub feed: broadcast::Receiver<Frame>,
+    pub feed: broadcast::Receiver<Sent>,
+    /// The feed's running byte count: how far behind the receiver is.
+    pub feed_bytes: FeedBytes,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -339,7 +341,7 @@ impl Room {
                 moderators,
                 screens,
             };
-            let _ = self.feeds.moderator.tx.send(frame(&msg));
+            self.feeds.moderator.send(frame(&msg));
         }
         crate::metrics::room_tick(started.elapsed());
     }
@@ -371,9 +373,11 @@ impl Room {
                 screens,
             }));
         }
+        let (feed, feed_bytes) = feed.subscribe();
         Joined {
             frames,
-            feed: feed.tx.subscribe(),
+            feed,
+            feed_bytes,
         }
     }
 }
