@@ -6,9 +6,9 @@
 import { Client, RequestError, requestId } from './client.js';
 import {
   Keyed, byId, connectionNotice, currentLang, find, fromTemplate, initLang, placeChildren,
-  setKey, showRefused, toast, tr,
+  setKey, setText, showRefused, toast, tr,
 } from './dom.js';
-import { errorText, votesText } from './i18n.js';
+import { errorText, votesUnit } from './i18n.js';
 import { compareRank, compareRecent, currentQuestion, trackOwn } from './state.js';
 import { KEYS, load, save } from './storage.js';
 import { charCount, cleanText, normalizeCode } from './text.js';
@@ -40,6 +40,8 @@ const ui = {
   close: byId('ask-close', HTMLButtonElement),
   submit: byId('ask-submit', HTMLButtonElement),
   mine: byId('mine', HTMLElement),
+  mineDetails: byId('mine-details', HTMLDetailsElement),
+  mineCount: byId('mine-count', HTMLElement),
   mineList: byId('mine-list', HTMLUListElement),
   list: byId('queue-list', HTMLUListElement),
   panel: byId('queue-panel', HTMLElement),
@@ -107,17 +109,19 @@ function updateItem(node, q) {
   const count = votes.shown(q.id, q.votes, now);
   const voted = votes.has(q.id);
   const isMine = own.has(q.id);
-  find(node, '.q-text', HTMLElement).textContent = q.text;
-  find(node, '.q-who', HTMLElement).textContent = who(q);
+  setText(find(node, '.q-text', HTMLElement), q.text);
+  setText(find(node, '.q-who', HTMLElement), who(q));
   const chip = find(node, '.q-status', HTMLElement);
   chip.hidden = !isMine;
   if (isMine) setKey(chip, 'q.mine');
   node.classList.toggle('mine', isMine);
   node.classList.toggle('answered', q.status === 'answered');
   const button = find(node, '.vote', HTMLButtonElement);
-  find(button, '.vote-count', HTMLElement).textContent = String(count);
+  // The accessible name contains the visible count ("Upvote question, 3 votes").
+  setText(find(button, '.vote-label', HTMLElement), `${tr('vote.button')},`);
+  setText(find(button, '.vote-count', HTMLElement), String(count));
+  setText(find(button, '.vote-unit', HTMLElement), votesUnit(currentLang(), count));
   button.setAttribute('aria-pressed', String(voted));
-  button.setAttribute('aria-label', `${tr('vote.button')} (${votesText(currentLang(), count)})`);
   // Voting is open on live questions while the phase allows; a vote on an
   // answered question may still be withdrawn.
   const closed = !state || state.phase === 'closed' || (q.status !== 'live' && !voted);
@@ -130,7 +134,7 @@ const mineItems = new Keyed(
   () => fromTemplate('mine-item'),
   /** @param {HTMLElement} node @param {Question} q */
   (node, q) => {
-    find(node, '.q-text', HTMLElement).textContent = q.text;
+    setText(find(node, '.q-text', HTMLElement), q.text);
     const chip = find(node, '.q-status', HTMLElement);
     const status = client.state?.current === q.id ? 'current' : q.status;
     setKey(chip, `status.${status}`);
@@ -145,7 +149,7 @@ function render() {
   if (!state) return;
   const now = Date.now();
   votes.prune(now);
-  ui.title.textContent = state.title;
+  setText(ui.title, state.title);
   document.title = `${state.title} — ${tr('app.name')}`;
 
   // Settings and phase: only attributes and visibility of the form change.
@@ -169,7 +173,11 @@ function render() {
 
   // Own questions, newest first.
   const mine = [...own.values()].sort(compareRecent);
+  // Open by itself only the first time, and when something still waits for
+  // approval; afterwards it is the person's choice.
+  if (ui.mine.hidden && mine.length) ui.mineDetails.open = mine.some((q) => q.status === 'pending');
   ui.mine.hidden = mine.length === 0;
+  ui.mineCount.textContent = `(${mine.length})`;
   placeChildren(ui.mineList, mineItems.render(mine, (q) => q.id), { animate: false });
 
   // The queue.
@@ -336,6 +344,7 @@ ui.form.addEventListener('submit', async (e) => {
     const ack = await client.request(action, { id });
     lastAsk = null;
     if (ack.question) own.set(ack.question.id, ack.question);
+    ui.mineDetails.open = true;
     // Only clear what was sent: if the person kept typing meanwhile (maybe
     // mid-composition), their new words stay.
     if (ui.text.value === sentValue) ui.text.value = '';

@@ -35,6 +35,17 @@ export function el(tag, className, text) {
 }
 
 /**
+ * Sets text only when it changed: updates arrive several times a second,
+ * and rewriting identical text would disturb a selection or a screen
+ * reader's reading position for nothing.
+ * @param {Node} node
+ * @param {string} text
+ */
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/**
  * The first element of a <template>, cloned.
  * @param {string} id
  * @returns {HTMLElement}
@@ -115,6 +126,10 @@ export function initLang(onChange) {
   if (onChange) langListeners.push(onChange);
   const apply = () => {
     document.documentElement.lang = lang;
+    // The switch names the other language, in that language.
+    for (const button of document.querySelectorAll('.lang-switch')) {
+      if (button instanceof HTMLElement) button.lang = lang === 'vi' ? 'en' : 'vi';
+    }
     translate();
     for (const fn of langListeners) fn(lang);
   };

@@ -34,6 +34,8 @@ const VI = {
   'q.mine': 'Câu hỏi của tôi',
   'votes.n': '{n} lượt ủng hộ',
   'votes.one': '{n} lượt ủng hộ',
+  'votes.unit.n': 'lượt ủng hộ',
+  'votes.unit.one': 'lượt ủng hộ',
   'vote.button': 'Ủng hộ câu hỏi',
   'now.label': 'Đang trả lời',
   'att.title': 'Đặt câu hỏi',
@@ -72,7 +74,7 @@ const VI = {
   'mod.filter.hidden': 'Đã ẩn',
   'mod.filter.all': 'Tất cả',
   'mod.search': 'Tìm kiếm',
-  'mod.search.placeholder': 'Tìm theo nội dung, tên, đơn vị (có dấu hoặc không dấu)',
+  'mod.search.placeholder': 'Tìm kiếm (không cần gõ dấu)',
   'mod.empty': 'Không có câu hỏi nào ở mục này.',
   'mod.new_pending': '{n} câu hỏi mới chờ duyệt',
   'mod.original': 'Nguyên văn:',
@@ -157,6 +159,8 @@ const EN = {
   'q.mine': 'My question',
   'votes.n': '{n} votes',
   'votes.one': '{n} vote',
+  'votes.unit.n': 'votes',
+  'votes.unit.one': 'vote',
   'vote.button': 'Upvote question',
   'now.label': 'Being answered now',
   'att.title': 'Ask a question',
@@ -195,7 +199,7 @@ const EN = {
   'mod.filter.hidden': 'Hidden',
   'mod.filter.all': 'All',
   'mod.search': 'Search',
-  'mod.search.placeholder': 'Search text, names, units (with or without diacritics)',
+  'mod.search.placeholder': 'Search (diacritics optional)',
   'mod.empty': 'No questions here.',
   'mod.new_pending': '{n} new questions awaiting approval',
   'mod.original': 'Original:',
@@ -278,6 +282,16 @@ export function t(lang, key, params) {
  */
 export function votesText(lang, n) {
   return t(lang, n === 1 ? 'votes.one' : 'votes.n', { n });
+}
+
+/**
+ * The word after a count shown on its own ("3" + "votes").
+ * @param {Lang} lang
+ * @param {number} n
+ * @returns {string}
+ */
+export function votesUnit(lang, n) {
+  return t(lang, n === 1 ? 'votes.unit.one' : 'votes.unit.n');
 }
 
 /** Error codes people can act on get their own sentence; the rest a generic one. */

@@ -3,10 +3,10 @@
 
 import { Client, RequestError } from './client.js';
 import {
-  Keyed, byId, connectionNotice, currentLang, find, fromTemplate, initLang, placeChildren,
-  setKey, showRefused, toast, tr, translate,
+  Keyed, byId, connectionNotice, currentLang, find, initLang, placeChildren, setText, showRefused, toast, tr,
 } from './dom.js';
-import { errorText, formatTime, votesText } from './i18n.js';
+import { errorText, votesText } from './i18n.js';
+import { createItem, updateItem, who } from './moditem.js';
 import { compareOldest, compareRank, compareRecent, countByStatus, currentQuestion } from './state.js';
 import { cleanText, fold, matches, normalizeCode } from './text.js';
 
@@ -14,7 +14,7 @@ import { cleanText, fold, matches, normalizeCode } from './text.js';
 /** @typedef {import('./protocol').Action} Action */
 /** @typedef {import('./protocol').QuestionStatus} QuestionStatus */
 /** @typedef {QuestionStatus | 'all'} Filter */
-/** @typedef {'approve' | 'hide' | 'restore' | 'mark_answered' | 'reopen' | 'set_current' | 'clear_current' | 'edit'} Act */
+/** @typedef {import('./moditem.js').Act} Act */
 
 const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ?? ''));
 // The secret travels in the fragment, which browsers never send to a server.
@@ -58,10 +58,14 @@ let selectedIndex = 0;
 let editing = null;
 /** Pending questions the moderator has had in view; the rest are "new". */
 const seen = new Set();
+/** When pending questions arrived, for a brief highlight. @type {Map<number, number>} */
+const arrived = new Map();
+const FRESH_MS = 5000;
 /** Questions with a request in flight. @type {Set<number>} */
 const busy = new Set();
 let announcedCurrent = /** @type {number | null} */ (null);
-let announcedNew = 0;
+let announcedPending = -1;
+let initialised = false;
 /** Folded search text, cached per question text. @type {Map<number, {key: string, folded: string}>} */
 const folds = new Map();
 
@@ -76,99 +80,16 @@ function folded(q) {
   return hit.folded;
 }
 
-/**
- * Actions offered for a question, the frequent first.
- * @param {Question} q
- * @param {boolean} isCurrent
- * @returns {Act[]}
- */
-function actionsFor(q, isCurrent) {
-  switch (q.status) {
-    case 'pending': return ['approve', 'hide', 'edit'];
-    case 'live': return [isCurrent ? 'clear_current' : 'set_current', 'mark_answered', 'hide', 'edit'];
-    case 'answered': return ['reopen', 'hide', 'edit'];
-    case 'hidden': return ['restore', 'edit'];
-    default: return ['edit'];
-  }
-}
-
-/** Shortcut letters shown on the buttons. @type {Partial<Record<Act, string>>} */
-const KEY_OF = { approve: 'a', hide: 'h', set_current: 'c', clear_current: 'c', mark_answered: 'd', edit: 'e' };
-
-/** @param {Question} q */
-function who(q) {
-  const parts = [q.name, q.unit].filter(Boolean);
-  if (q.anonymous) parts.push(`(${tr('q.anonymous')})`);
-  return parts.join(' · ');
-}
-
-function createItem() {
-  const node = fromTemplate('mq-item');
-  translate(node);
-  return node;
-}
-
-/**
- * @param {HTMLElement} node
- * @param {Question} q
- */
-function updateItem(node, q) {
-  const state = client.state;
-  const isCurrent = state?.current === q.id;
-  node.dataset.id = String(q.id);
-  node.classList.toggle('current', isCurrent);
-  node.classList.toggle('selected', selected === q.id);
-  node.classList.toggle('fresh', q.status === 'pending' && !seen.has(q.id));
-  node.classList.toggle('busy', busy.has(q.id));
-  node.setAttribute('aria-busy', String(busy.has(q.id)));
-  node.tabIndex = selected === q.id ? 0 : -1;
-  find(node, '.mq-id', HTMLElement).textContent = `#${q.id}`;
-  const status = isCurrent ? 'current' : q.status;
-  const chip = find(node, '.mq-status', HTMLElement);
-  setKey(chip, `status.${status}`);
-  chip.className = `chip mq-status status-${status}`;
-  find(node, '.mq-votes', HTMLElement).textContent = votesText(currentLang(), q.votes);
-  find(node, '.mq-who', HTMLElement).textContent = who(q);
-  find(node, '.mq-time', HTMLElement).textContent = formatTime(currentLang(), q.created_at);
-  find(node, '.q-text', HTMLElement).textContent = q.text;
-  const orig = find(node, '.mq-orig', HTMLElement);
-  orig.hidden = !q.original_text;
-  find(orig, '.orig-text', HTMLElement).textContent = q.original_text ?? '';
-  const edit = find(node, '.mq-edit', HTMLElement);
-  const isEditing = editing === q.id;
-  if (edit.hidden === isEditing) {
-    edit.hidden = !isEditing;
-    // Filled once when editing starts, never while the person types.
-    if (isEditing) find(edit, 'textarea', HTMLTextAreaElement).value = q.text;
-  }
-  find(node, '.q-text', HTMLElement).hidden = isEditing;
-  // Rebuild the buttons only when they change, so a focused one survives.
-  const acts = actionsFor(q, isCurrent);
-  const box = find(node, '.mq-actions', HTMLElement);
-  const signature = `${acts.join()}|${currentLang()}`;
-  box.hidden = isEditing;
-  if (box.dataset.signature !== signature) {
-    box.dataset.signature = signature;
-    box.replaceChildren(...acts.map((act) => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = `btn act act-${act}`;
-      b.dataset.action = act;
-      b.textContent = tr(`mod.act.${act}`);
-      const key = KEY_OF[act];
-      if (key) {
-        b.setAttribute('aria-keyshortcuts', key);
-        const kbd = document.createElement('kbd');
-        kbd.textContent = key;
-        kbd.setAttribute('aria-hidden', 'true');
-        b.append(kbd);
-      }
-      return b;
-    }));
-  }
-}
-
-const items = new Keyed(createItem, updateItem);
+const items = new Keyed(createItem, (node, q) => {
+  const age = Date.now() - (arrived.get(q.id) ?? 0);
+  updateItem(node, q, {
+    current: client.state?.current === q.id,
+    selected: selected === q.id,
+    fresh: q.status === 'pending' && (age < FRESH_MS || !seen.has(q.id)),
+    busy: busy.has(q.id),
+    editing: editing === q.id,
+  });
+});
 
 /** @returns {Question[]} the questions in the current filter and search, in order */
 function visible() {
@@ -188,8 +109,8 @@ function render() {
     filterChosen = true;
     selectFilter(state.settings.pre_moderation ? 'pending' : 'live', false);
   }
-  ui.title.textContent = state.title;
-  ui.joinCode.textContent = state.joinCode;
+  setText(ui.title, state.title);
+  setText(ui.joinCode, state.joinCode);
   const link = `${location.origin}/j/${state.joinCode}`;
   ui.link.href = link;
   ui.link.textContent = link;
@@ -200,18 +121,28 @@ function render() {
   for (const f of /** @type {Filter[]} */ (['pending', 'live', 'answered', 'hidden', 'all'])) {
     byId(`c-${f}`, HTMLElement).textContent = String(counts[f]);
   }
-  if (filter === 'pending' || filter === 'all') {
-    if (document.visibilityState === 'visible') for (const q of all) if (q.status === 'pending') seen.add(q.id);
+  const looking = (filter === 'pending' || filter === 'all') && document.visibilityState === 'visible';
+  const unseen = all.filter((q) => q.status === 'pending' && !seen.has(q.id));
+  const fresh = looking ? 0 : unseen.length;
+  // Questions that arrive while the panel is open are highlighted for a
+  // moment even when the moderator is already looking at them.
+  for (const q of all) {
+    if (q.status !== 'pending' || arrived.has(q.id)) continue;
+    arrived.set(q.id, initialised ? Date.now() : 0);
+    if (initialised) setTimeout(render, FRESH_MS + 50);
   }
-  const fresh = all.filter((q) => q.status === 'pending' && !seen.has(q.id)).length;
+  initialised = true;
+  // In view now: no longer "new" (the brief highlight comes from `arrived`).
+  if (looking) for (const q of unseen) seen.add(q.id);
   byId('f-pending', HTMLElement).classList.toggle('has-new', counts.pending > 0);
   byId('c-pending', HTMLElement).classList.toggle('new', fresh > 0);
   const base = `${tr('mod.title')} — ${state.title}`;
   document.title = counts.pending > 0 ? `(${counts.pending}) ${base}` : base;
-  if (fresh !== announcedNew) {
-    if (fresh > announcedNew) ui.pendingLive.textContent = tr('mod.new_pending', { n: fresh });
-    announcedNew = fresh;
+  // Screen reader users hear that new questions came in, wherever they are.
+  if (counts.pending > announcedPending && announcedPending >= 0) {
+    ui.pendingLive.textContent = tr('mod.new_pending', { n: counts.pending - announcedPending });
   }
+  announcedPending = counts.pending;
 
   renderNow();
   renderSettings();
@@ -252,9 +183,10 @@ function renderNow() {
 function renderSettings() {
   const state = client.state;
   if (!state) return;
-  if (!settingsBusy.has('pre_moderation')) ui.premod.checked = state.settings.pre_moderation;
-  if (!settingsBusy.has('allow_anonymous')) ui.anon.checked = state.settings.allow_anonymous;
-  if (!settingsBusy.has('phase')) for (const r of ui.phases) r.checked = r.value === state.phase;
+  ui.premod.checked = Boolean(shownSetting('pre_moderation', state.settings.pre_moderation));
+  ui.anon.checked = Boolean(shownSetting('allow_anonymous', state.settings.allow_anonymous));
+  const phase = shownSetting('phase', state.phase);
+  for (const r of ui.phases) r.checked = r.value === phase;
 }
 
 /** @param {number} id */
@@ -453,31 +385,57 @@ ui.helpOpen.addEventListener('click', () => ui.help.showModal());
 
 // --- settings ---------------------------------------------------------------------------------
 
-/** Controls with a request in flight keep what the moderator just set. @type {Set<string>} */
-const settingsBusy = new Set();
+/**
+ * What the moderator just set, shown until the server's state says so (the
+ * ack can arrive before the delta that carries the change; without this
+ * the control would flick back for a moment).
+ * @type {Map<string, {value: string | boolean, until: number}>}
+ */
+const wanted = new Map();
 
 /**
  * @param {string} key
+ * @param {string | boolean} actual the server's value
+ * @returns {string | boolean}
+ */
+function shownSetting(key, actual) {
+  const w = wanted.get(key);
+  if (!w) return actual;
+  if (w.value === actual || Date.now() > w.until) {
+    wanted.delete(key);
+    return actual;
+  }
+  return w.value;
+}
+
+/**
+ * @param {string} key
+ * @param {string | boolean} value
  * @param {Action} action
  */
-function sendSetting(key, action) {
-  settingsBusy.add(key);
+function sendSetting(key, value, action) {
+  wanted.set(key, { value, until: Infinity });
   client
     .request(action)
+    .then(() => {
+      wanted.set(key, { value, until: Date.now() + 2000 });
+      setTimeout(render, 2050);
+    })
     .catch((/** @type {unknown} */ err) => {
+      wanted.delete(key);
       toast(ui.toast, errorText(currentLang(), err instanceof RequestError ? err.code : 'generic'), 'error');
     })
-    .finally(() => { settingsBusy.delete(key); render(); });
+    .finally(render);
 }
-ui.premod.addEventListener('change', () =>
-  sendSetting('pre_moderation', { type: 'update_settings', pre_moderation: ui.premod.checked }));
-ui.anon.addEventListener('change', () =>
-  sendSetting('allow_anonymous', { type: 'update_settings', allow_anonymous: ui.anon.checked }));
+ui.premod.addEventListener('change', () => sendSetting('pre_moderation', ui.premod.checked,
+  { type: 'update_settings', pre_moderation: ui.premod.checked }));
+ui.anon.addEventListener('change', () => sendSetting('allow_anonymous', ui.anon.checked,
+  { type: 'update_settings', allow_anonymous: ui.anon.checked }));
 for (const radio of ui.phases) {
   radio.addEventListener('change', () => {
     if (!radio.checked) return;
     const phase = /** @type {import('./protocol').Phase} */ (radio.value);
-    sendSetting('phase', { type: 'set_phase', phase });
+    sendSetting('phase', phase, { type: 'set_phase', phase });
   });
 }
 
