@@ -329,6 +329,9 @@ pub enum ServerMsg {
     Welcome {
         protocol: u32,
         role: Role,
+        /// The attendee link to show and share (the QR code's target), as
+        /// the organiser configured it: the address phones in the hall use.
+        join_url: String,
         /// Attendees only.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]

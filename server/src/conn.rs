@@ -341,6 +341,7 @@ async fn hello(socket: &mut WebSocket, app: &App) -> Option<(Session, Accepted)>
                 let welcome = ServerMsg::Welcome {
                     protocol: PROTOCOL_VERSION,
                     role,
+                    join_url: app.join_url(&session.room.record.join_code),
                     participant,
                 };
                 return Some((session, Accepted { welcome, resume }));

@@ -63,6 +63,9 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/a/{version}/{*path}", get(asset))
         .route("/qr/{file}", get(qr_code))
+        // Pages and scripts shrink about threefold: it matters on a hall
+        // Wi-Fi shared by hundreds of phones joining at once.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(app)
 }
 
@@ -99,7 +102,7 @@ async fn qr_code(State(app): State<Arc<App>>, Path(file): Path<String>) -> Respo
     let Some(room) = app.rooms.get(code) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let link = format!("{}/j/{}", app.public_url, room.record.join_code);
+    let link = app.join_url(&room.record.join_code);
     let Ok(qr) = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
     else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -182,6 +185,11 @@ pub struct EventInfo {
 }
 
 impl App {
+    /// The attendee link: what the QR code and the screen show.
+    pub fn join_url(&self, join_code: &str) -> String {
+        format!("{}/j/{join_code}", self.public_url)
+    }
+
     pub fn event_info(&self, record: &EventRecord) -> EventInfo {
         let base = &self.public_url;
         let code = &record.join_code;
@@ -193,7 +201,7 @@ impl App {
             screen_secret: record.screen_secret.clone(),
             created_at: record.created_at,
             links: EventLinks {
-                attendee: format!("{base}/j/{code}"),
+                attendee: self.join_url(code),
                 // Secrets travel in the fragment: browsers never send it, so
                 // it stays out of server and proxy logs.
                 moderator: format!("{base}/m/{code}#{}", record.moderator_secret),

@@ -103,6 +103,11 @@ token: string, };
 
 export type ServerMsg = { "type": "welcome", protocol: number, role: Role, 
 /**
+ * The attendee link to show and share (the QR code's target), as
+ * the organiser configured it: the address phones in the hall use.
+ */
+join_url: string, 
+/**
  * Attendees only.
  */
 participant?: Participant, } | { "type": "snapshot", snapshot: Snapshot, } | { "type": "mine", votes: Array<number>, questions: Array<Question>, } | { "type": "delta", epoch: string, prev: number, seq: number, changes: Array<Change>, } | { "type": "ack", id: string, seq: number, 
