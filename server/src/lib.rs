@@ -15,6 +15,7 @@ pub mod queue;
 pub mod room;
 pub mod rooms;
 
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,6 +90,12 @@ impl Server {
     ) -> Result<(), ServerError> {
         let router = http::router(self.app.clone());
         let notify = self.shutdown.clone();
+        // Nagle's algorithm would hold a frame sent right after another
+        // until the phone's delayed ACK (40 ms on Linux, 200 ms on Windows):
+        // changes must go out at once.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 shutdown.await;

@@ -4,9 +4,11 @@
 //! applying snapshots and deltas exactly as a real client must.
 
 mod client;
+mod process;
 mod server;
 mod view;
 
 pub use client::{Client, Rejected};
+pub use process::{ServerProcess, server_binary};
 pub use server::{EventInfo, TestServer, http_request};
 pub use view::View;

@@ -3,8 +3,10 @@
 
 mod access;
 mod bad_input;
+mod crash;
 mod queue;
 mod reconnect;
 mod restart;
 mod resume;
+mod stall;
 mod support;

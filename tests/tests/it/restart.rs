@@ -2,7 +2,7 @@
 //! rebuilds exactly what was acknowledged.
 
 use crate::support::Hall;
-use hoidap_protocol::{Action, Role};
+use hoidap_protocol::{Action, Question, Role, Seq, ServerMsg};
 use hoidap_tests::{Client, TestServer};
 
 #[tokio::test]
@@ -104,6 +104,102 @@ async fn restart_rebuilds_identical_state_and_positions() -> anyhow::Result<()> 
     back.hello(&event.join_code, Role::Attendee, None, Some(&token))
         .await?;
     assert_eq!(back.view.my_votes.len(), 4, "every vote remembered");
+    drop(temp);
+    Ok(())
+}
+
+/// A request with this id that must be acknowledged; its seq.
+async fn acked(client: &mut Client, id: &str, action: Action) -> anyhow::Result<Seq> {
+    client
+        .request_with_id(id, action)
+        .await?
+        .map_err(|r| anyhow::anyhow!("{id} refused: {r:?}"))
+}
+
+/// The question an ask's ack carried (the ack is the last message logged
+/// when `request_with_id` returns).
+fn acked_question(client: &Client) -> anyhow::Result<Question> {
+    match client.log.last() {
+        Some(ServerMsg::Ack {
+            question: Some(q), ..
+        }) => Ok(q.clone()),
+        other => anyhow::bail!("expected an ack with a question, got {other:?}"),
+    }
+}
+
+/// A phone that lost the answer resends with the same id, after the server
+/// restarted and on a new connection: it must get the original answer from
+/// the log, and nothing may apply twice.
+#[tokio::test]
+async fn a_retry_after_restart_gets_the_original_ack_and_applies_once() -> anyhow::Result<()> {
+    let hall = Hall::new(false).await?;
+    let event = hall.event.clone();
+    let mut asker = hall.attendee().await?;
+    let mut voter = hall.attendee().await?;
+    let text = "Bao giờ triển khai bảng lương mới theo vị trí việc làm?";
+    let ask = Action::Ask {
+        text: text.into(),
+        name: Some("Trần Thị Bình".into()),
+        unit: None,
+        anonymous: false,
+    };
+    let ask_seq = acked(&mut asker, "ask-1", ask.clone()).await?;
+    let question = acked_question(&asker)?;
+    let vote = |up| Action::Vote {
+        question: question.id,
+        up,
+    };
+    // Up, down, up: re-applying the "down" would withdraw the vote.
+    acked(&mut voter, "vote-1", vote(true)).await?;
+    let down_seq = acked(&mut voter, "vote-2", vote(false)).await?;
+    acked(&mut voter, "vote-3", vote(true)).await?;
+    // One more entry, so a retry wrongly answered as a fresh no-op would
+    // carry a newer seq than the original.
+    hall.attendee().await?.ask("Câu hỏi khác").await?;
+    let mut moderator = hall.moderator().await?;
+    let last = moderator.ok(Action::ClearCurrent {}).await?;
+    assert!(down_seq < last && ask_seq < last);
+
+    let asker_token = asker.participant.clone().unwrap().token;
+    let voter_token = voter.participant.clone().unwrap().token;
+    drop((asker, voter, moderator));
+    let dir = hall.server.dir.clone();
+    let temp = hall.server.stop().await;
+    let server = TestServer::start_in(&dir).await?;
+    let rejoin = |token: String| {
+        let (url, code) = (server.ws_url(), event.join_code.clone());
+        async move {
+            let mut c = Client::connect(&url).await?;
+            c.hello(&code, Role::Attendee, None, Some(&token)).await?;
+            anyhow::Ok(c)
+        }
+    };
+
+    let mut asker = rejoin(asker_token).await?;
+    assert_eq!(acked(&mut asker, "ask-1", ask).await?, ask_seq);
+    let again = acked_question(&asker)?;
+    assert_eq!((again.id, again.text.as_str()), (question.id, text));
+    let mut voter = rejoin(voter_token.clone()).await?;
+    assert_eq!(acked(&mut voter, "vote-2", vote(false)).await?, down_seq);
+
+    let moderator = Client::join(
+        &server.ws_url(),
+        &event.join_code,
+        Role::Moderator,
+        Some(&event.moderator_secret),
+    )
+    .await?;
+    assert_eq!(moderator.view.seq, last, "a retry appended to the log");
+    let copies = moderator
+        .view
+        .questions
+        .values()
+        .filter(|q| q.text == text)
+        .count();
+    assert_eq!(copies, 1, "the retried ask created another question");
+    assert_eq!(moderator.view.question(question.id).unwrap().votes, 1);
+    let voter = rejoin(voter_token).await?;
+    assert!(voter.view.my_votes.contains(&question.id), "vote withdrawn");
     drop(temp);
     Ok(())
 }
