@@ -40,4 +40,5 @@ if [ -f web-client/package.json ]; then
   step "web client: browser tests (Chromium)"
   (cd web-client && npm run --silent test:e2e)
 fi
+step "benchmark smoke"; cargo build --release -p hoidap-server -p hoidap-bench && ./target/release/hoidap-bench smoke
 step "all tests passed"

@@ -1,21 +1,29 @@
 //! hoidap benchmarks. Each scenario starts the real server binary (release
 //! build) on a fresh data directory and drives it through the protocol.
 //!
-//! - `ingest`: acknowledged (durable, `synchronous=FULL`) votes per second.
+//! - `suite`: everything below, server pinned to CPU 0 and the generator to
+//!   CPU 1, each system under test in turn; writes JSON and Markdown tables
+//!   under `target/bench/` (and into docs/performance.md with `--write-doc`).
+//! - `smoke`: a small suite (200 connections, a few seconds) for CI; fails
+//!   if a number was not produced.
+//! - `fanout`: one fan-out run (attendees, screen, moderator, voters).
+//! - `hall`: a meeting hall: joins over 60 s, questions, moderation, churn.
+//! - `ingest`: acknowledged durable votes per second.
 //! - `idle`: server memory per idle WebSocket connection.
+//! - `coldstart`: time to replay a log of a million entries.
 
+mod load;
+mod report;
+mod scenarios;
 mod server;
+mod shard;
+mod systems;
+mod wire;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use futures_util::{SinkExt, StreamExt};
-use hoidap_protocol::{Action, ClientMsg, Role, ServerMsg};
-use hoidap_tests::Client;
-use server::Spawned;
-use std::collections::HashSet;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::Message;
+use systems::System;
 
 #[derive(Parser)]
 struct Cli {
@@ -25,12 +33,47 @@ struct Cli {
     /// Print the result as JSON too.
     #[arg(long, global = true)]
     json: bool,
+    /// Do not pin (server to CPU 0, generator to CPU 1).
+    #[arg(long, global = true)]
+    no_pin: bool,
     #[command(subcommand)]
     command: Cmd,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Every scenario and system; Markdown tables and JSON in target/bench.
+    Suite {
+        /// Tiers as ATTENDEESxVOTES_PER_S, comma-separated.
+        #[arg(long, default_value = report::DEFAULT_TIERS)]
+        tiers: String,
+        /// Systems compared at every tier.
+        #[arg(long, default_value = "hoidap,reference,node,centrifuge")]
+        systems: String,
+        #[arg(long, default_value_t = 15.0)]
+        window_s: f64,
+        /// Also replace the tables in docs/performance.md.
+        #[arg(long)]
+        write_doc: bool,
+        /// Skip the hall, ingestion and cold start scenarios.
+        #[arg(long)]
+        fanout_only: bool,
+    },
+    /// The CI smoke run: small, quick, asserts that numbers were produced.
+    Smoke,
+    /// One fan-out run.
+    Fanout {
+        #[arg(long, default_value = "hoidap")]
+        system: System,
+        #[arg(long, default_value_t = 1000)]
+        attendees: usize,
+        #[arg(long, default_value_t = 1000.0)]
+        votes_per_s: f64,
+        #[arg(long, default_value_t = 15.0)]
+        window_s: f64,
+    },
+    /// The meeting hall scenario.
+    Hall,
     /// Acknowledged durable votes per second.
     Ingest {
         #[arg(long, default_value_t = 10)]
@@ -51,164 +94,93 @@ enum Cmd {
         #[arg(long, default_value_t = 1000)]
         connections: usize,
     },
+    /// Time to replay a long log at start-up.
+    Coldstart {
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: u64,
+    },
+    /// Internal: a generator shard holding attendee connections.
+    #[command(hide = true)]
+    Shard(shard::ShardArgs),
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let pin = !cli.no_pin && !matches!(cli.command, Cmd::Shard(_)) && systems::can_pin();
+    if pin {
+        // The generator (and the shards it starts) on CPU 1, before the
+        // runtime starts its threads: they inherit it.
+        let me = std::process::id().to_string();
+        let ok = std::process::Command::new("taskset")
+            .args(["-a", "-p", "-c", "1", &me])
+            .stdout(std::process::Stdio::null())
+            .status()?
+            .success();
+        anyhow::ensure!(ok, "taskset failed");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(cli, pin))
+}
+
+async fn run(cli: Cli, pin: bool) -> anyhow::Result<()> {
+    let env = systems::Env::new(cli.server.clone(), pin)?;
     let result = match cli.command {
+        Cmd::Shard(args) => return shard::run(args).await,
+        Cmd::Suite {
+            tiers,
+            systems,
+            window_s,
+            write_doc,
+            fanout_only,
+        } => {
+            let systems = systems
+                .split(',')
+                .map(|s| s.parse())
+                .collect::<Result<Vec<System>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            let tiers = report::parse_tiers(&tiers)?;
+            let plan = report::Plan {
+                tiers,
+                systems,
+                window_s,
+                others: !fanout_only,
+                write_doc,
+            };
+            return report::suite(&env, plan).await;
+        }
+        Cmd::Smoke => return report::smoke(&env).await,
+        Cmd::Fanout {
+            system,
+            attendees,
+            votes_per_s,
+            window_s,
+        } => {
+            let cfg = report::tier_config(&env, attendees, votes_per_s, window_s);
+            systems::fanout(&env, system, &cfg).await?
+        }
+        Cmd::Hall => systems::fanout(&env, System::Hoidap, &report::hall_config(&env)).await?,
         Cmd::Ingest {
             seconds,
             voters,
             questions,
             events,
             window,
-        } => ingest(&cli.server, seconds, voters, questions, events, window).await?,
-        Cmd::Idle { connections } => idle(&cli.server, connections).await?,
+        } => scenarios::ingest(&cli.server, seconds, voters, questions, events, window).await?,
+        Cmd::Idle { connections } => scenarios::idle(&cli.server, connections).await?,
+        Cmd::Coldstart { entries } => scenarios::coldstart(&cli.server, entries).await?,
     };
-    for (k, v) in result.as_object().context("object")? {
-        println!("{k:>28}  {v}");
-    }
+    print(&result)?;
     if cli.json {
         println!("{result}");
     }
     Ok(())
 }
 
-async fn ingest(
-    bin: &std::path::Path,
-    seconds: u64,
-    voters: usize,
-    questions: u64,
-    events: usize,
-    window: usize,
-) -> anyhow::Result<serde_json::Value> {
-    let server = Spawned::start(bin).await?;
-    let mut codes = Vec::new();
-    for i in 0..events {
-        let event = server.create_event(&format!("Ingest {i}"), false).await?;
-        let mut asker = Client::join(&server.ws_url(), &event, Role::Attendee, None).await?;
-        for q in 0..questions {
-            asker.ask(&format!("Câu hỏi số {q}")).await?;
-        }
-        codes.push(event);
+fn print(result: &serde_json::Value) -> anyhow::Result<()> {
+    for (k, v) in result.as_object().context("object")? {
+        println!("{k:>28}  {v}");
     }
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::new();
-    for v in 0..voters {
-        let code = codes[v % codes.len()].clone();
-        let url = server.ws_url();
-        tasks.push(tokio::spawn(async move {
-            voter(&url, &code, questions, window, deadline).await
-        }));
-    }
-    let mut acked = 0u64;
-    for t in tasks {
-        acked += t.await??;
-    }
-    let cpu = server.cpu_seconds()?;
-    Ok(serde_json::json!({
-        "scenario": "ingest",
-        "events": events,
-        "voters": voters,
-        "seconds": seconds,
-        "acked_votes": acked,
-        "acked_votes_per_s": (acked as f64 / seconds as f64).round(),
-        "server_cpu_s": cpu,
-    }))
-}
-
-/// One participant toggling votes with `window` requests in flight; counts
-/// acknowledgements received before the deadline.
-async fn voter(
-    url: &str,
-    code: &str,
-    questions: u64,
-    window: usize,
-    deadline: Instant,
-) -> anyhow::Result<u64> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
-    let hello = ClientMsg::Hello {
-        protocol: hoidap_protocol::PROTOCOL_VERSION,
-        join_code: code.to_owned(),
-        role: Role::Attendee,
-        secret: None,
-        participant_token: None,
-        resume: None,
-    };
-    ws.send(Message::text(serde_json::to_string(&hello)?))
-        .await?;
-    let mut up: HashSet<u64> = HashSet::new();
-    let (mut sent, mut acked, mut in_flight) = (0u64, 0u64, 0usize);
-    loop {
-        while in_flight < window && Instant::now() < deadline {
-            let question = sent % questions + 1;
-            sent += 1;
-            // Toggle, so every vote is a real change and a real log entry.
-            let vote = !up.contains(&question);
-            if vote {
-                up.insert(question)
-            } else {
-                up.remove(&question)
-            };
-            let msg = ClientMsg::Request {
-                id: sent.to_string(),
-                action: Action::Vote { question, up: vote },
-            };
-            ws.send(Message::text(serde_json::to_string(&msg)?)).await?;
-            in_flight += 1;
-        }
-        if in_flight == 0 {
-            return Ok(acked);
-        }
-        let Some(msg) = ws.next().await else {
-            anyhow::bail!("server closed")
-        };
-        if let Message::Text(text) = msg? {
-            match serde_json::from_str::<ServerMsg>(&text)? {
-                ServerMsg::Ack { .. } => {
-                    in_flight -= 1;
-                    if Instant::now() <= deadline {
-                        acked += 1;
-                    }
-                }
-                ServerMsg::Error {
-                    id: Some(_),
-                    code,
-                    message,
-                } => anyhow::bail!("vote refused: {code:?} {message}"),
-                _ => {}
-            }
-        }
-    }
-}
-
-async fn idle(bin: &std::path::Path, connections: usize) -> anyhow::Result<serde_json::Value> {
-    let server = Spawned::start(bin).await?;
-    let code = server.create_event("Idle", false).await?;
-    // A few questions so every snapshot has some weight, as in a real hall.
-    let mut asker = Client::join(&server.ws_url(), &code, Role::Attendee, None).await?;
-    for q in 0..20 {
-        asker
-            .ask(&format!("Câu hỏi mẫu số {q} về công tác cán bộ"))
-            .await?;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let before = server.rss_kib()?;
-    let mut clients = Vec::with_capacity(connections);
-    for _ in 0..connections {
-        // Each has said hello and read its snapshot: every buffer is in use.
-        clients.push(Client::join(&server.ws_url(), &code, Role::Attendee, None).await?);
-    }
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let after = server.rss_kib()?;
-    let per = (after.saturating_sub(before)) as f64 / connections as f64;
-    drop(clients);
-    Ok(serde_json::json!({
-        "scenario": "idle",
-        "connections": connections,
-        "rss_before_kib": before,
-        "rss_after_kib": after,
-        "kib_per_connection": (per * 10.0).round() / 10.0,
-    }))
+    Ok(())
 }

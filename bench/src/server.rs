@@ -11,18 +11,111 @@ pub struct Spawned {
     pub addr: SocketAddr,
     child: Child,
     admin_token: String,
+    /// From spawning the process to its first healthy answer.
+    pub startup: Duration,
     _dir: tempfile::TempDir,
+}
+
+/// The CPU every server is pinned to (set once by `main`; `None`: unpinned).
+pub static SERVER_CPU: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// A free loopback port, reserved then released for the child to take.
+pub fn free_addr() -> anyhow::Result<SocketAddr> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    Ok(format!("127.0.0.1:{port}").parse()?)
+}
+
+/// `program args…`, run under `taskset -c CPU` when pinned.
+pub fn pinned(program: &Path, cpu: Option<&str>) -> Command {
+    match cpu {
+        Some(cpu) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cpu]).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
+/// Another system under test (reference or peer server): a child process
+/// listening on `addr`, ready once it accepts TCP connections.
+pub struct Peer {
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+impl Peer {
+    pub async fn start(mut cmd: Command, addr: SocketAddr) -> anyhow::Result<Peer> {
+        let child = cmd
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting a peer server")?;
+        let mut peer = Peer { addr, child };
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                return Ok(peer);
+            }
+            if let Ok(Some(status)) = peer.child.try_wait() {
+                bail!("peer server exited: {status}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("peer server did not start listening")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Resident memory of a process, KiB.
+pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .context("VmRSS")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("VmRSS value")?
+        .parse()?)
+}
+
+/// User + system CPU seconds a process has used so far.
+pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may contain spaces).
+    let rest = stat.rsplit_once(')').context("stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
+    Ok(ticks as f64 / 100.0)
 }
 
 impl Spawned {
     pub async fn start(bin: &Path) -> anyhow::Result<Spawned> {
-        let dir = tempfile::tempdir()?;
-        // Reserve a free port, then hand it to the server.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-        let child = Command::new(bin)
+        let cpu = SERVER_CPU.get().cloned().flatten();
+        Self::start_in(bin, cpu.as_deref(), tempfile::tempdir()?).await
+    }
+
+    /// Starts the server on `dir`, pinned to `cpu` when given.
+    pub async fn start_in(
+        bin: &Path,
+        cpu: Option<&str>,
+        dir: tempfile::TempDir,
+    ) -> anyhow::Result<Spawned> {
+        let addr = free_addr()?;
+        let started = std::time::Instant::now();
+        let child = pinned(bin, cpu)
             .args([
                 "serve",
                 "--listen",
@@ -40,8 +133,10 @@ impl Spawned {
                     bin.display()
                 )
             })?;
-        for _ in 0..100 {
+        // Up to 30 s: a cold start replays every event's log first.
+        for _ in 0..3000 {
             if let Ok((200, _)) = http_request(addr, "GET", "/healthz", None, None).await {
+                let startup = started.elapsed();
                 let admin_token = std::fs::read_to_string(dir.path().join("admin-token"))?
                     .trim()
                     .to_owned();
@@ -49,10 +144,11 @@ impl Spawned {
                     addr,
                     child,
                     admin_token,
+                    startup,
                     _dir: dir,
                 });
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
         bail!("server did not become healthy")
     }
@@ -67,6 +163,16 @@ impl Spawned {
 
     /// Creates an event; returns its join code.
     pub async fn create_event(&self, title: &str, pre_moderation: bool) -> anyhow::Result<String> {
+        let v = self.create_event_info(title, pre_moderation).await?;
+        Ok(v["join_code"].as_str().context("join_code")?.to_owned())
+    }
+
+    /// Creates an event; returns the API's answer (code and secrets).
+    pub async fn create_event_info(
+        &self,
+        title: &str,
+        pre_moderation: bool,
+    ) -> anyhow::Result<serde_json::Value> {
         let body =
             serde_json::json!({ "title": title, "pre_moderation": pre_moderation }).to_string();
         let auth = format!("Bearer {}", self.admin_token);
@@ -75,32 +181,34 @@ impl Spawned {
         if status != 201 {
             bail!("create event: {status} {text}");
         }
-        let v: serde_json::Value = serde_json::from_str(&text)?;
-        Ok(v["join_code"].as_str().context("join_code")?.to_owned())
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// The server's own counters, from `GET /metrics`: name → value (labels
+    /// summed).
+    pub async fn metrics(&self) -> anyhow::Result<std::collections::BTreeMap<String, f64>> {
+        let (_, text) = http_request(self.addr, "GET", "/metrics", None, None).await?;
+        let mut out = std::collections::BTreeMap::new();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let Some((key, value)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let name = key.split('{').next().unwrap_or(key).to_owned();
+            if let Ok(v) = value.parse::<f64>() {
+                *out.entry(name).or_insert(0.0) += v;
+            }
+        }
+        Ok(out)
     }
 
     /// Resident memory of the server process.
     pub fn rss_kib(&self) -> anyhow::Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
-        let line = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .context("VmRSS")?;
-        Ok(line
-            .split_whitespace()
-            .nth(1)
-            .context("VmRSS value")?
-            .parse()?)
+        rss_kib(self.pid())
     }
 
     /// User + system CPU seconds the server has used so far.
     pub fn cpu_seconds(&self) -> anyhow::Result<f64> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))?;
-        // Fields after the command name (which may contain spaces).
-        let rest = stat.rsplit_once(')').context("stat")?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
-        Ok(ticks as f64 / 100.0)
+        cpu_seconds(self.pid())
     }
 }
 

@@ -1,0 +1,246 @@
+//! The simple scenarios: durable ingestion, idle memory, cold start.
+
+use crate::server::Spawned;
+use futures_util::{SinkExt, StreamExt};
+use hoidap_protocol::{Action, ClientMsg, Role, ServerMsg};
+use hoidap_tests::Client;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+pub async fn ingest(
+    bin: &std::path::Path,
+    seconds: u64,
+    voters: usize,
+    questions: u64,
+    events: usize,
+    window: usize,
+) -> anyhow::Result<serde_json::Value> {
+    let server = Spawned::start(bin).await?;
+    let mut codes = Vec::new();
+    for i in 0..events {
+        let event = server.create_event(&format!("Ingest {i}"), false).await?;
+        let mut asker = Client::join(&server.ws_url(), &event, Role::Attendee, None).await?;
+        for q in 0..questions {
+            asker.ask(&format!("Câu hỏi số {q}")).await?;
+        }
+        codes.push(event);
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for v in 0..voters {
+        let code = codes[v % codes.len()].clone();
+        let url = server.ws_url();
+        tasks.push(tokio::spawn(async move {
+            voter(&url, &code, questions, window, deadline).await
+        }));
+    }
+    let mut acked = 0u64;
+    for t in tasks {
+        acked += t.await??;
+    }
+    let cpu = server.cpu_seconds()?;
+    Ok(serde_json::json!({
+        "scenario": "ingest",
+        "events": events,
+        "voters": voters,
+        "seconds": seconds,
+        "acked_votes": acked,
+        "acked_votes_per_s": (acked as f64 / seconds as f64).round(),
+        "server_cpu_s": cpu,
+    }))
+}
+
+/// One participant toggling votes with `window` requests in flight; counts
+/// acknowledgements received before the deadline.
+async fn voter(
+    url: &str,
+    code: &str,
+    questions: u64,
+    window: usize,
+    deadline: Instant,
+) -> anyhow::Result<u64> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
+    let hello = ClientMsg::Hello {
+        protocol: hoidap_protocol::PROTOCOL_VERSION,
+        join_code: code.to_owned(),
+        role: Role::Attendee,
+        secret: None,
+        participant_token: None,
+        resume: None,
+    };
+    ws.send(Message::text(serde_json::to_string(&hello)?))
+        .await?;
+    let mut up: HashSet<u64> = HashSet::new();
+    let (mut sent, mut acked, mut in_flight) = (0u64, 0u64, 0usize);
+    loop {
+        while in_flight < window && Instant::now() < deadline {
+            let question = sent % questions + 1;
+            sent += 1;
+            // Toggle, so every vote is a real change and a real log entry.
+            let vote = !up.contains(&question);
+            if vote {
+                up.insert(question)
+            } else {
+                up.remove(&question)
+            };
+            let msg = ClientMsg::Request {
+                id: sent.to_string(),
+                action: Action::Vote { question, up: vote },
+            };
+            ws.send(Message::text(serde_json::to_string(&msg)?)).await?;
+            in_flight += 1;
+        }
+        if in_flight == 0 {
+            return Ok(acked);
+        }
+        let Some(msg) = ws.next().await else {
+            anyhow::bail!("server closed")
+        };
+        if let Message::Text(text) = msg? {
+            match serde_json::from_str::<ServerMsg>(&text)? {
+                ServerMsg::Ack { .. } => {
+                    in_flight -= 1;
+                    if Instant::now() <= deadline {
+                        acked += 1;
+                    }
+                }
+                ServerMsg::Error {
+                    id: Some(_),
+                    code,
+                    message,
+                } => anyhow::bail!("vote refused: {code:?} {message}"),
+                _ => {}
+            }
+        }
+    }
+}
+
+pub async fn idle(bin: &std::path::Path, connections: usize) -> anyhow::Result<serde_json::Value> {
+    let server = Spawned::start(bin).await?;
+    let code = server.create_event("Idle", false).await?;
+    // A few questions so every snapshot has some weight, as in a real hall.
+    let mut asker = Client::join(&server.ws_url(), &code, Role::Attendee, None).await?;
+    for q in 0..20 {
+        asker
+            .ask(&format!("Câu hỏi mẫu số {q} về công tác cán bộ"))
+            .await?;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = server.rss_kib()?;
+    let mut clients = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        // Each has said hello and read its snapshot: every buffer is in use.
+        clients.push(Client::join(&server.ws_url(), &code, Role::Attendee, None).await?);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = server.rss_kib()?;
+    let per = (after.saturating_sub(before)) as f64 / connections as f64;
+    drop(clients);
+    Ok(serde_json::json!({
+        "scenario": "idle",
+        "connections": connections,
+        "rss_before_kib": before,
+        "rss_after_kib": after,
+        "kib_per_connection": (per * 10.0).round() / 10.0,
+    }))
+}
+
+/// Cold start: writes a log of `entries` entries for one event (200
+/// questions, then up-votes by 5,000 participants) straight through the
+/// server's own SQLite log, then times the real binary from spawn to its
+/// first healthy answer: it replays every event before it serves.
+pub async fn coldstart(bin: &std::path::Path, entries: u64) -> anyhow::Result<serde_json::Value> {
+    use hoidap_protocol::{QuestionStatus, Settings};
+    use hoidap_server::log::{EventRecord, Log, SqliteLog};
+    use hoidap_server::queue::{Actor, Entry, Event};
+    let dir = tempfile::tempdir()?;
+    let written = Instant::now();
+    {
+        // The server reads its signing key and admin token from the data
+        // dir; starting it once creates them (and an empty log).
+        drop(Spawned::start_in(bin, None, tempfile::TempDir::new_in(dir.path())?).await?);
+        let log = SqliteLog::open(dir.path())?;
+        let record = EventRecord {
+            id: 1,
+            join_code: hoidap_server::auth::join_code(),
+            title: "Cold start".into(),
+            moderator_secret: hoidap_server::auth::secret(),
+            screen_secret: hoidap_server::auth::secret(),
+            epoch: hoidap_server::auth::epoch(),
+            created_at: crate::wire::now_us() / 1000,
+        };
+        let at = record.created_at;
+        let event = |seq: u64, actor: Actor, event: Event| Entry {
+            seq,
+            at: at + seq,
+            actor,
+            req: Some(format!("r{seq}")),
+            event,
+        };
+        let created = Event::Created {
+            title: "Cold start".into(),
+            settings: Settings::default(),
+        };
+        log.create_event(record, event(1, Actor::moderator(), created))
+            .await?;
+        const QUESTIONS: u64 = 200;
+        let mut batch = Vec::with_capacity(10_000);
+        for seq in 2..=entries {
+            let k = seq - 2;
+            let e = if k < QUESTIONS {
+                Event::Asked {
+                    id: k + 1,
+                    text: format!("Câu hỏi số {k} về công tác đánh giá, xếp loại cán bộ?"),
+                    name: None,
+                    unit: Some("Sở Nội vụ".into()),
+                    anonymous: false,
+                    status: QuestionStatus::Live,
+                }
+            } else {
+                // Each (participant, question) pair votes once: all real.
+                let v = k - QUESTIONS;
+                Event::Voted {
+                    question: v % QUESTIONS + 1,
+                    up: true,
+                }
+            };
+            let who = Actor::attendee(format!("p{}", (k.saturating_sub(QUESTIONS)) / QUESTIONS));
+            batch.push(event(seq, who, e));
+            if batch.len() == 10_000 {
+                log.append(1, std::mem::take(&mut batch)).await?;
+            }
+        }
+        log.append(1, batch).await?;
+    }
+    let write_s = written.elapsed().as_secs_f64();
+    let db = std::fs::metadata(dir.path().join("hoidap.sqlite3"))?.len();
+    // Three starts; report each and the best (page cache warm after the first).
+    let (mut starts, mut rss) = (Vec::new(), 0);
+    for _ in 0..3 {
+        let copy = tempfile::tempdir()?;
+        for f in std::fs::read_dir(dir.path())? {
+            let f = f?;
+            if f.file_type()?.is_file() {
+                std::fs::copy(f.path(), copy.path().join(f.file_name()))?;
+            }
+        }
+        let server = Spawned::start_in(bin, Some("0"), copy).await?;
+        starts.push(crate::wire::round1(server.startup.as_secs_f64() * 1000.0));
+        rss = server.rss_kib()?;
+    }
+    let median = {
+        let mut s = starts.clone();
+        s.sort_by(f64::total_cmp);
+        s[s.len() / 2]
+    };
+    Ok(serde_json::json!({
+        "scenario": "coldstart",
+        "entries": entries,
+        "log_bytes": db,
+        "write_s": crate::wire::round1(write_s),
+        "start_ms": starts,
+        "start_ms_median": median,
+        "rss_after_start_kib": rss,
+    }))
+}
