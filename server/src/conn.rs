@@ -9,7 +9,10 @@
 use crate::auth::secret_eq;
 use crate::http::App;
 use crate::queue::Actor;
-use crate::room::{Frame, Joined, MAX_BACKLOG_BYTES, RoomHandle, RoomMsg, frame};
+use crate::room::{
+    Frame, Joined, MAX_BACKLOG_BYTES, MAX_IN_FLIGHT, REPLY_CAPACITY, Reply, RoomHandle, RoomMsg,
+    frame,
+};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use hoidap_protocol::{
     ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg,
@@ -21,9 +24,6 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
-/// Requests a connection may have waiting for the room at once; past that
-/// it stops reading its socket until acknowledgements come back.
-const MAX_IN_FLIGHT: usize = 64;
 const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
 /// A peer that cannot take a frame for this long is stalled: it is closed
 /// with the resume code rather than allowed to hold buffers.
@@ -49,9 +49,13 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Re
         return;
     };
     let (role, participant) = (session.role, session.participant.clone());
+    // Acknowledgements, and for attendees notices about their own questions.
+    let (reply_tx, replies) = mpsc::channel(REPLY_CAPACITY);
+    let updates = participant.is_some().then(|| reply_tx.clone());
+    let resume = first.resume;
     let Ok(joined) = session
         .room
-        .join(role, participant, first.resume, true)
+        .join(role, participant.clone(), resume, true, updates)
         .await
     else {
         return;
@@ -62,7 +66,9 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Re
         session,
         in_flight: 0,
     };
-    let end = conn.run(first.welcome, joined, &mut shutdown).await;
+    let end = conn
+        .run(first.welcome, joined, (reply_tx, replies), &mut shutdown)
+        .await;
     if let Some(code) = end {
         let reason = match code {
             close::RESTART => "server restarting",
@@ -76,7 +82,7 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Re
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, conn.socket.send(Message::Close(Some(close))))
             .await;
     }
-    let _ = room.send(RoomMsg::Leave { role }).await;
+    let _ = room.send(RoomMsg::Leave { role, participant }).await;
 }
 
 struct Conn {
@@ -100,13 +106,13 @@ impl Conn {
         &mut self,
         welcome: ServerMsg,
         joined: Joined,
+        (reply_tx, mut replies): (mpsc::Sender<Reply>, mpsc::Receiver<Reply>),
         shutdown: &mut watch::Receiver<bool>,
     ) -> Option<u16> {
         let mut frames = vec![frame(&welcome)];
         frames.extend(joined.frames);
         let mut feed = joined.feed;
         let mut feed_bytes = joined.feed_bytes;
-        let (reply_tx, mut replies) = mpsc::channel(MAX_IN_FLIGHT);
         let mut heartbeat = tokio::time::interval(HEARTBEAT);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_seen = Instant::now();
@@ -118,22 +124,10 @@ impl Conn {
             }
             loop {
                 let sent = tokio::select! {
-                    msg = self.socket.recv(), if self.in_flight < MAX_IN_FLIGHT => {
-                        last_seen = Instant::now();
-                        match msg {
-                            Some(Ok(Message::Text(text))) => self.on_text(&text, &reply_tx).await,
-                            Some(Ok(Message::Binary(_))) => {
-                                self.send(error(None, ErrorCode::BadJson, "binary frames are not used; send JSON text")).await
-                            }
-                            // Pings are answered by the WebSocket layer.
-                            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
-                            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Gone::Closed),
-                        }
-                    }
-                    Some(reply) = replies.recv() => {
-                        self.in_flight -= 1;
-                        self.send(reply).await
-                    }
+                    // In this order when several are ready: a change goes
+                    // out before the ack of the request that made it.
+                    biased;
+                    _ = shutdown.changed() => return Some(close::RESTART),
                     item = feed.recv() => match item {
                         Ok(sent) if feed_bytes.load(Ordering::Relaxed).saturating_sub(sent.end) <= MAX_BACKLOG_BYTES => {
                             self.send(sent.frame).await
@@ -144,7 +138,7 @@ impl Conn {
                             tracing::debug!("connection fell behind; resyncing with a snapshot");
                             crate::metrics::resync();
                             let (role, participant) = (self.session.role, self.session.participant.clone());
-                            let Ok(joined) = self.session.room.join(role, participant, None, false).await else {
+                            let Ok(joined) = self.session.room.join(role, participant, None, false, None).await else {
                                 return Some(close::RESTART);
                             };
                             feed = joined.feed;
@@ -159,6 +153,25 @@ impl Conn {
                         // The room rebuilt its feeds (log failure): resume.
                         Err(broadcast::error::RecvError::Closed) => return Some(close::RESUME),
                     },
+                    Some(reply) = replies.recv() => match reply {
+                        Reply::Answer(f) => {
+                            self.in_flight -= 1;
+                            self.send(f).await
+                        }
+                        Reply::Notice(f) => self.send(f).await,
+                    },
+                    msg = self.socket.recv(), if self.in_flight < MAX_IN_FLIGHT => {
+                        last_seen = Instant::now();
+                        match msg {
+                            Some(Ok(Message::Text(text))) => self.on_text(&text, &reply_tx).await,
+                            Some(Ok(Message::Binary(_))) => {
+                                self.send(error(None, ErrorCode::BadJson, "binary frames are not used; send JSON text")).await
+                            }
+                            // Pings are answered by the WebSocket layer.
+                            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+                            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Gone::Closed),
+                        }
+                    }
                     _ = heartbeat.tick() => {
                         if last_seen.elapsed() > DEAD_AFTER {
                             tracing::debug!("no sign of life from the peer; closing");
@@ -166,7 +179,6 @@ impl Conn {
                         }
                         self.send_message(Message::Ping(Default::default())).await
                     }
-                    _ = shutdown.changed() => return Some(close::RESTART),
                 };
                 if let Err(g) = sent {
                     break 'run g;
@@ -187,7 +199,7 @@ impl Conn {
         send_message(&mut self.socket, msg).await
     }
 
-    async fn on_text(&mut self, text: &str, reply: &mpsc::Sender<Frame>) -> Result<(), Gone> {
+    async fn on_text(&mut self, text: &str, reply: &mpsc::Sender<Reply>) -> Result<(), Gone> {
         let msg = match serde_json::from_str::<ClientMsg>(text) {
             Ok(msg) => msg,
             Err(e) => {

@@ -10,6 +10,7 @@
 //! connection (feeds are broadcast channels that drop laggards, replies use
 //! `try_send` into channels sized for the connection's in-flight limit).
 
+mod askers;
 mod fanout;
 
 pub use fanout::{Catchup, FEED_CAPACITY, FeedBytes, Frame, MAX_BACKLOG_BYTES, Sent, frame};
@@ -29,6 +30,13 @@ pub const TICK: Duration = Duration::from_millis(100);
 const MAX_BATCH: usize = 2048;
 const INBOX: usize = 8192;
 
+/// Requests a connection may have waiting for the room at once; past that
+/// it stops reading its socket until acknowledgements come back.
+pub const MAX_IN_FLIGHT: usize = 64;
+/// Size of a connection's reply channel: its in-flight acknowledgements plus
+/// a few notices about its own questions.
+pub const REPLY_CAPACITY: usize = MAX_IN_FLIGHT + askers::NOTICE_SLOTS;
+
 /// A cheap handle to a room; clone freely.
 #[derive(Clone)]
 pub struct RoomHandle {
@@ -36,8 +44,14 @@ pub struct RoomHandle {
     pub record: Arc<EventRecord>,
 }
 
-/// A reply from the room to one connection, already serialised.
-pub type Reply = Frame;
+/// A message from the room to one connection, already serialised.
+#[derive(Debug)]
+pub enum Reply {
+    /// The answer (ack or error) to one of the connection's requests.
+    Answer(Frame),
+    /// Unasked news for this participant (their own question changed).
+    Notice(Frame),
+}
 
 pub enum RoomMsg {
     Command {
@@ -47,15 +61,19 @@ pub enum RoomMsg {
         reply: mpsc::Sender<Reply>,
     },
     /// `fresh`: a new connection (counted in presence), not a resync.
+    /// `updates`: the connection's reply channel, for notices about the
+    /// participant's own questions.
     Join {
         role: Role,
         participant: Option<String>,
         resume: Option<ResumeFrom>,
         fresh: bool,
+        updates: Option<mpsc::Sender<Reply>>,
         reply: oneshot::Sender<Joined>,
     },
     Leave {
         role: Role,
+        participant: Option<String>,
     },
 }
 
@@ -83,6 +101,7 @@ impl RoomHandle {
         participant: Option<String>,
         resume: Option<ResumeFrom>,
         fresh: bool,
+        updates: Option<mpsc::Sender<Reply>>,
     ) -> Result<Joined, RoomGone> {
         let (reply, rx) = oneshot::channel();
         self.send(RoomMsg::Join {
@@ -90,6 +109,7 @@ impl RoomHandle {
             participant,
             resume,
             fresh,
+            updates,
             reply,
         })
         .await?;
@@ -132,6 +152,7 @@ pub async fn start(
         log,
         presence: [0; 3],
         presence_sent: [0; 3],
+        askers: Default::default(),
     };
     tasks.spawn(room.run(rx));
     Ok(RoomHandle { tx, record })
@@ -156,6 +177,7 @@ struct Room {
     /// Connected attendees, moderators, screens.
     presence: [u32; 3],
     presence_sent: [u32; 3],
+    askers: askers::Askers,
 }
 
 /// One audience's view of one entry: its changes and its new vote count.
@@ -213,7 +235,7 @@ impl Room {
                     };
                     match decide(&self.state, &command) {
                         Ok(Some(event)) => {
-                            let entry = self.apply(command.actor, req.clone(), event);
+                            let entry = self.apply(command, req.clone(), event);
                             changed.push(entry.clone());
                             pending.push(Pending {
                                 reply,
@@ -232,7 +254,7 @@ impl Room {
                                 code: rejection.code(),
                                 message: rejection.to_string(),
                             };
-                            let _ = reply.try_send(frame(&msg));
+                            let _ = reply.try_send(Reply::Answer(frame(&msg)));
                         }
                     }
                 }
@@ -241,15 +263,22 @@ impl Room {
                     participant,
                     resume,
                     fresh,
+                    updates,
                     reply,
                 } => {
+                    if let (Some(p), Some(channel)) = (&participant, updates) {
+                        self.askers.register(p, channel);
+                    }
                     if fresh {
                         crate::metrics::connection_opened(role);
                         self.presence[role_index(role)] += 1;
                     }
                     joins.push((role, participant, resume, reply));
                 }
-                RoomMsg::Leave { role } => {
+                RoomMsg::Leave { role, participant } => {
+                    if let Some(p) = &participant {
+                        self.askers.prune(p);
+                    }
                     crate::metrics::connection_closed(role);
                     let slot = &mut self.presence[role_index(role)];
                     *slot = slot.saturating_sub(1);
@@ -261,6 +290,16 @@ impl Room {
             self.commit(changed, &mut pending).await;
         }
         let seq = self.state.seq;
+        // Changes first, then acknowledgements: a client should see the
+        // state its request produced no later than the ack for it.
+        if self.feeds.has_discrete() {
+            self.feeds.flush(&self.record.epoch, seq);
+        }
+        let state = &self.state;
+        self.askers.notify(MAX_IN_FLIGHT, |p| {
+            let (votes, questions) = view::mine(state, p);
+            frame(&ServerMsg::Mine { votes, questions })
+        });
         for p in pending {
             let msg = match p.entry {
                 Some(entry) => ServerMsg::Ack {
@@ -274,23 +313,20 @@ impl Room {
                     question: None,
                 },
             };
-            let _ = p.reply.try_send(frame(&msg));
+            let _ = p.reply.try_send(Reply::Answer(frame(&msg)));
         }
         for (reply, req, applied) in retried {
             if applied.seq > seq {
                 // Its first copy was in a batch whose commit just failed.
-                let _ = reply.try_send(unavailable(req));
+                let _ = reply.try_send(Reply::Answer(unavailable(req)));
                 continue;
             }
             let question = applied.question.and_then(|id| self.own_question(id));
-            let _ = reply.try_send(frame(&ServerMsg::Ack {
+            let _ = reply.try_send(Reply::Answer(frame(&ServerMsg::Ack {
                 id: req,
                 seq: applied.seq,
                 question,
-            }));
-        }
-        if self.feeds.has_discrete() {
-            self.feeds.flush(&self.record.epoch, seq);
+            })));
         }
         for (role, participant, resume, reply) in joins {
             let _ = reply.send(self.joined(role, participant.as_deref(), resume));
@@ -299,15 +335,21 @@ impl Room {
 
     /// Applies an accepted event to the state and buffers what each audience
     /// must learn of it (released by the next flush, after the commit).
-    fn apply(&mut self, actor: Actor, req: String, event: Event) -> Entry {
+    fn apply(&mut self, command: Command, req: String, event: Event) -> Entry {
         let entry = Entry {
             seq: self.state.seq + 1,
-            at: now_ms(),
-            actor,
+            at: command.at,
+            actor: command.actor,
             req: Some(req),
             event,
         };
         evolve(&mut self.state, &entry);
+        if let Event::StatusSet { question, .. } | Event::Edited { question, .. } = &entry.event {
+            let asker = self.state.questions.get(question).and_then(|q| q.asker);
+            if let Some(asker) = asker {
+                self.askers.changed(self.state.participant_id(asker));
+            }
+        }
         for audience in Audience::ALL {
             let (changes, votes) = view::changes(&self.state, &entry, audience);
             self.staged.push((audience, changes, votes));
@@ -337,13 +379,14 @@ impl Room {
             // ever shown and every request can be retried.
             tracing::error!(event = self.record.id, %err, "log append failed; reloading room");
             for p in pending.drain(..) {
-                let _ = p.reply.try_send(unavailable(p.req));
+                let _ = p.reply.try_send(Reply::Answer(unavailable(p.req)));
             }
             self.reload().await;
         }
     }
 
     async fn reload(&mut self) {
+        self.askers.forget_changes();
         let mut state = State::default();
         match self.log.entries(self.record.id, 0).await {
             Ok(entries) => entries.iter().for_each(|e| evolve(&mut state, e)),

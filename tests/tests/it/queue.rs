@@ -317,3 +317,49 @@ async fn vietnamese_round_trips_in_nfc_and_counts_characters() -> anyhow::Result
     assert!(refused.message.contains("301"), "{}", refused.message);
     Ok(())
 }
+
+#[tokio::test]
+async fn askers_learn_what_became_of_their_pending_questions() -> anyhow::Result<()> {
+    let hall = Hall::new(true).await?;
+    let mut asker = hall.attendee().await?;
+    let mut moderator = hall.moderator().await?;
+    let approved = asker.ask("Câu hỏi sẽ được duyệt").await?;
+    let hidden = asker.ask("Câu hỏi sẽ bị ẩn").await?;
+    let edited = asker.ask("Cau hoi viet khong dau").await?;
+    moderator
+        .wait_until("moderator sees all three", |v| v.questions.len() == 3)
+        .await?;
+    moderator.ok(Action::Approve { question: approved }).await?;
+    moderator.ok(Action::Hide { question: hidden }).await?;
+    moderator
+        .ok(Action::Edit {
+            question: edited,
+            text: "Câu hỏi viết không dấu".into(),
+        })
+        .await?;
+    // The public feed says nothing of the hidden one; the asker still learns.
+    asker
+        .wait_until("asker sees every outcome", |v| {
+            v.my_questions[&approved].status == QuestionStatus::Live
+                && v.my_questions[&hidden].status == QuestionStatus::Hidden
+                && v.my_questions[&edited].text == "Câu hỏi viết không dấu"
+        })
+        .await?;
+    // Nobody else receives those notices.
+    let mut other = hall.attendee().await?;
+    moderator.ok(Action::Restore { question: hidden }).await?;
+    other
+        .wait_until("restored question visible", |v| {
+            v.question(hidden).is_some()
+        })
+        .await?;
+    assert!(
+        other
+            .log
+            .iter()
+            .filter(|m| matches!(m, hoidap_protocol::ServerMsg::Mine { .. }))
+            .count()
+            == 1
+    );
+    Ok(())
+}
