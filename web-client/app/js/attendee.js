@@ -1,15 +1,18 @@
 // The attendee's phone: ask, upvote, follow the queue and what is being
 // answered. The ask form is never re-rendered (Vietnamese IMEs compose in
 // place, and replacing or rewriting a field mid-word breaks the word); only
-// the lists are.
+// the lists are. Questions and votes go through the outbox: made offline,
+// they show at once as waiting and are sent when the connection is back,
+// also after a reload.
 
-import { Client, RequestError, requestId } from './client.js';
+import { Client } from './client.js';
 import {
   Keyed, byId, connectionNotice, currentLang, find, fromTemplate, initLang, placeChildren,
   setKey, setText, showRefused, toast, tr,
 } from './dom.js';
 import { errorText, votesUnit } from './i18n.js';
-import { compareRank, compareRecent, currentQuestion, trackOwn } from './state.js';
+import { Outbox, keyStore, outboxKey } from './outbox.js';
+import { compareRank, compareRecent, currentQuestion, mineRows, trackOwn } from './state.js';
 import { KEYS, load, save } from './storage.js';
 import { charCount, cleanText, normalizeCode } from './text.js';
 import { HOLD_MS, VoteBook } from './votes.js';
@@ -17,7 +20,10 @@ import { HOLD_MS, VoteBook } from './votes.js';
 /** @typedef {import('./protocol').Question} Question */
 /** @typedef {import('./protocol').Action} Action */
 /** @typedef {import('./state.js').EventState} EventState */
+/** @typedef {import('./client.js').AckMsg} AckMsg */
+/** @typedef {import('./client.js').RequestError} RequestError */
 /** @typedef {'popular' | 'recent' | 'answered'} Tab */
+/** @typedef {import('./state.js').MineRow} MineRow */
 
 const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ?? ''));
 
@@ -51,15 +57,23 @@ const ui = {
   toast: byId('toast', HTMLElement),
 };
 
+const outbox = new Outbox(keyStore(load, save, outboxKey(code, 'attendee')));
 const votes = new VoteBook();
+// Votes still queued from before this load show as cast.
+for (const [id, up] of outbox.votes()) votes.restore(id, up);
 /** This participant's questions, all statuses. @type {Map<number, Question>} */
 const own = new Map();
+/** Queued questions the server refused after the form had closed. @type {Map<string, {text: string, code: string}>} */
+const refused = new Map();
+/** Questions whose votes are queued while offline. @type {Set<number>} */
+let queuedVotes = new Set();
 /** @type {Tab} */
 let tab = 'popular';
 let formOpen = false;
-let sending = false;
-/** The last ask that failed, so resending the same words reuses its id and cannot create a duplicate. @type {{key: string, id: string} | null} */
-let lastAsk = null;
+/** The question the form waits for, sent while connected. @type {{id: string, value: string, timer: ReturnType<typeof setTimeout>} | null} */
+let waiting = null;
+/** How long the form shows "sending" before it closes and leaves the question queued. */
+const ASK_WAIT_MS = 5000;
 let announced = /** @type {number | null} */ (null);
 
 // --- the list must not move under a thumb -----------------------------------
@@ -122,6 +136,9 @@ function updateItem(node, q) {
   setText(find(button, '.vote-count', HTMLElement), String(count));
   setText(find(button, '.vote-unit', HTMLElement), votesUnit(currentLang(), count));
   button.setAttribute('aria-pressed', String(voted));
+  const queued = queuedVotes.has(q.id);
+  button.classList.toggle('queued', queued);
+  setText(find(button, '.vote-queued', HTMLElement), queued ? `, ${tr('vote.queued')}` : '');
   // Voting is open on live questions while the phase allows; a vote on an
   // answered question may still be withdrawn.
   const closed = !state || state.phase === 'closed' || (q.status !== 'live' && !voted);
@@ -132,13 +149,15 @@ const queueItems = new Keyed(createItem, updateItem);
 const nowItems = new Keyed(createItem, updateItem);
 const mineItems = new Keyed(
   () => fromTemplate('mine-item'),
-  /** @param {HTMLElement} node @param {Question} q */
-  (node, q) => {
-    setText(find(node, '.q-text', HTMLElement), q.text);
+  /** @param {HTMLElement} node @param {MineRow} row */
+  (node, row) => {
+    setText(find(node, '.q-text', HTMLElement), row.text);
+    const error = find(node, '.q-error', HTMLElement);
+    setText(error, row.error ? errorText(currentLang(), row.error) : '');
+    error.hidden = !row.error;
     const chip = find(node, '.q-status', HTMLElement);
-    const status = client.state?.current === q.id ? 'current' : q.status;
-    setKey(chip, `status.${status}`);
-    chip.className = `chip q-status status-${status}`;
+    setKey(chip, /** @type {import('./i18n.js').Key} */ (`status.${row.status}`));
+    chip.className = `chip q-status status-${row.status}`;
   },
 );
 
@@ -149,6 +168,7 @@ function render() {
   if (!state) return;
   const now = Date.now();
   votes.prune(now);
+  queuedVotes = client.status === 'open' ? new Set() : new Set(outbox.votes().keys());
   setText(ui.title, state.title);
   document.title = `${state.title} — ${tr('app.name')}`;
 
@@ -171,14 +191,14 @@ function render() {
     ui.nowLive.textContent = current ? `${tr('now.label')}: ${current.text}` : '';
   }
 
-  // Own questions, newest first.
-  const mine = [...own.values()].sort(compareRecent);
-  // Open by itself only the first time, and when something still waits for
-  // approval; afterwards it is the person's choice.
-  if (ui.mine.hidden && mine.length) ui.mineDetails.open = mine.some((q) => q.status === 'pending');
+  // Own questions: still queued, then newest first.
+  const mine = mineRows(outbox.list(), refused, own.values(), state.current, client.status === 'open');
+  // Open by itself only the first time, and when something still waits (to
+  // be sent or approved); afterwards it is the person's choice.
+  if (ui.mine.hidden && mine.length) ui.mineDetails.open = mine.some((r) => r.status !== 'live' && r.status !== 'answered');
   ui.mine.hidden = mine.length === 0;
   ui.mineCount.textContent = `(${mine.length})`;
-  placeChildren(ui.mineList, mineItems.render(mine, (q) => q.id), { animate: false });
+  placeChildren(ui.mineList, mineItems.render(mine, (r) => r.key), { animate: false });
 
   // The queue.
   const shown = (/** @type {Question} */ q) => ({ ...q, votes: votes.shown(q.id, q.votes, now) });
@@ -231,19 +251,9 @@ function onVoteClick(e) {
   const q = state.questions.get(id);
   if (!q || button.disabled) return;
   const up = votes.toggle(id, q.votes, Date.now());
+  // Answered in onAnswer, also when the answer comes after a reload.
+  client.request({ type: 'vote', question: id, up });
   render();
-  client
-    .request({ type: 'vote', question: id, up })
-    .then(() => {
-      votes.acked(id, up, Date.now());
-      // Re-render when the hold on the optimistic count runs out.
-      setTimeout(render, HOLD_MS + 50);
-    })
-    .catch((/** @type {unknown} */ err) => {
-      votes.failed(id, up);
-      toast(ui.toast, errorText(currentLang(), err instanceof RequestError ? err.code : 'generic'), 'error');
-    })
-    .finally(render);
 }
 ui.list.addEventListener('click', onVoteClick);
 ui.nowList.addEventListener('click', onVoteClick);
@@ -296,7 +306,25 @@ function showForm(open) {
 }
 ui.open.addEventListener('click', () => showForm(true));
 ui.close.addEventListener('click', () => showForm(false));
-ui.text.addEventListener('input', updateCounter);
+
+// The words being typed survive a reload. Saved on every input event (also
+// mid-composition: reading the field is harmless); written back into the
+// field only here, at load, before anyone could have focused it.
+const draftKey = KEYS.draft(code);
+function saveDraft() {
+  save(draftKey, ui.text.value.trim() ? ui.text.value : null);
+}
+ui.text.addEventListener('input', () => {
+  updateCounter();
+  saveDraft();
+});
+const draft = load(draftKey);
+if (draft && !ui.text.value && document.activeElement !== ui.text) {
+  ui.text.value = draft;
+  // Open, without focus: a keyboard popping up by itself would startle.
+  formOpen = true;
+  ui.ask.hidden = false;
+}
 
 // Enter in the one-line fields would submit the form: never during an IME
 // composition (Telex/VNI commit a word with Enter on some keyboards), and not
@@ -316,13 +344,13 @@ function formError(message) {
   ui.error.hidden = false;
 }
 
-ui.form.addEventListener('submit', async (e) => {
+ui.form.addEventListener('submit', (e) => {
   e.preventDefault();
   const state = client.state;
-  if (sending || !state) return;
+  if (waiting || !state) return;
   ui.error.hidden = true;
-  const sentValue = ui.text.value;
-  const text = cleanText(sentValue);
+  const value = ui.text.value;
+  const text = cleanText(value);
   const max = state.settings.max_length;
   if (!text) return formError(tr('att.ask.empty'));
   if (charCount(text) > max) return formError(tr('att.ask.too_long', { max }));
@@ -334,32 +362,81 @@ ui.form.addEventListener('submit', async (e) => {
   const action = { type: 'ask', text, anonymous: state.settings.allow_anonymous && ui.anon.checked };
   if (name) action.name = name;
   if (unit) action.unit = unit;
-  const key = JSON.stringify(action);
-  const id = lastAsk?.key === key ? lastAsk.id : requestId();
-  lastAsk = { key, id };
-  sending = true;
-  setKey(ui.submit, 'att.ask.sending');
-  ui.submit.setAttribute('aria-disabled', 'true');
-  try {
-    const ack = await client.request(action, { id });
-    lastAsk = null;
-    if (ack.question) own.set(ack.question.id, ack.question);
-    ui.mineDetails.open = true;
-    // Only clear what was sent: if the person kept typing meanwhile (maybe
-    // mid-composition), their new words stay.
-    if (ui.text.value === sentValue) ui.text.value = '';
-    ui.anon.checked = false;
-    showForm(false);
-    toast(ui.toast, tr(ack.question?.status === 'pending' ? 'att.sent.pending' : 'att.sent.live'));
-  } catch (err) {
-    formError(errorText(currentLang(), err instanceof RequestError ? err.code : 'generic'));
-  } finally {
-    sending = false;
-    setKey(ui.submit, 'att.ask.submit');
-    ui.submit.removeAttribute('aria-disabled');
-    render();
+  // Stored in the outbox before it is sent: from here on the words are
+  // safe there, not in the draft (which would ask them twice after a reload).
+  const { id } = client.request(action);
+  save(draftKey, null);
+  if (client.status === 'open') {
+    // Connected: wait for the answer, so a refusal shows next to the words.
+    waiting = { id, value, timer: setTimeout(waitNoLonger, ASK_WAIT_MS) };
+    setKey(ui.submit, 'att.ask.sending');
+    ui.submit.setAttribute('aria-disabled', 'true');
+  } else {
+    asked(value);
+    toast(ui.toast, tr('att.queued'));
   }
+  render();
 });
+
+/** No answer yet (connection gone, or slow): the question is safe in the outbox; free the form. */
+function waitNoLonger() {
+  const w = stopWaiting();
+  if (!w) return;
+  asked(w.value);
+  toast(ui.toast, tr('att.queued'));
+}
+
+/**
+ * The form's question is with the server or safe in the outbox: close the
+ * form. Focus leaves the field first, so it is never rewritten under a
+ * composition. If the person has started typing again since the tap, the
+ * form and their new words stay as they are.
+ * @param {string} value what was in the field when it was sent
+ */
+function asked(value) {
+  ui.mineDetails.open = true;
+  ui.anon.checked = false;
+  if (ui.text.value !== value) return;
+  showForm(false);
+  ui.text.value = '';
+  updateCounter();
+  saveDraft();
+}
+
+function stopWaiting() {
+  const w = waiting;
+  if (!w) return null;
+  clearTimeout(w.timer);
+  waiting = null;
+  setKey(ui.submit, 'att.ask.submit');
+  ui.submit.removeAttribute('aria-disabled');
+  return w;
+}
+
+/**
+ * @param {string} id
+ * @param {string} text
+ * @param {AckMsg | null} ack
+ * @param {RequestError | null} err
+ */
+function onAskAnswer(id, text, ack, err) {
+  if (waiting?.id === id) {
+    const w = stopWaiting();
+    if (ack && w) asked(w.value);
+    if (ack) toast(ui.toast, tr(ack.question?.status === 'pending' ? 'att.sent.pending' : 'att.sent.live'));
+    else {
+      // Still in the field: fix and send again (a new request).
+      formError(errorText(currentLang(), err?.code ?? 'generic'));
+      saveDraft();
+    }
+  } else if (ack) {
+    toast(ui.toast, tr(ack.question?.status === 'pending' ? 'att.sent.pending' : 'att.sent.live'));
+  } else {
+    refused.set(id, { text, code: err?.code ?? 'generic' });
+    ui.mineDetails.open = true;
+    toast(ui.toast, errorText(currentLang(), err?.code ?? 'generic'), 'error');
+  }
+}
 
 // --- connection ----------------------------------------------------------------------------
 
@@ -373,13 +450,37 @@ const client = new Client({
     render();
   },
   onMine(msg) {
-    votes.setMine(msg.votes);
+    votes.setMine(msg.votes, (id) => client.state?.questions.get(id)?.votes, outbox.votes());
     own.clear();
     for (const q of msg.questions) own.set(q.id, q);
     render();
   },
-  onStatus: (status) => notice(status, client.state !== null),
+  onStatus(status) {
+    notice(status, client.state !== null);
+    // The connection went while the form waited: the question stays
+    // queued and goes when it is back; nothing to wait for on screen.
+    if (status !== 'open') waitNoLonger();
+    render();
+  },
   onRefused: showRefused,
+  outbox,
+  onAnswer(entry, ack, err) {
+    const a = entry.action;
+    if (a.type === 'vote') {
+      if (ack) {
+        votes.acked(a.question, a.up, Date.now());
+        // Re-render when the hold on the optimistic count runs out.
+        setTimeout(render, HOLD_MS + 50);
+      } else {
+        votes.failed(a.question, a.up);
+        toast(ui.toast, errorText(currentLang(), err?.code ?? 'generic'), 'error');
+      }
+    } else if (a.type === 'ask') {
+      if (ack?.question) own.set(ack.question.id, ack.question);
+      onAskAnswer(entry.id, a.text, ack, err);
+    }
+    render();
+  },
 });
 
 initLang(() => {

@@ -1,9 +1,12 @@
 // The WebSocket session shared by the three pages: hello, snapshot and
-// deltas (with resume), requests with ids, heartbeat and reconnection.
-// Pages get callbacks and never see the socket.
+// deltas (with resume), requests through the outbox, heartbeat and
+// reconnection. Pages get callbacks and never see the socket.
 
+import { Outbox, memoryStore } from './outbox.js';
 import { applyDelta, fromSnapshot } from './state.js';
 import { load, save } from './storage.js';
+
+export { requestId } from './outbox.js';
 
 /** @typedef {import('./protocol').Role} Role */
 /** @typedef {import('./protocol').Action} Action */
@@ -11,11 +14,16 @@ import { load, save } from './storage.js';
 /** @typedef {import('./protocol').ServerMsg} ServerMsg */
 /** @typedef {import('./state.js').EventState} EventState */
 /** @typedef {import('./state.js').Delta} Delta */
+/** @typedef {import('./outbox.js').Entry} Entry */
 /** @typedef {Extract<ServerMsg, {type: 'welcome'}>} WelcomeMsg */
 /** @typedef {Extract<ServerMsg, {type: 'mine'}>} MineMsg */
 /** @typedef {Extract<ServerMsg, {type: 'presence'}>} PresenceMsg */
 /** @typedef {Extract<ServerMsg, {type: 'ack'}>} AckMsg */
-/** @typedef {'connecting' | 'open' | 'refused'} Status */
+/**
+ * `waiting`: a planned pause before reconnecting (the server announced a
+ * restart), nothing to tell anyone yet; `connecting`: trying, or backing off.
+ * @typedef {'connecting' | 'waiting' | 'open' | 'refused'} Status
+ */
 
 export const PROTOCOL = 1;
 /** WebSocket close codes the server uses (protocol::close). */
@@ -29,34 +37,35 @@ const SILENCE_MS = 35_000;
 /** After the page becomes visible again, a ping must be answered this fast. */
 const PROBE_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 10_000;
-const REQUEST_TIMEOUT_MS = 20_000;
+/**
+ * A request that saw no frame at all come back for this long is the first
+ * sign of a socket that died without closing (Wi-Fi gone): check with a
+ * ping rather than wait for the silence timeout.
+ */
+const ANSWER_PROBE_MS = 4_000;
+/** Requests sent ahead of their answers (the server reads up to 64). */
+const WINDOW = 32;
+/** A server restart (close 4002) reaches every phone at once: reconnect somewhere in this spread. */
+const RESTART_SPREAD_MS = 3_000;
+/** `online` fires on every phone when the hall's Wi-Fi comes back: the same. */
+const ONLINE_SPREAD_MS = 1_000;
 
 /**
- * Delay before reconnect attempt `attempt` (0-based): exponential from
- * 0.5 s to 10 s, with jitter so 300 phones that lost the same access point
- * do not all come back in the same millisecond.
+ * Delay before reconnect attempt `attempt` (0-based): "full jitter", a
+ * random point below a ceiling that doubles from 0.5 s to 10 s, so 500
+ * phones that lost the same access point spread over the whole window
+ * instead of coming back in the same millisecond.
  * @param {number} attempt
  * @param {number} random in [0, 1)
  * @returns {number} milliseconds
  */
 export function backoffDelay(attempt, random) {
-  const base = Math.min(10_000, 500 * 2 ** Math.min(attempt, 10));
-  return Math.round(base / 2 + (random * base) / 2);
-}
-
-/**
- * A request id. `crypto.randomUUID` exists only in secure contexts, and the
- * hall serves plain http on a LAN address, so use getRandomValues.
- * @returns {string}
- */
-export function requestId() {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  const ceiling = Math.min(10_000, 500 * 2 ** Math.min(attempt, 10));
+  return Math.max(100, Math.round(random * ceiling));
 }
 
 export class RequestError extends Error {
-  /** @param {string} code an ErrorCode, or `timeout` */
+  /** @param {string} code an ErrorCode, `superseded` (a later tap replaced it) or `refused` */
   constructor(code, message = code) {
     super(message);
     this.code = code;
@@ -75,20 +84,22 @@ export class RequestError extends Error {
  * @property {(msg: PresenceMsg) => void} [onPresence]
  * @property {(status: Status) => void} [onStatus]
  * @property {(code: string) => void} [onRefused] unknown_event, bad_secret, ...
+ * @property {Outbox} [outbox] where unanswered requests are kept (default: memory only)
+ * @property {(entry: Entry, ack: AckMsg | null, error: RequestError | null, local: boolean) => void} [onAnswer]
+ *   every answered request, also ones queued before this page was loaded (`local` false)
  */
 
 /**
- * @typedef {object} Pending
- * @property {ClientMsg} msg
+ * @typedef {object} Waiter
  * @property {(ack: AckMsg) => void} resolve
  * @property {(err: RequestError) => void} reject
- * @property {ReturnType<typeof setTimeout>} timer
  */
 
 export class Client {
   /** @param {ClientOptions} opts */
   constructor(opts) {
     this.opts = opts;
+    this.outbox = opts.outbox ?? new Outbox(memoryStore());
     /** @type {EventState | null} */
     this.state = null;
     /** @type {Status} */
@@ -97,21 +108,38 @@ export class Client {
     this.ws = null;
     /** Whether the server welcomed the current socket. */
     this.joined = false;
+    /** The attendee link, as the server's `welcome` gives it. @type {string | null} */
+    this.joinUrl = null;
     this.attempt = 0;
     this.lastFrameAt = 0;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.retryTimer = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.probeTimer = undefined;
-    /** @type {Map<string, Pending>} */
-    this.pending = new Map();
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.answerTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.heldTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.onlineTimer = undefined;
+    /** Promises of requests made since this page loaded. @type {Map<string, Waiter>} */
+    this.waiters = new Map();
+    /** Sent on the current socket, not answered yet. @type {Map<string, Entry>} */
+    this.inFlight = new Map();
+    /** Answered `unavailable`: sent again after a pause. @type {Set<string>} */
+    this.held = new Set();
     /** The reason the server gave before closing with 4000. */
     this.refusal = 'unknown_event';
   }
 
   start() {
     setInterval(() => this.heartbeat(), 5_000);
-    addEventListener('online', () => this.reconnectNow());
+    addEventListener('online', () => {
+      clearTimeout(this.onlineTimer);
+      this.onlineTimer = setTimeout(() => this.reconnectNow(), Math.random() * ONLINE_SPREAD_MS);
+    });
+    // Only a hint: a socket that still answers a ping is kept.
+    addEventListener('offline', () => { if (this.joined) this.probe(); });
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') this.probe();
     });
@@ -123,26 +151,44 @@ export class Client {
   }
 
   /**
-   * Sends an action; resolves with the ack, rejects with a RequestError.
-   * Requests survive reconnects: they are re-sent with the same id, and the
-   * server applies a repeated id once.
+   * Queues an action in the outbox (stored before it is sent) and sends it
+   * when connected. It stays queued across reconnects and reloads until the
+   * server answers; `done` settles with that answer, or with `superseded`
+   * when a later vote on the same question replaced it before it left.
    * @param {Action} action
-   * @param {{id?: string, timeout?: number}} [opt]
-   * @returns {Promise<AckMsg>}
+   * @returns {{id: string, done: Promise<AckMsg>}}
    */
-  request(action, opt = {}) {
-    const id = opt.id ?? requestId();
-    this.pending.get(id)?.reject(new RequestError('superseded'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new RequestError('timeout'));
-      }, opt.timeout ?? REQUEST_TIMEOUT_MS);
-      /** @type {ClientMsg} */
-      const msg = { type: 'request', id, action };
-      this.pending.set(id, { msg, resolve, reject, timer });
-      if (this.joined) this.send(msg);
-    });
+  request(action) {
+    const { entry, dropped } = this.outbox.add(action);
+    for (const d of dropped) this.settle(d.id, null, new RequestError('superseded'));
+    /** @type {Promise<AckMsg>} */
+    const done = new Promise((resolve, reject) => this.waiters.set(entry.id, { resolve, reject }));
+    // Callers may rely on onAnswer alone: no unhandled rejection then.
+    done.catch(() => {});
+    this.flush();
+    return { id: entry.id, done };
+  }
+
+  /** Sends what the outbox holds, oldest first, as far as the window allows. */
+  flush() {
+    if (!this.joined) return;
+    let sent = false;
+    for (const entry of this.outbox.list()) {
+      if (this.inFlight.size >= WINDOW) break;
+      if (this.inFlight.has(entry.id) || this.held.has(entry.id)) continue;
+      // Recorded first: from now on it may arrive, so it is never dropped unanswered.
+      this.outbox.markSent(entry.id);
+      this.inFlight.set(entry.id, entry);
+      this.send({ type: 'request', id: entry.id, action: entry.action });
+      sent = true;
+    }
+    if (sent && this.answerTimer === undefined) {
+      const since = Date.now();
+      this.answerTimer = setTimeout(() => {
+        this.answerTimer = undefined;
+        if (this.inFlight.size && this.lastFrameAt < since) this.probe();
+      }, ANSWER_PROBE_MS);
+    }
   }
 
   connect() {
@@ -191,20 +237,24 @@ export class Client {
         this.joined = true;
         this.attempt = 0;
         if (msg.participant && this.opts.tokenKey) save(this.opts.tokenKey, msg.participant.token);
+        this.joinUrl = msg.join_url || null;
         this.opts.onWelcome?.(msg);
         this.setStatus('open');
-        // Whatever was asked while offline (or whose ack was lost with the
-        // old socket) goes now; a repeated id is applied once.
-        for (const p of this.pending.values()) this.send(p.msg);
+        // Everything unanswered goes again, in order, with its id: what was
+        // queued offline, and what the old socket took along unanswered.
+        this.flush();
         break;
       case 'snapshot':
+        // After the hello, or at any time when this connection fell behind:
+        // it replaces everything held.
         this.state = fromSnapshot(msg.snapshot);
         this.opts.onState(this.state, null);
         break;
       case 'delta': {
         const verdict = this.state ? applyDelta(this.state, msg) : 'gap';
         if (verdict === 'apply' && this.state) this.opts.onState(this.state, msg);
-        // A gap or another epoch: let the server fill it or resnapshot.
+        // A gap or another epoch: reconnect with resume; the server sends
+        // the missing deltas or a snapshot.
         else if (verdict === 'gap') this.drop(true);
         break;
       }
@@ -215,10 +265,10 @@ export class Client {
         this.opts.onPresence?.(msg);
         break;
       case 'ack':
-        this.settle(msg.id, (p) => p.resolve(msg));
+        this.onAck(msg);
         break;
       case 'error':
-        if (msg.id) this.settle(msg.id, (p) => p.reject(new RequestError(msg.code, msg.message)));
+        if (msg.id) this.onRequestError(msg.id, new RequestError(msg.code, msg.message));
         else if (!this.joined) this.refusal = msg.code;
         break;
       default:
@@ -228,34 +278,95 @@ export class Client {
     }
   }
 
+  /** @param {AckMsg} msg */
+  onAck(msg) {
+    const sent = this.inFlight.get(msg.id);
+    this.inFlight.delete(msg.id);
+    this.held.delete(msg.id);
+    const { entry, obsolete } = this.outbox.acked(msg.id);
+    for (const old of obsolete) {
+      this.inFlight.delete(old.id);
+      this.held.delete(old.id);
+      this.settle(old.id, null, new RequestError('superseded'));
+    }
+    const answered = entry ?? sent;
+    if (answered) this.opts.onAnswer?.(answered, msg, null, this.waiters.has(msg.id));
+    this.settle(msg.id, msg, null);
+    this.flush();
+  }
+
   /**
    * @param {string} id
-   * @param {(p: Pending) => void} fn
+   * @param {RequestError} err
    */
-  settle(id, fn) {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    clearTimeout(p.timer);
-    fn(p);
+  onRequestError(id, err) {
+    const sent = this.inFlight.get(id);
+    this.inFlight.delete(id);
+    if (err.code === 'unavailable') {
+      // Nothing was applied; the same id goes again after a pause.
+      if (!sent) return;
+      this.held.add(id);
+      if (this.heldTimer === undefined) {
+        this.heldTimer = setTimeout(() => {
+          this.heldTimer = undefined;
+          this.held.clear();
+          this.flush();
+        }, 1_000 + Math.random() * 2_000);
+      }
+      return;
+    }
+    this.held.delete(id);
+    const answered = this.outbox.remove(id) ?? sent;
+    if (answered) this.opts.onAnswer?.(answered, null, err, this.waiters.has(id));
+    this.settle(id, null, err);
+    this.flush();
+  }
+
+  /**
+   * Settles the promise of a request made on this page, if there is one.
+   * @param {string} id
+   * @param {AckMsg | null} ack
+   * @param {RequestError | null} err
+   */
+  settle(id, ack, err) {
+    const w = this.waiters.get(id);
+    if (!w) return;
+    this.waiters.delete(id);
+    if (ack) w.resolve(ack);
+    else w.reject(err ?? new RequestError('generic'));
   }
 
   /** @param {number} code */
   onClose(code) {
     this.ws = null;
     this.joined = false;
+    // Unanswered requests stay in the outbox and go again after the welcome.
+    this.inFlight.clear();
+    this.held.clear();
     clearTimeout(this.probeTimer);
+    clearTimeout(this.answerTimer);
+    clearTimeout(this.heldTimer);
+    this.answerTimer = undefined;
+    this.heldTimer = undefined;
     if (code === CLOSE_REFUSED) {
       this.setStatus('refused');
-      for (const p of this.pending.values()) clearTimeout(p.timer);
-      this.pending.clear();
+      for (const id of [...this.waiters.keys()]) this.settle(id, null, new RequestError('refused'));
       this.opts.onRefused?.(this.refusal);
       return;
     }
-    this.setStatus('connecting');
-    // 4001: we fell behind, come straight back with resume. Anything else
-    // (4002 restart, network loss): back off with jitter.
-    const delay = code === CLOSE_RESUME ? 50 : backoffDelay(this.attempt++, Math.random());
+    let delay;
+    if (code === CLOSE_RESUME) {
+      // We fell behind: straight back, with resume.
+      this.setStatus('connecting');
+      delay = 50;
+    } else if (code === CLOSE_RESTART) {
+      // A restart closes every phone in the hall in the same second.
+      this.setStatus('waiting');
+      delay = Math.random() * RESTART_SPREAD_MS;
+    } else {
+      this.setStatus('connecting');
+      delay = backoffDelay(this.attempt++, Math.random());
+    }
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -266,7 +377,6 @@ export class Client {
   drop(now) {
     const ws = this.ws;
     if (ws) {
-      this.ws = null;
       ws.onclose = null;
       try {
         ws.close();
@@ -274,10 +384,8 @@ export class Client {
         // Closing a socket that is still connecting can throw in old browsers.
       }
     }
-    this.joined = false;
-    clearTimeout(this.retryTimer);
+    this.onClose(now ? CLOSE_RESUME : 1006);
     if (now) this.connect();
-    else this.onClose(1006);
   }
 
   /** The network came back: do not wait for the backoff. */

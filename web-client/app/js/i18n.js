@@ -23,13 +23,15 @@ const VI = {
   'err.unknown_question': 'Câu hỏi này không còn nữa.',
   'err.invalid_transition': 'Câu hỏi đã được người khác xử lý.',
   'err.forbidden': 'Bạn không có quyền thực hiện thao tác này.',
-  'err.timeout': 'Không gửi được do mất kết nối. Vui lòng thử lại.',
   'err.generic': 'Đã có lỗi. Vui lòng thử lại.',
   'status.pending': 'Chờ duyệt',
   'status.live': 'Đã đăng',
   'status.answered': 'Đã trả lời',
   'status.hidden': 'Không hiển thị',
   'status.current': 'Đang trả lời',
+  'status.queued': 'Chờ gửi',
+  'status.sending': 'Đang gửi',
+  'status.failed': 'Không gửi được',
   'q.anonymous': 'Ẩn danh',
   'q.mine': 'Câu hỏi của tôi',
   'votes.n': '{n} lượt ủng hộ',
@@ -37,6 +39,7 @@ const VI = {
   'votes.unit.n': 'lượt ủng hộ',
   'votes.unit.one': 'lượt ủng hộ',
   'vote.button': 'Ủng hộ câu hỏi',
+  'vote.queued': 'chờ gửi',
   'now.label': 'Đang trả lời',
   'att.title': 'Đặt câu hỏi',
   'att.ask.open': 'Đặt câu hỏi',
@@ -55,6 +58,7 @@ const VI = {
   'att.ask.empty': 'Vui lòng nhập nội dung câu hỏi.',
   'att.sent.pending': 'Đã gửi. Câu hỏi sẽ hiển thị sau khi chủ tọa duyệt.',
   'att.sent.live': 'Đã gửi câu hỏi.',
+  'att.queued': 'Câu hỏi đã được lưu trên máy và sẽ tự gửi khi có kết nối.',
   'att.phase.voting_only': 'Đã ngừng nhận câu hỏi mới; vẫn có thể ủng hộ câu hỏi.',
   'att.phase.closed': 'Phiên hỏi đáp đã kết thúc.',
   'att.mine': 'Câu hỏi của tôi',
@@ -148,13 +152,15 @@ const EN = {
   'err.unknown_question': 'This question is no longer there.',
   'err.invalid_transition': 'Someone else has already handled this question.',
   'err.forbidden': 'You are not allowed to do this.',
-  'err.timeout': 'Not sent: the connection was lost. Please try again.',
   'err.generic': 'Something went wrong. Please try again.',
   'status.pending': 'Waiting for approval',
   'status.live': 'Live',
   'status.answered': 'Answered',
   'status.hidden': 'Not shown',
   'status.current': 'Being answered',
+  'status.queued': 'Waiting to send',
+  'status.sending': 'Sending',
+  'status.failed': 'Not sent',
   'q.anonymous': 'Anonymous',
   'q.mine': 'My question',
   'votes.n': '{n} votes',
@@ -162,6 +168,7 @@ const EN = {
   'votes.unit.n': 'votes',
   'votes.unit.one': 'vote',
   'vote.button': 'Upvote question',
+  'vote.queued': 'waiting to send',
   'now.label': 'Being answered now',
   'att.title': 'Ask a question',
   'att.ask.open': 'Ask a question',
@@ -180,6 +187,7 @@ const EN = {
   'att.ask.empty': 'Please type your question.',
   'att.sent.pending': 'Sent. Your question will appear once the chair approves it.',
   'att.sent.live': 'Question sent.',
+  'att.queued': 'Your question is saved on this device and will be sent as soon as there is a connection.',
   'att.phase.voting_only': 'New questions are closed; you can still upvote.',
   'att.phase.closed': 'The question session is closed.',
   'att.mine': 'My questions',
@@ -307,13 +315,12 @@ const ERROR_KEYS = /** @type {const} */ ({
   unknown_event: 'refused.unknown_event',
   bad_secret: 'refused.bad_secret',
   unsupported_version: 'refused.unsupported_version',
-  timeout: 'err.timeout',
 });
 
 /**
- * A message for an error code from the server (or `timeout` from the client).
+ * A message for an error code from the server.
  * @param {Lang} lang
- * @param {ErrorCode | 'timeout' | string} code
+ * @param {ErrorCode | string} code
  * @returns {string}
  */
 export function errorText(lang, code) {

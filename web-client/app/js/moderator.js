@@ -8,7 +8,8 @@ import {
 import { errorText, votesText } from './i18n.js';
 import { createItem, updateItem, who } from './moditem.js';
 import { compareOldest, compareRank, compareRecent, countByStatus, currentQuestion } from './state.js';
-import { cleanText, fold, matches, normalizeCode } from './text.js';
+import { Outbox, memoryStore } from './outbox.js';
+import { attendeeLink, cleanText, fold, matches, normalizeCode } from './text.js';
 
 /** @typedef {import('./protocol').Question} Question */
 /** @typedef {import('./protocol').Action} Action */
@@ -111,7 +112,7 @@ function render() {
   }
   setText(ui.title, state.title);
   setText(ui.joinCode, state.joinCode);
-  const link = `${location.origin}/j/${state.joinCode}`;
+  const link = attendeeLink(client.joinUrl, location.origin, state.joinCode);
   ui.link.href = link;
   ui.link.textContent = link;
 
@@ -221,12 +222,19 @@ function perform(id, act) {
   busy.add(id);
   render();
   client
-    .request(action)
+    .request(action).done
     .then(() => { if (act === 'save') stopEdit(); })
-    .catch((/** @type {unknown} */ err) => {
-      toast(ui.toast, errorText(currentLang(), err instanceof RequestError ? err.code : 'generic'), 'error');
-    })
+    .catch(failed)
     .finally(() => { busy.delete(id); render(); });
+}
+
+/**
+ * Shows why an action was refused; one a later action replaced needs no word.
+ * @param {unknown} err
+ */
+function failed(err) {
+  const code = err instanceof RequestError ? err.code : 'generic';
+  if (code !== 'superseded') toast(ui.toast, errorText(currentLang(), code), 'error');
 }
 
 /** @param {number} id */
@@ -416,14 +424,14 @@ function shownSetting(key, actual) {
 function sendSetting(key, value, action) {
   wanted.set(key, { value, until: Infinity });
   client
-    .request(action)
+    .request(action).done
     .then(() => {
       wanted.set(key, { value, until: Date.now() + 2000 });
       setTimeout(render, 2050);
     })
     .catch((/** @type {unknown} */ err) => {
       wanted.delete(key);
-      toast(ui.toast, errorText(currentLang(), err instanceof RequestError ? err.code : 'generic'), 'error');
+      failed(err);
     })
     .finally(render);
 }
@@ -454,6 +462,16 @@ const client = new Client({
   },
   onStatus: (status) => notice(status, client.state !== null),
   onRefused: showRefused,
+  // Unanswered actions are resent with their ids after a reconnect (the
+  // server applies each once), but only for the life of the page: a
+  // moderator who reloads sees the live state and decides again, rather than
+  // having a stale "make current" replayed onto the projector.
+  outbox: new Outbox(memoryStore()),
+  onAnswer(_entry, _ack, err, local) {
+    // Answers to actions from before a reload have no promise to show them.
+    if (err && !local) toast(ui.toast, errorText(currentLang(), err.code), 'error');
+    render();
+  },
 });
 
 document.addEventListener('visibilitychange', render);

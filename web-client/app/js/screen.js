@@ -8,7 +8,7 @@ import { Keyed, byId, currentLang, el, find, initLang, placeChildren, setText, s
 import { votesText } from './i18n.js';
 import { currentQuestion, upNext } from './state.js';
 import { fitText } from './fit.js';
-import { normalizeCode } from './text.js';
+import { attendeeLink, normalizeCode, shortLink } from './text.js';
 
 /** @typedef {import('./protocol').Question} Question */
 
@@ -57,7 +57,7 @@ function render() {
   const state = client.state;
   if (!state) return;
   ui.stage.classList.remove('waiting');
-  const joinUrl = `${location.host}/j/${state.joinCode}`;
+  const joinUrl = shortLink(attendeeLink(client.joinUrl, location.origin, state.joinCode));
   setText(ui.title, state.title);
   setText(ui.idleTitle, state.title);
   document.title = state.title;

@@ -221,3 +221,33 @@ export function trackOwn(own, change) {
   }
   return false;
 }
+
+/**
+ * A row of "my questions": one the server has, one still in the outbox
+ * (`queued` offline, `sending` while connected), or one the server refused
+ * after the form had closed (`failed`, with the error code).
+ * @typedef {{key: number | string, text: string, status: QuestionStatus | 'current' | 'queued' | 'sending' | 'failed', error: string}} MineRow
+ */
+
+/**
+ * "My questions": the unsent ones first (newest first), then refused ones,
+ * then the server's, newest first.
+ * @param {Array<{id: string, action: import('./protocol').Action}>} outbox
+ * @param {Map<string, {text: string, code: string}>} refused by request id
+ * @param {Iterable<Question>} own
+ * @param {number | null} current
+ * @param {boolean} online
+ * @returns {MineRow[]}
+ */
+export function mineRows(outbox, refused, own, current, online) {
+  /** @type {MineRow[]} */
+  const rows = [];
+  for (const e of [...outbox].reverse()) {
+    if (e.action.type === 'ask') rows.push({ key: e.id, text: e.action.text, status: online ? 'sending' : 'queued', error: '' });
+  }
+  for (const [id, r] of refused) rows.push({ key: id, text: r.text, status: 'failed', error: r.code });
+  for (const q of [...own].sort(compareRecent)) {
+    rows.push({ key: q.id, text: q.text, status: current === q.id ? 'current' : q.status, error: '' });
+  }
+  return rows;
+}

@@ -16,13 +16,19 @@ export function load(key) {
 /**
  * @param {string} key
  * @param {string | null} value null removes
+ * @returns {boolean} whether it was stored
  */
 export function save(key, value) {
   try {
-    if (value === null) globalThis.localStorage?.removeItem(key);
-    else globalThis.localStorage?.setItem(key, value);
+    const storage = globalThis.localStorage;
+    if (!storage) return false;
+    if (value === null) storage.removeItem(key);
+    else storage.setItem(key, value);
+    return true;
   } catch {
-    // Nothing to do: the value simply is not remembered.
+    // The value simply is not remembered; callers that must not lose it
+    // (the outbox) keep it in memory instead.
+    return false;
   }
 }
 
@@ -33,4 +39,6 @@ export const KEYS = {
   unit: 'hoidap.unit',
   /** @param {string} code */
   participant: (code) => `hoidap.participant.${code}`,
+  /** The question being typed, kept across reloads. @param {string} code */
+  draft: (code) => `hoidap.draft.${code}`,
 };

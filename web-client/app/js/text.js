@@ -70,3 +70,25 @@ export function normalizeCode(code) {
 export function looksLikeCode(code) {
   return /^[A-Z0-9]{4,16}$/.test(code);
 }
+
+/**
+ * The attendee link to show and share: the server's (from `welcome`; it is
+ * the address phones in the hall use, which may not be the one this laptop
+ * used to open the page), else this page's own origin.
+ * @param {string | null} joinUrl
+ * @param {string} origin e.g. location.origin
+ * @param {string} code
+ * @returns {string}
+ */
+export function attendeeLink(joinUrl, origin, code) {
+  return joinUrl || `${origin}/j/${code}`;
+}
+
+/**
+ * A link as people read it off a screen and type it: without the scheme.
+ * @param {string} url
+ * @returns {string}
+ */
+export function shortLink(url) {
+  return url.replace(/^https?:\/\//i, '');
+}

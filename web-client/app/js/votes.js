@@ -7,6 +7,9 @@
 // while the server's count for that question is still the one we saw when
 // tapping, and at most HOLD_MS after the ack. Any newer server count
 // already includes our vote (or someone else's change), and wins.
+//
+// A vote waiting in the outbox (offline, or from before a reload) stays a
+// pending wish until its answer: shown as voted, counted once.
 
 /** How long after the ack we keep correcting a count the server has not updated yet. */
 export const HOLD_MS = 3000;
@@ -14,8 +17,8 @@ export const HOLD_MS = 3000;
 /**
  * @typedef {object} PendingVote
  * @property {boolean} up what we asked for
- * @property {boolean} was whether the server counted our vote when tapped
- * @property {number} base the server's count when tapped
+ * @property {boolean | null} was whether the server counted our vote when tapped (null: not known yet)
+ * @property {number | null} base the server's count when tapped (null: not known yet)
  * @property {number} until time after which the server count wins (Infinity until acked)
  */
 
@@ -28,11 +31,37 @@ export class VoteBook {
   }
 
   /**
-   * The server's list (from `mine`, after every (re)join).
+   * The server's list (from `mine`, after every (re)join). Wishes not yet
+   * answered take it, and the counts of the same moment, as their
+   * reference: whatever was queued before is either in both or in neither.
+   * A wish that is no longer queued anywhere (another tab had it
+   * answered) is forgotten: the server's word stands.
    * @param {number[]} ids
+   * @param {(id: number) => number | undefined} [countOf] the server's count now
+   * @param {Map<number, boolean>} [queued] the outbox's vote wishes
    */
-  setMine(ids) {
+  setMine(ids, countOf, queued) {
     this.server = new Set(ids);
+    if (!countOf) return;
+    for (const [id, p] of this.pending) {
+      if (p.until !== Infinity) continue;
+      if (queued && !queued.has(id)) {
+        this.pending.delete(id);
+        continue;
+      }
+      const base = countOf(id);
+      this.pending.set(id, { ...p, was: this.server.has(id), base: base ?? null });
+    }
+  }
+
+  /**
+   * A wish still waiting in the outbox from before this page was loaded;
+   * its reference comes with the next `setMine`.
+   * @param {number} id
+   * @param {boolean} up
+   */
+  restore(id, up) {
+    this.pending.set(id, { up, was: null, base: null, until: Infinity });
   }
 
   /**
@@ -54,7 +83,7 @@ export class VoteBook {
    */
   shown(id, votes, now) {
     const p = this.pending.get(id);
-    if (!p || votes !== p.base || now > p.until) return votes;
+    if (!p || p.was === null || votes !== p.base || now > p.until) return votes;
     return Math.max(0, votes + Number(p.up) - Number(p.was));
   }
 

@@ -43,14 +43,17 @@ function serverBinary() {
  * Starts `hoidap serve` and waits until /healthz answers. `restart` stops
  * it and starts it again on the same port and data directory, as an
  * operator restarting the hall's server would.
+ * @param {{publicUrl?: string}} [opt] the address the server tells people
+ *   to use (`--public-url`); by default the one the tests use
  * @returns {Promise<{url: string, adminToken: string, stop: () => Promise<void>,
  *   kill: () => Promise<void>, start: () => Promise<void>, log: () => string}>}
  */
-export async function startServer() {
+export async function startServer(opt = {}) {
   const bin = serverBinary();
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'hoidap-e2e-'));
   const url = `http://127.0.0.1:${port}`;
+  const publicUrl = opt.publicUrl ?? url;
   let output = '';
   /** @type {import('node:child_process').ChildProcess | null} */
   let child = null;
@@ -58,7 +61,7 @@ export async function startServer() {
   let exited = Promise.resolve();
 
   async function start() {
-    const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--public-url', url, '--no-demo'], {
+    const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--public-url', publicUrl, '--no-demo'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
     });
@@ -219,4 +222,35 @@ export async function approve(page, text) {
   const item = page.locator('#list li.mq').filter({ has: page.locator('.q-text', { hasText: text.slice(0, 40) }) });
   await item.locator('[data-action="approve"]').click();
   await item.waitFor({ state: 'detached' });
+}
+
+/**
+ * What the server holds, as a moderator sees it: a moderator WebSocket
+ * opened from a blank page of the server's origin (Node 20 has no
+ * WebSocket), the snapshot it receives after the hello.
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {string} serverUrl
+ * @param {{join_code: string, moderator_secret: string}} event
+ * @returns {Promise<import('../../app/js/protocol').Snapshot>}
+ */
+export async function moderatorSnapshot(context, serverUrl, event) {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${serverUrl}/healthz`);
+    return await page.evaluate(({ code, secret }) => new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://${location.host}/ws`);
+      ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocol: 1, join_code: code, role: 'moderator', secret }));
+      ws.onmessage = (ev) => {
+        const msg = JSON.parse(String(ev.data));
+        if (msg.type === 'snapshot') {
+          ws.close();
+          resolve(msg.snapshot);
+        }
+      };
+      ws.onclose = (ev) => reject(new Error(`closed ${ev.code}`));
+      setTimeout(() => reject(new Error('no snapshot')), 5000);
+    }), { code: event.join_code, secret: event.moderator_secret });
+  } finally {
+    await page.close();
+  }
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   applyDelta, compareRank, compareRecent, countByStatus, currentQuestion, deltaVerdict, fromSnapshot,
-  trackOwn, upNext,
+  mineRows, trackOwn, upNext,
 } from '../../app/js/state.js';
 
 /** @returns {import('../../app/js/protocol').Question} */
@@ -100,4 +100,23 @@ test('trackOwn: status from the public feed, own name kept, removal means hidden
   assert.equal(own.get(7).votes, 3);
   assert.equal(trackOwn(own, { type: 'removed', id: 7 }), true);
   assert.equal(own.get(7).status, 'hidden');
+});
+
+test('my questions: unsent ones first, then refused ones, then the server\'s, newest first', () => {
+  const outbox = [
+    { id: 'r1', action: { type: 'ask', text: 'cũ hơn', anonymous: false } },
+    { id: 'r2', action: { type: 'vote', question: 1, up: true } },
+    { id: 'r3', action: { type: 'ask', text: 'mới hơn', anonymous: false } },
+  ];
+  const refused = new Map([['r0', { text: 'bị từ chối', code: 'phase_closed' }]]);
+  const own = [q(1, 0, 1000, 'pending'), q(2, 0, 2000, 'live')];
+  const rows = mineRows(outbox, refused, own, 2, false);
+  assert.deepEqual(rows.map((r) => [r.key, r.text, r.status, r.error]), [
+    ['r3', 'mới hơn', 'queued', ''],
+    ['r1', 'cũ hơn', 'queued', ''],
+    ['r0', 'bị từ chối', 'failed', 'phase_closed'],
+    [2, 'q2', 'current', ''],
+    [1, 'q1', 'pending', ''],
+  ]);
+  assert.equal(mineRows(outbox, new Map(), [], null, true)[0].status, 'sending');
 });

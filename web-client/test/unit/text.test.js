@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { charCount, cleanText, fold, looksLikeCode, matches, normalizeCode } from '../../app/js/text.js';
+import {
+  attendeeLink, charCount, cleanText, fold, looksLikeCode, matches, normalizeCode, shortLink,
+} from '../../app/js/text.js';
 
 test('counts characters after NFC, not bytes or UTF-16 units', () => {
   const composed = 'Công tác đánh giá';
@@ -41,4 +43,12 @@ test('join codes: spaces, dashes and case are forgiven', () => {
   assert.ok(looksLikeCode('K7M2QP'));
   assert.ok(!looksLikeCode(''));
   assert.ok(!looksLikeCode('AB/../C'));
+});
+
+test('the attendee link: the server\'s public one, else this page\'s origin', () => {
+  assert.equal(attendeeLink('http://192.168.1.20:8080/j/K7PQ2M', 'http://localhost:8080', 'K7PQ2M'), 'http://192.168.1.20:8080/j/K7PQ2M');
+  assert.equal(attendeeLink(null, 'http://localhost:8080', 'K7PQ2M'), 'http://localhost:8080/j/K7PQ2M');
+  assert.equal(attendeeLink('', 'http://localhost:8080', 'K7PQ2M'), 'http://localhost:8080/j/K7PQ2M');
+  assert.equal(shortLink('http://192.168.1.20:8080/j/K7PQ2M'), '192.168.1.20:8080/j/K7PQ2M');
+  assert.equal(shortLink('https://hoidap.example.vn/j/K7PQ2M'), 'hoidap.example.vn/j/K7PQ2M');
 });

@@ -62,3 +62,33 @@ test('mine after a reconnect keeps a tap still in flight', () => {
   assert.equal(book.has(9), true);
   assert.equal(book.shown(9, 0, 1), 1);
 });
+
+test('a vote queued before a reload shows as cast, counted once', () => {
+  const book = new VoteBook();
+  book.restore(4, true);
+  assert.equal(book.has(4), true);
+  // Before the server's word the count is the server's.
+  assert.equal(book.shown(4, 2, 0), 2);
+  // Not applied yet (mine does not list it): one more is shown.
+  book.setMine([], () => 2, new Map([[4, true]]));
+  assert.equal(book.shown(4, 2, 1), 3);
+  book.acked(4, true, 10);
+  assert.equal(book.shown(4, 3, 20), 3);
+});
+
+test('a queued vote the server already applied (ack lost) is not counted twice', () => {
+  const book = new VoteBook();
+  book.restore(4, true);
+  book.setMine([4], () => 3, new Map([[4, true]]));
+  assert.equal(book.has(4), true);
+  assert.equal(book.shown(4, 3, 0), 3);
+});
+
+test('mine forgets a wish no longer queued anywhere', () => {
+  const book = new VoteBook();
+  book.restore(4, true);
+  book.toggle(5, 0, 0);
+  book.setMine([], () => 0, new Map([[5, true]]));
+  assert.equal(book.has(4), false, 'another tab had it answered: the server says no');
+  assert.equal(book.has(5), true);
+});
