@@ -10,7 +10,8 @@ use crate::auth::secret_eq;
 use crate::http::App;
 use crate::queue::Actor;
 use crate::room::{Frame, Joined, MAX_BACKLOG_BYTES, RoomHandle, RoomMsg, frame};
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use crate::ws::{CloseFrame, Message, Socket};
+use futures_util::{SinkExt, StreamExt};
 use hoidap_protocol::{
     ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg,
     classify_parse_error, close,
@@ -44,7 +45,7 @@ struct Session {
     participant: Option<String>,
 }
 
-pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(mut socket: Socket, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
     let Some((session, first)) = hello(&mut socket, &app).await else {
         return;
     };
@@ -69,7 +70,7 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Re
             _ => "resume",
         };
         let close = CloseFrame {
-            code,
+            code: code.into(),
             reason: reason.into(),
         };
         // A stalled peer may never read it: do not wait long.
@@ -80,7 +81,7 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Re
 }
 
 struct Conn {
-    socket: WebSocket,
+    socket: Socket,
     session: Session,
     in_flight: usize,
 }
@@ -118,15 +119,16 @@ impl Conn {
             }
             loop {
                 let sent = tokio::select! {
-                    msg = self.socket.recv(), if self.in_flight < MAX_IN_FLIGHT => {
+                    msg = self.socket.next(), if self.in_flight < MAX_IN_FLIGHT => {
                         last_seen = Instant::now();
                         match msg {
                             Some(Ok(Message::Text(text))) => self.on_text(&text, &reply_tx).await,
                             Some(Ok(Message::Binary(_))) => {
                                 self.send(error(None, ErrorCode::BadJson, "binary frames are not used; send JSON text")).await
                             }
-                            // Pings are answered by the WebSocket layer.
-                            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+                            // Pings are answered by the WebSocket layer; raw
+                            // frames are only ever written, never read.
+                            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(()),
                             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Gone::Closed),
                         }
                     }
@@ -180,7 +182,7 @@ impl Conn {
     }
 
     async fn send(&mut self, frame: Frame) -> Result<(), Gone> {
-        self.send_message(Message::Text(frame)).await
+        send(&mut self.socket, frame).await
     }
 
     async fn send_message(&mut self, msg: Message) -> Result<(), Gone> {
@@ -237,12 +239,19 @@ impl Conn {
     }
 }
 
-async fn send(socket: &mut WebSocket, frame: Frame) -> Result<(), Gone> {
-    send_message(socket, Message::Text(frame)).await
+/// Sends a server message; large ones go out fragmented (see `ws`).
+async fn send(socket: &mut Socket, frame: Frame) -> Result<(), Gone> {
+    sent(tokio::time::timeout(SEND_TIMEOUT, crate::ws::send_text(socket, frame)).await)
 }
 
-async fn send_message(socket: &mut WebSocket, msg: Message) -> Result<(), Gone> {
-    match tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await {
+async fn send_message(socket: &mut Socket, msg: Message) -> Result<(), Gone> {
+    sent(tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await)
+}
+
+fn sent(
+    result: Result<Result<(), crate::ws::Error>, tokio::time::error::Elapsed>,
+) -> Result<(), Gone> {
+    match result {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(Gone::Closed),
         Err(_) => {
@@ -267,11 +276,11 @@ struct Accepted {
 
 /// Waits for a valid hello. Refusals that retrying cannot fix (version,
 /// event, secret) close the connection with [`close::REFUSED`].
-async fn hello(socket: &mut WebSocket, app: &App) -> Option<(Session, Accepted)> {
+async fn hello(socket: &mut Socket, app: &App) -> Option<(Session, Accepted)> {
     let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
     let mut bad = 0;
     loop {
-        let text = match tokio::time::timeout_at(deadline, socket.recv()).await {
+        let text = match tokio::time::timeout_at(deadline, socket.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => text,
             Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
             Ok(Some(Ok(Message::Binary(_)))) => {
@@ -357,10 +366,10 @@ async fn hello(socket: &mut WebSocket, app: &App) -> Option<(Session, Accepted)>
     }
 }
 
-async fn refuse<T>(socket: &mut WebSocket, code: ErrorCode, message: &str) -> Option<T> {
+async fn refuse<T>(socket: &mut Socket, code: ErrorCode, message: &str) -> Option<T> {
     let _ = send(socket, error(None, code, message)).await;
     let close = CloseFrame {
-        code: close::REFUSED,
+        code: close::REFUSED.into(),
         reason: code.as_str().into(),
     };
     let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(close)))).await;
