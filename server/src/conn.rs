@@ -4,13 +4,14 @@
 //! A connection never slows its room: the feed is a bounded broadcast
 //! channel, and a connection that lags past it gets one fresh snapshot
 //! instead of the backlog. A connection that cannot take a frame within
-//! `SEND_TIMEOUT` is closed with the resume code.
+//! `SEND_TIMEOUT` is closed with the resume code (or just dropped, if the
+//! frame was half-written).
 
 use crate::auth::secret_eq;
 use crate::http::App;
 use crate::queue::Actor;
 use crate::room::{Frame, Joined, MAX_BACKLOG_BYTES, RoomHandle, RoomMsg, frame};
-use crate::ws::{CloseFrame, Message, Socket};
+use crate::ws::{CloseFrame, Message, SendError, Socket};
 use futures_util::{SinkExt, StreamExt};
 use hoidap_protocol::{
     ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg,
@@ -91,8 +92,9 @@ struct Conn {
 enum Gone {
     /// The socket is closed or broken.
     Closed,
-    /// The peer did not take the frame within `SEND_TIMEOUT`.
-    Stalled,
+    /// The peer did not take the frame within `SEND_TIMEOUT`. `torn`: the
+    /// frame was partly written, so no close frame may follow it.
+    Stalled { torn: bool },
 }
 
 impl Conn {
@@ -177,7 +179,10 @@ impl Conn {
         };
         match gone {
             Gone::Closed => None,
-            Gone::Stalled => Some(close::RESUME),
+            Gone::Stalled { torn: false } => Some(close::RESUME),
+            // A close frame would land inside the half-written frame: just
+            // drop the connection (the client sees 1006 and resumes).
+            Gone::Stalled { torn: true } => None,
         }
     }
 
@@ -239,24 +244,26 @@ impl Conn {
     }
 }
 
-/// Sends a server message; large ones go out fragmented (see `ws`).
+/// Sends a server message, written straight from the shared bytes (see `ws`).
 async fn send(socket: &mut Socket, frame: Frame) -> Result<(), Gone> {
-    sent(tokio::time::timeout(SEND_TIMEOUT, crate::ws::send_text(socket, frame)).await)
+    match crate::ws::send_text(socket, frame, SEND_TIMEOUT).await {
+        Ok(()) => Ok(()),
+        Err(SendError::Closed) => Err(Gone::Closed),
+        Err(SendError::Stalled { torn }) => {
+            crate::metrics::dropped();
+            Err(Gone::Stalled { torn })
+        }
+    }
 }
 
+/// Sends a control message (ping) through tungstenite.
 async fn send_message(socket: &mut Socket, msg: Message) -> Result<(), Gone> {
-    sent(tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await)
-}
-
-fn sent(
-    result: Result<Result<(), crate::ws::Error>, tokio::time::error::Elapsed>,
-) -> Result<(), Gone> {
-    match result {
+    match tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(Gone::Closed),
         Err(_) => {
             crate::metrics::dropped();
-            Err(Gone::Stalled)
+            Err(Gone::Stalled { torn: false })
         }
     }
 }

@@ -1,13 +1,14 @@
 //! The WebSocket layer: the upgrade handshake, the socket's limits, and
-//! sending large messages as fragments.
+//! writing our messages without tungstenite's write buffer.
 //!
 //! We run tokio-tungstenite directly under hyper's upgrade instead of axum's
-//! `WebSocket` because we need to send raw frames: tungstenite copies every
-//! outgoing frame into a per-connection write buffer (a `Vec`) that never
-//! shrinks, so one 26 KB snapshot on join would leave every connection
-//! holding 26 KB for its lifetime (measured: 44 KiB per connection at 200
-//! questions). Messages above [`FRAGMENT`] go out as a text frame plus
-//! continuation frames of at most that size, so the buffer stays small.
+//! `WebSocket` because tungstenite copies every outgoing frame into a
+//! per-connection write buffer (a `Vec`) that never shrinks: one 26 KB
+//! snapshot on join left every connection holding 26 KB for its lifetime
+//! (measured: 44 KiB per connection at 200 questions). Sending it as 4 KiB
+//! continuation frames left 4 KiB each; writing server messages straight
+//! from the shared frame bytes leaves nothing, and saves one copy per frame
+//! of the fan-out. tungstenite still reads, answers pings and closes.
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -15,9 +16,11 @@ use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
-use tokio_tungstenite::tungstenite::protocol::frame::Frame as WsFrame;
+#[cfg(test)]
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
@@ -35,8 +38,6 @@ pub const MAX_MESSAGE: usize = 16 * 1024;
 /// Bytes a connection may have queued for writing before sends fail (large
 /// enough for a snapshot of a big event).
 pub const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
-/// Largest frame payload written: the write buffer's high-water mark.
-pub const FRAGMENT: usize = 4 * 1024;
 
 fn config() -> WebSocketConfig {
     WebSocketConfig::default()
@@ -111,65 +112,98 @@ fn header_contains(headers: &HeaderMap, name: header::HeaderName, value: &str) -
         .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(value)))
 }
 
-/// Sends one text message, fragmented if it is larger than [`FRAGMENT`].
-pub async fn send_text(socket: &mut Socket, text: Utf8Bytes) -> Result<(), Error> {
-    if text.len() <= FRAGMENT {
-        return socket.send(Message::Text(text)).await;
-    }
-    for frame in fragments(&text) {
-        socket.send(Message::Frame(frame)).await?;
-    }
-    Ok(())
+/// Why [`send_text`] failed.
+#[derive(Debug)]
+pub enum SendError {
+    /// The socket is closed or broken.
+    Closed,
+    /// The peer took nothing for the whole timeout. `torn`: part of the
+    /// frame was written, so nothing more may be (not even a close frame).
+    Stalled { torn: bool },
 }
 
-/// A text message as frames of at most [`FRAGMENT`] bytes, split on
-/// character boundaries (not required by RFC 6455, but kinder to clients
-/// that decode each frame). The payloads share the message's bytes.
-fn fragments(text: &Utf8Bytes) -> Vec<WsFrame> {
-    let s = text.as_str();
-    let bytes = tokio_tungstenite::tungstenite::Bytes::from(text.clone());
-    let mut frames = Vec::with_capacity(s.len() / FRAGMENT + 1);
-    let mut start = 0;
-    while start < s.len() {
-        let mut end = (start + FRAGMENT).min(s.len());
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        let opcode = if start == 0 {
-            Data::Text
-        } else {
-            Data::Continue
-        };
-        let last = end == s.len();
-        frames.push(WsFrame::message(
-            bytes.slice(start..end),
-            OpCode::Data(opcode),
-            last,
-        ));
-        start = end;
+/// Sends one text message, written to the socket straight from the shared
+/// frame bytes: no copy into tungstenite's write buffer, which therefore
+/// only ever holds our small control frames (pings, pongs, close).
+pub async fn send_text(
+    socket: &mut Socket,
+    text: Utf8Bytes,
+    within: Duration,
+) -> Result<(), SendError> {
+    let deadline = Instant::now() + within;
+    // Whatever tungstenite has queued (a pong) goes out first and whole, so
+    // our frame never lands inside one of its frames.
+    match tokio::time::timeout_at(deadline, socket.flush()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => return Err(SendError::Closed),
+        Err(_) => return Err(SendError::Stalled { torn: false }),
     }
-    frames
+    let mut head = [0u8; 10];
+    let n = header(&mut head, text.len());
+    let mut written = 0;
+    let write = write_all(socket.get_mut(), &head[..n], text.as_bytes(), &mut written);
+    match tokio::time::timeout_at(deadline, write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(SendError::Closed),
+        Err(_) => Err(SendError::Stalled { torn: written > 0 }),
+    }
+}
+
+/// The header of an unmasked, final text frame (RFC 6455 §5.2); its length.
+fn header(buf: &mut [u8; 10], len: usize) -> usize {
+    buf[0] = 0x81;
+    if len < 126 {
+        buf[1] = len as u8;
+        2
+    } else if let Ok(len) = u16::try_from(len) {
+        buf[1] = 126;
+        buf[2..4].copy_from_slice(&len.to_be_bytes());
+        4
+    } else {
+        buf[1] = 127;
+        buf[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+        10
+    }
+}
+
+/// Writes `head` then `body`, counting the bytes written in `written`.
+async fn write_all(
+    io: &mut TokioIo<hyper::upgrade::Upgraded>,
+    mut head: &[u8],
+    mut body: &[u8],
+    written: &mut usize,
+) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    while !head.is_empty() || !body.is_empty() {
+        let slices = [std::io::IoSlice::new(head), std::io::IoSlice::new(body)];
+        let n = io.write_vectored(&slices).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        *written += n;
+        let from_head = n.min(head.len());
+        head = &head[from_head..];
+        body = &body[n - from_head..];
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 
     #[test]
-    fn fragments_cover_the_message_on_char_boundaries() {
-        let text: String = "Câu hỏi về công tác cán bộ; ".repeat(600);
-        let frames = fragments(&Utf8Bytes::from(text.clone()));
-        assert!(frames.len() > 3);
-        let mut joined = Vec::new();
-        for (i, f) in frames.iter().enumerate() {
-            let h = f.header();
-            assert!(f.payload().len() <= FRAGMENT);
-            assert!(std::str::from_utf8(f.payload()).is_ok());
-            let expected = if i == 0 { Data::Text } else { Data::Continue };
-            assert_eq!(h.opcode, OpCode::Data(expected));
-            assert_eq!(h.is_final, i == frames.len() - 1);
-            joined.extend_from_slice(f.payload());
+    fn headers_match_tungstenite() {
+        for len in [0, 1, 125, 126, 127, 4096, 65535, 65536, 100_000] {
+            let mut buf = [0u8; 10];
+            let n = header(&mut buf, len);
+            let mut cursor = std::io::Cursor::new(&buf[..n]);
+            let (h, parsed) = FrameHeader::parse(&mut cursor).unwrap().unwrap();
+            assert_eq!(parsed, len as u64);
+            assert_eq!(cursor.position() as usize, n, "{len}");
+            assert!(h.is_final && h.mask.is_none());
+            assert_eq!(h.opcode, OpCode::Data(Data::Text));
         }
-        assert_eq!(joined, text.as_bytes());
     }
 }
