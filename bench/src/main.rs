@@ -93,6 +93,9 @@ enum Cmd {
     Idle {
         #[arg(long, default_value_t = 1000)]
         connections: usize,
+        /// Questions in the event (the snapshot each connection receives).
+        #[arg(long, default_value_t = 20)]
+        questions: u64,
     },
     /// Time to replay a long log at start-up.
     Coldstart {
@@ -168,7 +171,10 @@ async fn run(cli: Cli, pin: bool) -> anyhow::Result<()> {
             events,
             window,
         } => scenarios::ingest(&cli.server, seconds, voters, questions, events, window).await?,
-        Cmd::Idle { connections } => scenarios::idle(&cli.server, connections).await?,
+        Cmd::Idle {
+            connections,
+            questions,
+        } => scenarios::idle(&cli.server, connections, questions).await?,
         Cmd::Coldstart { entries } => scenarios::coldstart(&cli.server, entries).await?,
     };
     print(&result)?;

@@ -116,12 +116,17 @@ async fn voter(
     }
 }
 
-pub async fn idle(bin: &std::path::Path, connections: usize) -> anyhow::Result<serde_json::Value> {
+pub async fn idle(
+    bin: &std::path::Path,
+    connections: usize,
+    questions: u64,
+) -> anyhow::Result<serde_json::Value> {
     let server = Spawned::start(bin).await?;
     let code = server.create_event("Idle", false).await?;
-    // A few questions so every snapshot has some weight, as in a real hall.
+    // Questions give every snapshot weight, as in a real hall; varying their
+    // number shows which per-connection costs grow with the snapshot.
     let mut asker = Client::join(&server.ws_url(), &code, Role::Attendee, None).await?;
-    for q in 0..20 {
+    for q in 0..questions {
         asker
             .ask(&format!("Câu hỏi mẫu số {q} về công tác cán bộ"))
             .await?;
@@ -140,6 +145,7 @@ pub async fn idle(bin: &std::path::Path, connections: usize) -> anyhow::Result<s
     Ok(serde_json::json!({
         "scenario": "idle",
         "connections": connections,
+        "questions": questions,
         "rss_before_kib": before,
         "rss_after_kib": after,
         "kib_per_connection": (per * 10.0).round() / 10.0,

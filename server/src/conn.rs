@@ -4,7 +4,8 @@
 //! A connection never slows its room: the feed is a bounded broadcast
 //! channel, and a connection that lags past it gets one fresh snapshot
 //! instead of the backlog. A connection that cannot take a frame within
-//! `SEND_TIMEOUT` is closed with the resume code.
+//! `SEND_TIMEOUT` is closed with the resume code (or just dropped, if the
+//! frame was half-written).
 
 use crate::auth::secret_eq;
 use crate::http::App;
@@ -13,7 +14,8 @@ use crate::room::{
     Frame, Joined, MAX_BACKLOG_BYTES, MAX_IN_FLIGHT, REPLY_CAPACITY, Reply, RoomHandle, RoomMsg,
     frame,
 };
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use crate::ws::{CloseFrame, Message, SendError, Socket};
+use futures_util::{SinkExt, StreamExt};
 use hoidap_protocol::{
     ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg,
     classify_parse_error, close,
@@ -44,7 +46,7 @@ struct Session {
     participant: Option<String>,
 }
 
-pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(mut socket: Socket, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
     let Some((session, first)) = hello(&mut socket, &app).await else {
         return;
     };
@@ -75,7 +77,7 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Re
             _ => "resume",
         };
         let close = CloseFrame {
-            code,
+            code: code.into(),
             reason: reason.into(),
         };
         // A stalled peer may never read it: do not wait long.
@@ -86,7 +88,7 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, mut shutdown: watch::Re
 }
 
 struct Conn {
-    socket: WebSocket,
+    socket: Socket,
     session: Session,
     in_flight: usize,
 }
@@ -96,8 +98,9 @@ struct Conn {
 enum Gone {
     /// The socket is closed or broken.
     Closed,
-    /// The peer did not take the frame within `SEND_TIMEOUT`.
-    Stalled,
+    /// The peer did not take the frame within `SEND_TIMEOUT`. `torn`: the
+    /// frame was partly written, so no close frame may follow it.
+    Stalled { torn: bool },
 }
 
 impl Conn {
@@ -160,15 +163,16 @@ impl Conn {
                         }
                         Reply::Notice(f) => self.send(f).await,
                     },
-                    msg = self.socket.recv(), if self.in_flight < MAX_IN_FLIGHT => {
+                    msg = self.socket.next(), if self.in_flight < MAX_IN_FLIGHT => {
                         last_seen = Instant::now();
                         match msg {
                             Some(Ok(Message::Text(text))) => self.on_text(&text, &reply_tx).await,
                             Some(Ok(Message::Binary(_))) => {
                                 self.send(error(None, ErrorCode::BadJson, "binary frames are not used; send JSON text")).await
                             }
-                            // Pings are answered by the WebSocket layer.
-                            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+                            // Pings are answered by the WebSocket layer; raw
+                            // frames are only ever written, never read.
+                            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(()),
                             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Gone::Closed),
                         }
                     }
@@ -187,12 +191,15 @@ impl Conn {
         };
         match gone {
             Gone::Closed => None,
-            Gone::Stalled => Some(close::RESUME),
+            Gone::Stalled { torn: false } => Some(close::RESUME),
+            // A close frame would land inside the half-written frame: just
+            // drop the connection (the client sees 1006 and resumes).
+            Gone::Stalled { torn: true } => None,
         }
     }
 
     async fn send(&mut self, frame: Frame) -> Result<(), Gone> {
-        self.send_message(Message::Text(frame)).await
+        send(&mut self.socket, frame).await
     }
 
     async fn send_message(&mut self, msg: Message) -> Result<(), Gone> {
@@ -249,17 +256,26 @@ impl Conn {
     }
 }
 
-async fn send(socket: &mut WebSocket, frame: Frame) -> Result<(), Gone> {
-    send_message(socket, Message::Text(frame)).await
+/// Sends a server message, written straight from the shared bytes (see `ws`).
+async fn send(socket: &mut Socket, frame: Frame) -> Result<(), Gone> {
+    match crate::ws::send_text(socket, frame, SEND_TIMEOUT).await {
+        Ok(()) => Ok(()),
+        Err(SendError::Closed) => Err(Gone::Closed),
+        Err(SendError::Stalled { torn }) => {
+            crate::metrics::dropped();
+            Err(Gone::Stalled { torn })
+        }
+    }
 }
 
-async fn send_message(socket: &mut WebSocket, msg: Message) -> Result<(), Gone> {
+/// Sends a control message (ping) through tungstenite.
+async fn send_message(socket: &mut Socket, msg: Message) -> Result<(), Gone> {
     match tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(Gone::Closed),
         Err(_) => {
             crate::metrics::dropped();
-            Err(Gone::Stalled)
+            Err(Gone::Stalled { torn: false })
         }
     }
 }
@@ -279,11 +295,11 @@ struct Accepted {
 
 /// Waits for a valid hello. Refusals that retrying cannot fix (version,
 /// event, secret) close the connection with [`close::REFUSED`].
-async fn hello(socket: &mut WebSocket, app: &App) -> Option<(Session, Accepted)> {
+async fn hello(socket: &mut Socket, app: &App) -> Option<(Session, Accepted)> {
     let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
     let mut bad = 0;
     loop {
-        let text = match tokio::time::timeout_at(deadline, socket.recv()).await {
+        let text = match tokio::time::timeout_at(deadline, socket.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => text,
             Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
             Ok(Some(Ok(Message::Binary(_)))) => {
@@ -369,10 +385,10 @@ async fn hello(socket: &mut WebSocket, app: &App) -> Option<(Session, Accepted)>
     }
 }
 
-async fn refuse<T>(socket: &mut WebSocket, code: ErrorCode, message: &str) -> Option<T> {
+async fn refuse<T>(socket: &mut Socket, code: ErrorCode, message: &str) -> Option<T> {
     let _ = send(socket, error(None, code, message)).await;
     let close = CloseFrame {
-        code: close::REFUSED,
+        code: close::REFUSED.into(),
         reason: code.as_str().into(),
     };
     let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(close)))).await;

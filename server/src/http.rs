@@ -9,7 +9,7 @@ use crate::conn;
 use crate::log::EventRecord;
 use crate::queue::MAX_LENGTH_CEILING;
 use crate::rooms::Rooms;
-use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -19,14 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::watch;
 
-/// WebSocket limits. The default 128 KiB read buffer costs about 135 KiB per
-/// connection once it reads; 4 KiB is plenty for our small client messages.
-pub const READ_BUFFER: usize = 4 * 1024;
-/// Largest client message accepted; a question is at most 2,000 characters.
-pub const MAX_MESSAGE: usize = 16 * 1024;
-/// Bytes a connection may have queued for writing before sends fail (large
-/// enough for a snapshot of a big event).
-pub const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
+pub use crate::ws::{MAX_MESSAGE, MAX_WRITE_BUFFER, READ_BUFFER};
 
 pub struct App {
     pub rooms: Rooms,
@@ -69,17 +62,12 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-async fn websocket(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Response {
+async fn websocket(State(app): State<Arc<App>>, req: Request) -> Response {
     let shutdown = app.shutdown.clone();
-    ws.read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
-        .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| {
-            let tracker = app.connections.clone();
-            tracker.track_future(conn::serve(socket, app, shutdown))
-        })
+    crate::ws::upgrade(req, move |socket| {
+        let tracker = app.connections.clone();
+        tracker.track_future(conn::serve(socket, app, shutdown))
+    })
 }
 
 async fn asset(

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod queue;
 pub mod room;
 pub mod rooms;
+pub mod ws;
 
 use axum::serve::ListenerExt;
 use std::future::Future;

@@ -3,18 +3,19 @@
 //!
 //! Discrete changes (a question asked, approved, made current) are flushed
 //! right after the commit that made them durable. Vote counts are coalesced
-//! into a map and flushed on the room's tick, so the cost grows with
+//! into a map and flushed on the room's ticks (every 100 ms for attendees,
+//! every 25 ms for screens and moderators), so the cost grows with
 //! ticks × clients, not votes × clients.
 
 use crate::queue::view::Audience;
-use hoidap_protocol::{Change, QuestionId, Seq, ServerMsg, VoteCount};
+use hoidap_protocol::{Change, QuestionId, Role, Seq, ServerMsg, VoteCount};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::broadcast;
 
 /// A serialised server message; cloning shares the bytes.
-pub type Frame = axum::extract::ws::Utf8Bytes;
+pub type Frame = tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// How many recent deltas each audience keeps for resuming clients.
 const RING: usize = 512;
@@ -161,9 +162,14 @@ impl Feed {
     }
 }
 
-/// The two feeds of a room.
+/// The three feeds of a room. Screens see the public view like attendees,
+/// but have a feed of their own (own positions, own resume ring) so their
+/// vote counts can be flushed more often: a room has a handful of screens
+/// and moderators and possibly thousands of attendees, and the fan-out cost
+/// is flushes × connections.
 pub struct Feeds {
     pub public: Feed,
+    pub screen: Feed,
     pub moderator: Feed,
 }
 
@@ -171,30 +177,50 @@ impl Feeds {
     pub fn new(seq: Seq) -> Self {
         Feeds {
             public: Feed::new(seq, "public"),
+            screen: Feed::new(seq, "screen"),
             moderator: Feed::new(seq, "moderator"),
         }
     }
 
-    pub fn get(&self, audience: Audience) -> &Feed {
-        match audience {
-            Audience::Public => &self.public,
-            Audience::Moderator => &self.moderator,
+    /// The feed a connection of this role follows.
+    pub fn of(&self, role: Role) -> &Feed {
+        match role {
+            Role::Attendee => &self.public,
+            Role::Screen => &self.screen,
+            Role::Moderator => &self.moderator,
         }
     }
 
-    pub fn get_mut(&mut self, audience: Audience) -> &mut Feed {
+    /// Buffers what `audience` learns from one committed entry.
+    pub fn push(
+        &mut self,
+        audience: Audience,
+        changes: Vec<Change>,
+        votes: Option<(QuestionId, u32)>,
+    ) {
         match audience {
-            Audience::Public => &mut self.public,
-            Audience::Moderator => &mut self.moderator,
+            Audience::Public => {
+                self.screen.push(changes.clone(), votes);
+                self.public.push(changes, votes);
+            }
+            Audience::Moderator => self.moderator.push(changes, votes),
         }
     }
 
     pub fn has_discrete(&self) -> bool {
-        self.public.has_discrete() || self.moderator.has_discrete()
+        self.public.has_discrete() || self.screen.has_discrete() || self.moderator.has_discrete()
     }
 
     pub fn flush(&mut self, epoch: &str, seq: Seq) {
+        self.flush_fast(epoch, seq);
         self.public.flush(epoch, seq);
+    }
+
+    /// The screen and moderator feeds. Flushed before the public feed when
+    /// both go out, so their few connections are woken ahead of the
+    /// attendees' fan-out rather than behind it.
+    pub fn flush_fast(&mut self, epoch: &str, seq: Seq) {
+        self.screen.flush(epoch, seq);
         self.moderator.flush(epoch, seq);
     }
 }
