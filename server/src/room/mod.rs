@@ -12,6 +12,7 @@
 
 mod askers;
 mod fanout;
+mod join;
 
 pub use fanout::{Catchup, FEED_CAPACITY, FeedBytes, Frame, MAX_BACKLOG_BYTES, Sent, frame};
 
@@ -411,37 +412,6 @@ impl Room {
         self.snapshots.take();
     }
 
-    fn asked(&self, entry: &Entry) -> Option<hoidap_protocol::Question> {
-        let Event::Asked { id, .. } = entry.event else {
-            return None;
-        };
-        self.own_question(id)
-    }
-
-    fn own_question(&self, id: hoidap_protocol::QuestionId) -> Option<hoidap_protocol::Question> {
-        let q = self.state.questions.get(&id)?;
-        Some(view::own_view(&self.state, q, false))
-    }
-
-    /// The audience's snapshot at the current position, serialised once.
-    fn snapshot(&self, audience: Audience) -> Frame {
-        let slot = match audience {
-            Audience::Public => 0,
-            Audience::Moderator => 1,
-        };
-        let mut cache = self.snapshots.borrow_mut();
-        if let Some((seq, f)) = &cache[slot]
-            && *seq == self.state.seq
-        {
-            return f.clone();
-        }
-        let (epoch, code) = (&self.record.epoch, &self.record.join_code);
-        let snapshot = view::snapshot(&self.state, audience, epoch, code);
-        let f = frame(&ServerMsg::Snapshot { snapshot });
-        cache[slot] = Some((self.state.seq, f.clone()));
-        f
-    }
-
     fn on_tick(&mut self) {
         let started = std::time::Instant::now();
         self.feeds.flush_fast(&self.record.epoch, self.committed);
@@ -469,38 +439,6 @@ impl Room {
             screens,
         };
         self.feeds.moderator.send(frame(&msg));
-    }
-
-    fn joined(&self, role: Role, participant: Option<&str>, resume: Option<ResumeFrom>) -> Joined {
-        let audience = audience_of(role);
-        let feed = self.feeds.of(role);
-        let epoch = &self.record.epoch;
-        let catchup = match resume {
-            Some(from) if &from.epoch == epoch => feed.catchup(from.seq, self.state.seq),
-            _ => Catchup::Snapshot,
-        };
-        let mut frames = match catchup {
-            Catchup::Deltas(frames) => frames,
-            Catchup::Snapshot => vec![self.snapshot(audience)],
-        };
-        if let Some(p) = participant {
-            let (votes, questions) = view::mine(&self.state, p);
-            frames.push(frame(&ServerMsg::Mine { votes, questions }));
-        }
-        if role == Role::Moderator {
-            let [attendees, moderators, screens] = self.presence;
-            frames.push(frame(&ServerMsg::Presence {
-                attendees,
-                moderators,
-                screens,
-            }));
-        }
-        let (feed, feed_bytes) = feed.subscribe();
-        Joined {
-            frames,
-            feed,
-            feed_bytes,
-        }
     }
 }
 
