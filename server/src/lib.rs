@@ -23,6 +23,23 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// Listens on `addr` with a deep accept queue: when the hall's Wi-Fi comes
+/// back, hundreds of phones connect within milliseconds, and the default
+/// queue (1024, shared with half-open handshakes) overflowed at 500 in our
+/// tests, costing the unlucky ones a one-second SYN retransmit.
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+const LISTEN_BACKLOG: u32 = 8192;
+
 pub struct Config {
     pub data_dir: PathBuf,
     /// Base of the links handed out, e.g. `http://192.168.1.20:8080`.

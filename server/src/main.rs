@@ -7,7 +7,6 @@ use hoidap_protocol::Settings;
 use hoidap_server::{Config, Server};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use tokio::net::TcpListener;
 
 #[derive(Parser)]
 #[command(
@@ -60,8 +59,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Serve(args)) => args,
         None => cli.serve,
     };
-    let listener = TcpListener::bind(args.listen)
-        .await
+    let listener = hoidap_server::listen(args.listen)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let port = listener.local_addr()?.port();
     let public_url = args

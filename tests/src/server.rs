@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -32,7 +32,7 @@ impl TestServer {
 
     /// A server on `dir` (kept after the server stops).
     pub async fn start_in(dir: &Path) -> anyhow::Result<TestServer> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = hoidap_server::listen(([127, 0, 0, 1], 0).into())?;
         let addr = listener.local_addr()?;
         let config = Config {
             data_dir: dir.to_owned(),
