@@ -193,14 +193,22 @@ export class Client {
 
   connect() {
     clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (this.status === 'refused') return;
+    // Never two sockets: a socket still held is let go first, with what it
+    // took along unanswered (sent again after the new welcome). Replacing
+    // it without that would leave those requests "in flight" on a socket
+    // whose answers are ignored, and never send them again.
+    if (this.ws) this.abandon();
     this.setStatus('connecting');
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(`${scheme}//${location.host}/ws`);
     this.ws = ws;
     this.joined = false;
     this.lastFrameAt = Date.now();
-    ws.onopen = () => this.send(this.hello());
+    ws.onopen = () => {
+      if (ws === this.ws) this.send(this.hello());
+    };
     ws.onmessage = (ev) => {
       if (ws !== this.ws) return;
       this.lastFrameAt = Date.now();
@@ -338,16 +346,12 @@ export class Client {
 
   /** @param {number} code */
   onClose(code) {
-    this.ws = null;
-    this.joined = false;
-    // Unanswered requests stay in the outbox and go again after the welcome.
-    this.inFlight.clear();
-    this.held.clear();
-    clearTimeout(this.probeTimer);
-    clearTimeout(this.answerTimer);
-    clearTimeout(this.heldTimer);
-    this.answerTimer = undefined;
-    this.heldTimer = undefined;
+    this.abandon();
+    // One pending reconnect at most: a retry scheduled earlier (a backoff
+    // still running when `online` fired) would otherwise fire later and
+    // replace the connection made meanwhile.
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (code === CLOSE_REFUSED) {
       this.setStatus('refused');
       for (const id of [...this.waiters.keys()]) this.settle(id, null, new RequestError('refused'));
@@ -375,17 +379,35 @@ export class Client {
    * @param {boolean} now skip the backoff
    */
   drop(now) {
-    const ws = this.ws;
-    if (ws) {
-      ws.onclose = null;
-      try {
-        ws.close();
-      } catch {
-        // Closing a socket that is still connecting can throw in old browsers.
-      }
-    }
     this.onClose(now ? CLOSE_RESUME : 1006);
     if (now) this.connect();
+  }
+
+  /**
+   * Lets go of the current socket, if any: closes it, ignores whatever it
+   * still delivers, and forgets what was in flight on it. Unanswered
+   * requests stay in the outbox and go again after the next welcome.
+   */
+  abandon() {
+    const ws = this.ws;
+    this.ws = null;
+    this.joined = false;
+    this.inFlight.clear();
+    this.held.clear();
+    clearTimeout(this.probeTimer);
+    clearTimeout(this.answerTimer);
+    clearTimeout(this.heldTimer);
+    this.answerTimer = undefined;
+    this.heldTimer = undefined;
+    if (!ws) return;
+    ws.onopen = null;
+    ws.onmessage = null;
+    ws.onclose = null;
+    try {
+      ws.close();
+    } catch {
+      // Closing a socket that is still connecting can throw in old browsers.
+    }
   }
 
   /** The network came back: do not wait for the backoff. */

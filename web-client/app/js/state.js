@@ -232,7 +232,15 @@ export function trackOwn(own, change) {
 /**
  * "My questions": the unsent ones first (newest first), then refused ones,
  * then the server's, newest first.
- * @param {Array<{id: string, action: import('./protocol').Action}>} outbox
+ *
+ * Each question shows once. A request that may have left (`sent`) can
+ * already be a question of the server's while its ack is still on the way:
+ * after a reconnect, `mine` lists it before the ack of the resent copy
+ * arrives. Such an entry is left out when one of the server's questions
+ * has its exact text (each question stands for one entry at most): the
+ * server's row says more than "sending". An entry that never left cannot
+ * be on the server, so it always shows.
+ * @param {Array<{id: string, action: import('./protocol').Action, sent?: boolean}>} outbox
  * @param {Map<string, {text: string, code: string}>} refused by request id
  * @param {Iterable<Question>} own
  * @param {number | null} current
@@ -240,13 +248,23 @@ export function trackOwn(own, change) {
  * @returns {MineRow[]}
  */
 export function mineRows(outbox, refused, own, current, online) {
+  const server = [...own].sort(compareRecent);
+  /** Server questions that already stand for an outbox entry. @type {Set<number>} */
+  const claimed = new Set();
   /** @type {MineRow[]} */
   const rows = [];
   for (const e of [...outbox].reverse()) {
-    if (e.action.type === 'ask') rows.push({ key: e.id, text: e.action.text, status: online ? 'sending' : 'queued', error: '' });
+    if (e.action.type !== 'ask') continue;
+    const text = e.action.text;
+    const onServer = e.sent ? server.find((q) => !claimed.has(q.id) && q.text === text) : undefined;
+    if (onServer) {
+      claimed.add(onServer.id);
+      continue;
+    }
+    rows.push({ key: e.id, text, status: online ? 'sending' : 'queued', error: '' });
   }
   for (const [id, r] of refused) rows.push({ key: id, text: r.text, status: 'failed', error: r.code });
-  for (const q of [...own].sort(compareRecent)) {
+  for (const q of server) {
     rows.push({ key: q.id, text: q.text, status: current === q.id ? 'current' : q.status, error: '' });
   }
   return rows;

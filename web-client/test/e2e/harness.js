@@ -165,8 +165,24 @@ export function ensureScreenshotsDir() {
 }
 
 /**
+ * Whether `err` is Playwright's strict-mode violation: a locator meant to
+ * name one element matched several.
+ * @param {unknown} err
+ * @returns {boolean}
+ */
+export function isStrictModeViolation(err) {
+  return err instanceof Error && /strict mode violation/.test(err.message);
+}
+
+/**
  * Retries `check` until it stops throwing or `timeout` ms pass; the last
  * failure is rethrown. For assertions on pages that update by themselves.
+ *
+ * A strict-mode violation is not retried: it means the page shows several
+ * elements where the test expects one (the same question twice in a list).
+ * The lists are keyed and have no exit animations, so that is never a
+ * passing state on the way to the right one; it is a bug, reported at once
+ * rather than waited out until the timeout.
  * @template T
  * @param {() => Promise<T> | T} check
  * @param {number} [timeout]
@@ -178,7 +194,7 @@ export async function eventually(check, timeout = 5_000) {
     try {
       return await check();
     } catch (err) {
-      if (Date.now() > deadline) throw err;
+      if (isStrictModeViolation(err) || Date.now() > deadline) throw err;
       await new Promise((ok) => setTimeout(ok, 50));
     }
   }

@@ -212,3 +212,58 @@ test('a snapshot at any time replaces the state; a gap reconnects with resume', 
   socket().open();
   assert.deepEqual(socket().sent[0].resume, { epoch: 'E1', seq: 40 });
 });
+
+test('the network back before a due retry: the retry is cancelled, never replacing the joined socket under its requests', () => {
+  const { client, outbox, answers, socket } = session();
+  join(socket());
+  socket().closed(4002);
+  // Offline meanwhile: queued. A reconnect is due in 1.5 s (Math.random() 0.5 of 3 s).
+  const a = client.request({ type: 'ask', text: 'ba', anonymous: false });
+  mock.timers.tick(300);
+  // `online` fires first: straight back, and the welcome sends the question.
+  client.reconnectNow();
+  const now = socket();
+  join(now, true);
+  assert.deepEqual(now.requests().map((m) => m.id), [a.id]);
+  const count = FakeSocket.all.length;
+  mock.timers.tick(3_000);
+  assert.equal(FakeSocket.all.length, count, 'the earlier retry did not open another connection');
+  assert.notEqual(now.readyState, 3, 'the joined socket is still the one in use');
+  now.receive({ type: 'ack', id: a.id, seq: 6 });
+  assert.deepEqual(outbox.list(), [], 'answered and gone from the outbox');
+  assert.equal(answers.length, 1);
+});
+
+test('a socket replaced while its requests are unanswered: they go again, with their ids, on the next one', () => {
+  const { client, outbox, answers, socket } = session();
+  join(socket());
+  const a = client.request({ type: 'ask', text: 'bốn', anonymous: false });
+  const old = socket();
+  assert.deepEqual(old.requests().map((m) => m.id), [a.id]);
+  // Whatever the reason a new connection is made, the old one is closed and
+  // what it took along unanswered is not counted as in flight any more.
+  client.connect();
+  const next = socket();
+  assert.notEqual(next, old);
+  assert.equal(old.readyState, 3, 'the old socket is closed, not left open');
+  old.receive({ type: 'ack', id: a.id, seq: 6 });
+  assert.equal(answers.length, 0, 'frames of an abandoned socket are ignored');
+  join(next, true);
+  assert.deepEqual(next.requests().map((m) => m.id), [a.id], 'sent again with the same id');
+  next.receive({ type: 'ack', id: a.id, seq: 6 });
+  assert.deepEqual(outbox.list(), []);
+  assert.equal(answers.length, 1);
+});
+
+test('a connection abandoned while it was opening does not speak on its successor', () => {
+  const { client, socket } = session();
+  const first = socket();
+  client.reconnectNow();
+  const second = socket();
+  assert.notEqual(second, first);
+  second.open();
+  // The first one's open event arrives late (it raced with its close).
+  first.onopen?.();
+  assert.deepEqual(second.sent.map((m) => m.type), ['hello'], 'one hello on the new socket');
+  assert.deepEqual(first.sent, []);
+});

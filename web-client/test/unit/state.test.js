@@ -120,3 +120,24 @@ test('my questions: unsent ones first, then refused ones, then the server\'s, ne
   ]);
   assert.equal(mineRows(outbox, new Map(), [], null, true)[0].status, 'sending');
 });
+
+test('my questions: a sent question the server already lists shows once, as the server has it', () => {
+  // After a reconnect `mine` lists the question before the ack of its resent
+  // copy arrives: the outbox still holds it then.
+  const outbox = [
+    { id: 'r1', action: { type: 'ask', text: 'q2', anonymous: false }, sent: true },
+    { id: 'r2', action: { type: 'ask', text: 'q1', anonymous: false }, sent: false },
+  ];
+  const own = [q(1, 0, 1000, 'live'), q(2, 0, 2000, 'live')];
+  assert.deepEqual(mineRows(outbox, new Map(), own, null, true).map((r) => [r.key, r.status]), [
+    ['r2', 'sending'], // never left: it cannot be question 1, whatever its text
+    [2, 'live'],
+    [1, 'live'],
+  ]);
+  // The same words asked twice, both possibly applied: one server question stands for one entry.
+  const twice = [
+    { id: 'a', action: { type: 'ask', text: 'q2', anonymous: false }, sent: true },
+    { id: 'b', action: { type: 'ask', text: 'q2', anonymous: false }, sent: true },
+  ];
+  assert.deepEqual(mineRows(twice, new Map(), [q(2)], null, true).map((r) => r.key), ['a', 2]);
+});
