@@ -46,10 +46,27 @@ struct Session {
     participant: Option<String>,
 }
 
-pub async fn serve(mut socket: Socket, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(mut socket: Socket, app: Arc<App>, shutdown: watch::Receiver<bool>) {
     let Some((session, first)) = hello(&mut socket, &app).await else {
         return;
     };
+    if session.role == Role::Attendee {
+        joined(socket, session, first, shutdown).await;
+    } else {
+        // Screens and moderators are few and what the hall watches: they
+        // are not queued behind the attendees' fan-out (see `lanes`).
+        let task = joined(socket, session, first, shutdown);
+        let _ = crate::lanes::priority().spawn(task).await;
+    }
+}
+
+/// The connection after its hello: join the room, then the loop.
+async fn joined(
+    socket: Socket,
+    session: Session,
+    first: Accepted,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let (role, participant) = (session.role, session.participant.clone());
     // Acknowledgements, and for attendees notices about their own questions.
     let (reply_tx, replies) = mpsc::channel(REPLY_CAPACITY);
