@@ -46,10 +46,27 @@ struct Session {
     participant: Option<String>,
 }
 
-pub async fn serve(mut socket: Socket, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(mut socket: Socket, app: Arc<App>, shutdown: watch::Receiver<bool>) {
     let Some((session, first)) = hello(&mut socket, &app).await else {
         return;
     };
+    if session.role == Role::Attendee {
+        joined(socket, session, first, shutdown).await;
+    } else {
+        // Screens and moderators are few and what the hall watches: they
+        // are not queued behind the attendees' fan-out (see `lanes`).
+        let task = joined(socket, session, first, shutdown);
+        let _ = crate::lanes::priority().spawn(task).await;
+    }
+}
+
+/// The connection after its hello: join the room, then the loop.
+async fn joined(
+    socket: Socket,
+    session: Session,
+    first: Accepted,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let (role, participant) = (session.role, session.participant.clone());
     // Acknowledgements, and for attendees notices about their own questions.
     let (reply_tx, replies) = mpsc::channel(REPLY_CAPACITY);
@@ -116,8 +133,19 @@ impl Conn {
         frames.extend(joined.frames);
         let mut feed = joined.feed;
         let mut feed_bytes = joined.feed_bytes;
-        let mut heartbeat = tokio::time::interval(HEARTBEAT);
-        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Shutdown and the heartbeat are rare: their futures live across
+        // iterations and are polled only until they have registered their
+        // wakers ("armed"); afterwards a cheap check before each iteration
+        // sees whether they fired. Re-polling them on every feed frame took
+        // the shutdown `Notify`'s lock and re-registered the timer per frame.
+        let stopping = shutdown.clone();
+        let stop = shutdown.changed();
+        tokio::pin!(stop);
+        let mut stop_armed = false;
+        let beat = tokio::time::sleep(HEARTBEAT);
+        tokio::pin!(beat);
+        let mut beat_armed = false;
+        let read = crate::ws::ReadWake::default();
         let mut last_seen = Instant::now();
         let gone = 'run: {
             for f in frames {
@@ -126,11 +154,30 @@ impl Conn {
                 }
             }
             loop {
+                // A closed sender counts as shutdown, as `changed()` does.
+                if stopping.has_changed().unwrap_or(true) {
+                    return Some(close::RESTART);
+                }
+                // Trusted only once polled: the timer registers lazily.
+                if beat_armed && beat.is_elapsed() {
+                    if last_seen.elapsed() > DEAD_AFTER {
+                        tracing::debug!("no sign of life from the peer; closing");
+                        break 'run Gone::Closed;
+                    }
+                    beat.as_mut().reset(Instant::now() + HEARTBEAT);
+                    beat_armed = false;
+                    if let Err(g) = self.send_message(Message::Ping(Default::default())).await {
+                        break 'run g;
+                    }
+                }
                 let sent = tokio::select! {
                     // In this order when several are ready: a change goes
-                    // out before the ack of the request that made it.
+                    // out before the ack of the request that made it. The
+                    // first two come first so that, whenever enabled, they
+                    // have been polled once this iteration ends.
                     biased;
-                    _ = shutdown.changed() => return Some(close::RESTART),
+                    _ = &mut stop, if !stop_armed => return Some(close::RESTART),
+                    () = &mut beat, if !beat_armed => Ok(()),
                     item = feed.recv() => match item {
                         Ok(sent) if feed_bytes.load(Ordering::Relaxed).saturating_sub(sent.end) <= MAX_BACKLOG_BYTES => {
                             self.send(sent.frame).await
@@ -163,7 +210,7 @@ impl Conn {
                         }
                         Reply::Notice(f) => self.send(f).await,
                     },
-                    msg = self.socket.next(), if self.in_flight < MAX_IN_FLIGHT => {
+                    msg = std::future::poll_fn(|cx| read.poll_next(cx, &mut self.socket)), if self.in_flight < MAX_IN_FLIGHT => {
                         last_seen = Instant::now();
                         match msg {
                             Some(Ok(Message::Text(text))) => self.on_text(&text, &reply_tx).await,
@@ -176,14 +223,8 @@ impl Conn {
                             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Gone::Closed),
                         }
                     }
-                    _ = heartbeat.tick() => {
-                        if last_seen.elapsed() > DEAD_AFTER {
-                            tracing::debug!("no sign of life from the peer; closing");
-                            break 'run Gone::Closed;
-                        }
-                        self.send_message(Message::Ping(Default::default())).await
-                    }
                 };
+                (stop_armed, beat_armed) = (true, true);
                 if let Err(g) = sent {
                     break 'run g;
                 }

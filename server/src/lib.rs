@@ -9,6 +9,7 @@ pub mod assets;
 pub mod auth;
 pub mod conn;
 pub mod http;
+pub mod lanes;
 pub mod log;
 pub mod metrics;
 pub mod queue;

@@ -14,8 +14,13 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
+use futures_util::StreamExt;
+use futures_util::task::AtomicWaker;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
@@ -146,6 +151,72 @@ pub async fn send_text(
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(SendError::Closed),
         Err(_) => Err(SendError::Stalled { torn: written > 0 }),
+    }
+}
+
+/// Reads the socket only when it may have something: after it woke the
+/// task, or after it last returned a message.
+///
+/// A connection's task is woken about ten times a second per feed, and an
+/// attendee's socket almost never has anything to read. Polling it on
+/// every wake-up went through tungstenite, the hyper upgrade and the I/O
+/// driver's readiness check for nothing (measured: ~4 % of the server's
+/// CPU at 10k connections). The socket is polled with a waker of its own
+/// that records that the socket (and not the feed) woke the task.
+pub struct ReadWake {
+    inner: Arc<ReadWakeInner>,
+    waker: Waker,
+}
+
+struct ReadWakeInner {
+    /// The socket may be ready: poll it.
+    ready: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Wake for ReadWakeInner {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.ready.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
+impl Default for ReadWake {
+    fn default() -> Self {
+        let inner = Arc::new(ReadWakeInner {
+            // Nothing is registered yet: the first poll must happen.
+            ready: AtomicBool::new(true),
+            task: AtomicWaker::new(),
+        });
+        let waker = Waker::from(inner.clone());
+        ReadWake { inner, waker }
+    }
+}
+
+impl ReadWake {
+    /// Polls `socket.next()` if the socket may be ready, else stays pending
+    /// (the socket's waker, registered by its last pending poll, wakes the
+    /// task when it is).
+    pub fn poll_next(
+        &self,
+        cx: &mut Context<'_>,
+        socket: &mut Socket,
+    ) -> Poll<Option<Result<Message, Error>>> {
+        self.inner.task.register(cx.waker());
+        if !self.inner.ready.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        let mut own = Context::from_waker(&self.waker);
+        let polled = socket.poll_next_unpin(&mut own);
+        if polled.is_ready() {
+            // More may be buffered already: no wake-up would say so.
+            self.inner.ready.store(true, Ordering::Release);
+        }
+        polled
     }
 }
 

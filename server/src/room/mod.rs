@@ -162,7 +162,8 @@ pub async fn start(
         presence_sent: [0; 3],
         askers: Default::default(),
     };
-    tasks.spawn(room.run(rx));
+    // Its own thread: see `lanes`.
+    tasks.spawn_on(room.run(rx), crate::lanes::priority());
     Ok(RoomHandle { tx, record })
 }
 
