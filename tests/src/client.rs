@@ -217,6 +217,20 @@ impl Client {
             .context("ack without question")
     }
 
+    /// Sets or withdraws this participant's vote; it must be accepted.
+    pub async fn vote(&mut self, question: u64, up: bool) -> anyhow::Result<Seq> {
+        self.ok(Action::Vote { question, up }).await
+    }
+
+    /// Receives until `question` shows exactly `votes` votes.
+    pub async fn wait_votes(&mut self, question: u64, votes: u32) -> anyhow::Result<()> {
+        let what = format!("question {question} shows {votes} votes");
+        self.wait_until(&what, |v| {
+            v.question(question).is_some_and(|q| q.votes == votes)
+        })
+        .await
+    }
+
     /// Receives until `done(view)` holds.
     pub async fn wait_until(
         &mut self,

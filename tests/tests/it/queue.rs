@@ -68,66 +68,23 @@ async fn fifty_voters_count_once_each_and_unvotes_decrement() -> anyhow::Result<
     let mut voters = Vec::new();
     for _ in 0..50 {
         let mut v = hall.attendee().await?;
-        v.ok(Action::Vote {
-            question: id,
-            up: true,
-        })
-        .await?;
+        v.vote(id, true).await?;
         voters.push(v);
     }
     // Voting twice is accepted and still counts once.
-    voters[0]
-        .ok(Action::Vote {
-            question: id,
-            up: true,
-        })
-        .await?;
-    for (name, client) in [
-        ("asker", &mut asker),
-        ("screen", &mut screen),
-        ("moderator", &mut moderator),
-    ] {
-        client
-            .wait_until(&format!("{name} sees 50 votes"), |v| {
-                v.question(id).is_some_and(|q| q.votes == 50)
-            })
-            .await?;
+    voters[0].vote(id, true).await?;
+    for client in [&mut asker, &mut screen, &mut moderator] {
+        client.wait_votes(id, 50).await?;
     }
     for v in voters.iter_mut() {
-        v.wait_until("every voter sees 50", |v| {
-            v.question(id).is_some_and(|q| q.votes == 50)
-        })
-        .await?;
+        v.wait_votes(id, 50).await?;
     }
-    voters[1]
-        .ok(Action::Vote {
-            question: id,
-            up: false,
-        })
-        .await?;
-    voters[2]
-        .ok(Action::Vote {
-            question: id,
-            up: false,
-        })
-        .await?;
-    screen
-        .wait_until("screen sees 48", |v| {
-            v.question(id).is_some_and(|q| q.votes == 48)
-        })
-        .await?;
-    asker
-        .wait_until("asker sees 48", |v| {
-            v.question(id).is_some_and(|q| q.votes == 48)
-        })
-        .await?;
+    voters[1].vote(id, false).await?;
+    voters[2].vote(id, false).await?;
+    screen.wait_votes(id, 48).await?;
+    asker.wait_votes(id, 48).await?;
     // Un-voting what was never voted changes nothing.
-    voters[1]
-        .ok(Action::Vote {
-            question: id,
-            up: false,
-        })
-        .await?;
+    voters[1].vote(id, false).await?;
     moderator.drain(Duration::from_millis(300)).await?;
     assert_eq!(moderator.view.question(id).unwrap().votes, 48);
     Ok(())
