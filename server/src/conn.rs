@@ -1,35 +1,34 @@
 //! One task per WebSocket: hello and credentials, then one `select!` loop
-//! over the socket, the room's replies, the audience feed and shutdown.
+//! over the socket's incoming messages and its outbox's events.
 //!
-//! A connection never slows its room: the feed is a bounded broadcast
-//! channel, and a connection that lags past it gets one fresh snapshot
-//! instead of the backlog. A connection that cannot take a frame within
-//! `SEND_TIMEOUT` is closed with the resume code (or just dropped, if the
-//! frame was half-written).
+//! Everything written goes through the connection's outbox (see `outbox`):
+//! the room's fan-out writes there directly, so this task is woken only when
+//! the socket was full, when its requests are answered, when it fell behind
+//! (it then asks the room for one fresh snapshot instead of the backlog), or
+//! when it must end. A connection never slows its room, and a peer that
+//! takes nothing for `SEND_TIMEOUT` is dropped.
 
 use crate::auth::secret_eq;
 use crate::http::App;
+use crate::outbox::{Class, Event, Outbox, Wire};
 use crate::queue::Actor;
-use crate::room::{
-    Frame, Joined, MAX_BACKLOG_BYTES, MAX_IN_FLIGHT, REPLY_CAPACITY, Reply, RoomHandle, RoomMsg,
-    frame,
-};
-use crate::ws::{CloseFrame, Message, SendError, Socket};
+use crate::room::{Frame, MAX_IN_FLIGHT, RoomHandle, RoomMsg, frame};
+use crate::ws::{CloseFrame, Message, Socket};
 use futures_util::{SinkExt, StreamExt};
 use hoidap_protocol::{
     ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg,
     classify_parse_error, close,
 };
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
-/// A peer that cannot take a frame for this long is stalled: it is closed
-/// with the resume code rather than allowed to hold buffers.
+/// A peer that takes nothing of what is queued for it for this long is
+/// stalled: it is dropped rather than allowed to hold buffers.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the last frames (an error, a close frame) get to leave.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Server pings find phones that vanished without closing (walked out of
 /// range, battery died): nothing received for `DEAD_AFTER` closes them.
@@ -46,49 +45,62 @@ struct Session {
     participant: Option<String>,
 }
 
-pub async fn serve(mut socket: Socket, app: Arc<App>, shutdown: watch::Receiver<bool>) {
-    let Some((session, first)) = hello(&mut socket, &app).await else {
+/// `socket` is boxed, as are the rare steps below: a task's future is as
+/// large as its largest state (arguments count twice), and 10k idle
+/// connections pay for every byte of it.
+pub async fn serve(mut socket: Box<Socket>, app: Arc<App>, shutdown: watch::Receiver<bool>) {
+    let outbox = socket.get_ref().outbox().clone();
+    let Some((session, first)) = Box::pin(hello(&mut socket, &outbox, &app)).await else {
+        Box::pin(finish(&outbox)).await;
         return;
     };
+    push(&outbox, frame(&first.welcome));
+    let resume = first.resume;
     if session.role == Role::Attendee {
-        joined(socket, session, first, shutdown).await;
+        joined(socket, outbox, session, resume, shutdown).await;
     } else {
         // Screens and moderators are few and what the hall watches: they
-        // are not queued behind the attendees' fan-out (see `lanes`).
-        let task = joined(socket, session, first, shutdown);
+        // are not queued behind the attendees' connections (see `lanes`).
+        let task = joined(socket, outbox, session, resume, shutdown);
         let _ = crate::lanes::priority().spawn(task).await;
     }
 }
 
+/// Gives what is queued `CLOSE_TIMEOUT` to leave, then ends the outbox.
+async fn finish(outbox: &Outbox) {
+    let flushed = std::future::poll_fn(|cx| outbox.poll_flush(cx));
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, flushed).await;
+    outbox.close();
+}
+
 /// The connection after its hello: join the room, then the loop.
 async fn joined(
-    socket: Socket,
+    socket: Box<Socket>,
+    outbox: Arc<Outbox>,
     session: Session,
-    first: Accepted,
+    resume: Option<ResumeFrom>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let (role, participant) = (session.role, session.participant.clone());
-    // Acknowledgements, and for attendees notices about their own questions.
-    let (reply_tx, replies) = mpsc::channel(REPLY_CAPACITY);
-    let updates = participant.is_some().then(|| reply_tx.clone());
-    let resume = first.resume;
-    let Ok(joined) = session
-        .room
-        .join(role, participant.clone(), resume, true, updates)
-        .await
-    else {
-        return;
+    let join = RoomMsg::Join {
+        role,
+        participant: participant.clone(),
+        resume,
+        fresh: true,
+        outbox: outbox.clone(),
     };
+    if Box::pin(session.room.send(join)).await.is_err() {
+        Box::pin(finish(&outbox)).await;
+        return;
+    }
     let room = session.room.clone();
     let mut conn = Conn {
         socket,
+        outbox: outbox.clone(),
         session,
-        in_flight: 0,
+        sent: 0,
     };
-    let end = conn
-        .run(first.welcome, joined, (reply_tx, replies), &mut shutdown)
-        .await;
-    if let Some(code) = end {
+    if let Some(code) = conn.run(&mut shutdown).await {
         let reason = match code {
             close::RESTART => "server restarting",
             _ => "resume",
@@ -97,47 +109,33 @@ async fn joined(
             code: code.into(),
             reason: reason.into(),
         };
-        // A stalled peer may never read it: do not wait long.
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, conn.socket.send(Message::Close(Some(close))))
-            .await;
+        // Queued in the outbox: never waits on the peer.
+        let _ = Box::pin(conn.socket.send(Message::Close(Some(close)))).await;
     }
-    let _ = room.send(RoomMsg::Leave { role, participant }).await;
+    Box::pin(finish(&outbox)).await;
+    let leave = RoomMsg::Leave {
+        role,
+        participant,
+        outbox,
+    };
+    let _ = Box::pin(room.send(leave)).await;
 }
 
 struct Conn {
-    socket: Socket,
+    socket: Box<Socket>,
+    outbox: Arc<Outbox>,
     session: Session,
-    in_flight: usize,
-}
-
-/// Why a send failed.
-#[derive(Debug)]
-enum Gone {
-    /// The socket is closed or broken.
-    Closed,
-    /// The peer did not take the frame within `SEND_TIMEOUT`. `torn`: the
-    /// frame was partly written, so no close frame may follow it.
-    Stalled { torn: bool },
+    /// Requests handed to the room; `outbox.answered()` counts answers.
+    sent: usize,
 }
 
 impl Conn {
     /// The connection's loop. Returns the close code to send, if any.
-    async fn run(
-        &mut self,
-        welcome: ServerMsg,
-        joined: Joined,
-        (reply_tx, mut replies): (mpsc::Sender<Reply>, mpsc::Receiver<Reply>),
-        shutdown: &mut watch::Receiver<bool>,
-    ) -> Option<u16> {
-        let mut frames = vec![frame(&welcome)];
-        frames.extend(joined.frames);
-        let mut feed = joined.feed;
-        let mut feed_bytes = joined.feed_bytes;
+    async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) -> Option<u16> {
         // Shutdown and the heartbeat are rare: their futures live across
         // iterations and are polled only until they have registered their
         // wakers ("armed"); afterwards a cheap check before each iteration
-        // sees whether they fired. Re-polling them on every feed frame took
-        // the shutdown `Notify`'s lock and re-registered the timer per frame.
+        // sees whether they fired.
         let stopping = shutdown.clone();
         let stop = shutdown.changed();
         tokio::pin!(stop);
@@ -145,115 +143,95 @@ impl Conn {
         let beat = tokio::time::sleep(HEARTBEAT);
         tokio::pin!(beat);
         let mut beat_armed = false;
-        let read = crate::ws::ReadWake::default();
         let mut last_seen = Instant::now();
-        let gone = 'run: {
-            for f in frames {
-                if let Err(g) = self.send(f).await {
-                    break 'run g;
-                }
+        let outbox = self.outbox.clone();
+        loop {
+            // A closed sender counts as shutdown, as `changed()` does.
+            if stopping.has_changed().unwrap_or(true) {
+                return Some(close::RESTART);
             }
-            loop {
-                // A closed sender counts as shutdown, as `changed()` does.
-                if stopping.has_changed().unwrap_or(true) {
-                    return Some(close::RESTART);
+            // Trusted only once polled: the timer registers lazily.
+            if beat_armed && beat.is_elapsed() {
+                if last_seen.elapsed() > DEAD_AFTER {
+                    tracing::debug!("no sign of life from the peer; closing");
+                    return None;
                 }
-                // Trusted only once polled: the timer registers lazily.
-                if beat_armed && beat.is_elapsed() {
-                    if last_seen.elapsed() > DEAD_AFTER {
-                        tracing::debug!("no sign of life from the peer; closing");
-                        break 'run Gone::Closed;
-                    }
-                    beat.as_mut().reset(Instant::now() + HEARTBEAT);
-                    beat_armed = false;
-                    if let Err(g) = self.send_message(Message::Ping(Default::default())).await {
-                        break 'run g;
-                    }
+                beat.as_mut().reset(Instant::now() + HEARTBEAT);
+                beat_armed = false;
+                // Queued in the outbox: never waits on the peer.
+                let _ = Box::pin(self.socket.send(Message::Ping(Default::default()))).await;
+            }
+            let in_flight = self.sent.saturating_sub(outbox.answered());
+            let stalled_at = outbox.waiting_since().map(|t| t + SEND_TIMEOUT);
+            let stalled = async move {
+                match stalled_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
                 }
-                let sent = tokio::select! {
-                    // In this order when several are ready: a change goes
-                    // out before the ack of the request that made it. The
-                    // first two come first so that, whenever enabled, they
-                    // have been polled once this iteration ends.
-                    biased;
-                    _ = &mut stop, if !stop_armed => return Some(close::RESTART),
-                    () = &mut beat, if !beat_armed => Ok(()),
-                    item = feed.recv() => match item {
-                        Ok(sent) if feed_bytes.load(Ordering::Relaxed).saturating_sub(sent.end) <= MAX_BACKLOG_BYTES => {
-                            self.send(sent.frame).await
+            };
+            tokio::select! {
+                // The first two come first so that, whenever enabled, they
+                // have been polled once this iteration ends.
+                biased;
+                _ = &mut stop, if !stop_armed => return Some(close::RESTART),
+                () = &mut beat, if !beat_armed => {}
+                event = std::future::poll_fn(|cx| outbox.poll_event(cx)) => match event {
+                    Event::Closed => return None,
+                    Event::Kicked(code) => return Some(code),
+                    Event::Lagging => {
+                        tracing::debug!("connection fell behind; resyncing with a snapshot");
+                        crate::metrics::resync();
+                        let join = RoomMsg::Join {
+                            role: self.session.role,
+                            participant: self.session.participant.clone(),
+                            resume: None,
+                            fresh: false,
+                            outbox: outbox.clone(),
+                        };
+                        if Box::pin(self.session.room.send(join)).await.is_err() {
+                            return Some(close::RESTART);
                         }
-                        // Behind by more than a feed's worth of frames or of
-                        // bytes: one snapshot instead of the backlog.
-                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                            tracing::debug!("connection fell behind; resyncing with a snapshot");
-                            crate::metrics::resync();
-                            let (role, participant) = (self.session.role, self.session.participant.clone());
-                            let Ok(joined) = self.session.room.join(role, participant, None, false, None).await else {
+                    }
+                },
+                () = stalled => {
+                    if outbox.waiting_since().is_some_and(|t| t.elapsed() >= SEND_TIMEOUT) {
+                        tracing::debug!("peer took nothing for {SEND_TIMEOUT:?}; dropping it");
+                        crate::metrics::dropped();
+                        return Some(close::RESUME);
+                    }
+                }
+                msg = self.socket.next(), if in_flight < MAX_IN_FLIGHT => {
+                    last_seen = Instant::now();
+                    match msg {
+                        Some(Ok(Message::Text(text))) => {
+                            if Box::pin(self.on_text(&text)).await.is_err() {
                                 return Some(close::RESTART);
-                            };
-                            feed = joined.feed;
-                            feed_bytes = joined.feed_bytes;
-                            let mut result = Ok(());
-                            for f in joined.frames {
-                                result = self.send(f).await;
-                                if result.is_err() { break; }
                             }
-                            result
                         }
-                        // The room rebuilt its feeds (log failure): resume.
-                        Err(broadcast::error::RecvError::Closed) => return Some(close::RESUME),
-                    },
-                    Some(reply) = replies.recv() => match reply {
-                        Reply::Answer(f) => {
-                            self.in_flight -= 1;
-                            self.send(f).await
+                        Some(Ok(Message::Binary(_))) => {
+                            self.send(error(None, ErrorCode::BadJson, "binary frames are not used; send JSON text"));
                         }
-                        Reply::Notice(f) => self.send(f).await,
-                    },
-                    msg = std::future::poll_fn(|cx| read.poll_next(cx, &mut self.socket)), if self.in_flight < MAX_IN_FLIGHT => {
-                        last_seen = Instant::now();
-                        match msg {
-                            Some(Ok(Message::Text(text))) => self.on_text(&text, &reply_tx).await,
-                            Some(Ok(Message::Binary(_))) => {
-                                self.send(error(None, ErrorCode::BadJson, "binary frames are not used; send JSON text")).await
-                            }
-                            // Pings are answered by the WebSocket layer; raw
-                            // frames are only ever written, never read.
-                            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(()),
-                            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Err(Gone::Closed),
-                        }
+                        // Pings are answered by the WebSocket layer.
+                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return None,
                     }
-                };
-                (stop_armed, beat_armed) = (true, true);
-                if let Err(g) = sent {
-                    break 'run g;
                 }
             }
-        };
-        match gone {
-            Gone::Closed => None,
-            Gone::Stalled { torn: false } => Some(close::RESUME),
-            // A close frame would land inside the half-written frame: just
-            // drop the connection (the client sees 1006 and resumes).
-            Gone::Stalled { torn: true } => None,
+            (stop_armed, beat_armed) = (true, true);
         }
     }
 
-    async fn send(&mut self, frame: Frame) -> Result<(), Gone> {
-        send(&mut self.socket, frame).await
+    fn send(&self, frame: Frame) {
+        push(&self.outbox, frame);
     }
 
-    async fn send_message(&mut self, msg: Message) -> Result<(), Gone> {
-        send_message(&mut self.socket, msg).await
-    }
-
-    async fn on_text(&mut self, text: &str, reply: &mpsc::Sender<Reply>) -> Result<(), Gone> {
+    /// Handles one client message. Fails only when the room has stopped.
+    async fn on_text(&mut self, text: &str) -> Result<(), crate::room::RoomGone> {
         let msg = match serde_json::from_str::<ClientMsg>(text) {
             Ok(msg) => msg,
             Err(e) => {
-                return self
-                    .send(error(None, classify_parse_error(text), &e.to_string()))
-                    .await;
+                self.send(error(None, classify_parse_error(text), &e.to_string()));
+                return Ok(());
             }
         };
         match msg {
@@ -264,7 +242,8 @@ impl Conn {
                         ErrorCode::BadRequestId,
                         "request ids are 1 to 64 characters",
                     );
-                    return self.send(e).await;
+                    self.send(e);
+                    return Ok(());
                 }
                 let actor = Actor {
                     role: self.session.role,
@@ -274,51 +253,25 @@ impl Conn {
                     actor,
                     req: id,
                     action,
-                    reply: reply.clone(),
+                    reply: self.outbox.clone(),
                 };
-                self.session
-                    .room
-                    .send(msg)
-                    .await
-                    .map_err(|_| Gone::Closed)?;
-                self.in_flight += 1;
-                Ok(())
+                self.session.room.send(msg).await?;
+                self.sent += 1;
             }
-            ClientMsg::Ping {} => self.send(frame(&ServerMsg::Pong {})).await,
-            ClientMsg::Hello { .. } => {
-                self.send(error(
-                    None,
-                    ErrorCode::AlreadyJoined,
-                    "this connection has already said hello",
-                ))
-                .await
-            }
+            ClientMsg::Ping {} => self.send(frame(&ServerMsg::Pong {})),
+            ClientMsg::Hello { .. } => self.send(error(
+                None,
+                ErrorCode::AlreadyJoined,
+                "this connection has already said hello",
+            )),
         }
+        Ok(())
     }
 }
 
-/// Sends a server message, written straight from the shared bytes (see `ws`).
-async fn send(socket: &mut Socket, frame: Frame) -> Result<(), Gone> {
-    match crate::ws::send_text(socket, frame, SEND_TIMEOUT).await {
-        Ok(()) => Ok(()),
-        Err(SendError::Closed) => Err(Gone::Closed),
-        Err(SendError::Stalled { torn }) => {
-            crate::metrics::dropped();
-            Err(Gone::Stalled { torn })
-        }
-    }
-}
-
-/// Sends a control message (ping) through tungstenite.
-async fn send_message(socket: &mut Socket, msg: Message) -> Result<(), Gone> {
-    match tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(Gone::Closed),
-        Err(_) => {
-            crate::metrics::dropped();
-            Err(Gone::Stalled { torn: false })
-        }
-    }
+/// Queues one of the connection's own messages (not a feed frame).
+fn push(outbox: &Outbox, frame: Frame) {
+    outbox.push(&Wire::text(frame), Class::Own);
 }
 
 fn error(id: Option<String>, code: ErrorCode, message: &str) -> Frame {
@@ -336,7 +289,7 @@ struct Accepted {
 
 /// Waits for a valid hello. Refusals that retrying cannot fix (version,
 /// event, secret) close the connection with [`close::REFUSED`].
-async fn hello(socket: &mut Socket, app: &App) -> Option<(Session, Accepted)> {
+async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Session, Accepted)> {
     let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
     let mut bad = 0;
     loop {
@@ -344,9 +297,7 @@ async fn hello(socket: &mut Socket, app: &App) -> Option<(Session, Accepted)> {
             Ok(Some(Ok(Message::Text(text)))) => text,
             Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
             Ok(Some(Ok(Message::Binary(_)))) => {
-                send(socket, error(None, ErrorCode::BadJson, "send JSON text"))
-                    .await
-                    .ok()?;
+                push(outbox, error(None, ErrorCode::BadJson, "send JSON text"));
                 bad += 1;
                 if bad >= MAX_BAD_BEFORE_HELLO {
                     return None;
@@ -368,11 +319,12 @@ async fn hello(socket: &mut Socket, app: &App) -> Option<(Session, Accepted)> {
                     let m = format!(
                         "protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}"
                     );
-                    return refuse(socket, ErrorCode::UnsupportedVersion, &m).await;
+                    return refuse(socket, outbox, ErrorCode::UnsupportedVersion, &m).await;
                 }
                 let Some(room) = app.rooms.get(&join_code) else {
                     return refuse(
                         socket,
+                        outbox,
                         ErrorCode::UnknownEvent,
                         "no event has this join code",
                     )
@@ -387,8 +339,13 @@ async fn hello(socket: &mut Socket, app: &App) -> Option<(Session, Accepted)> {
                 if let Some(expected) = expected
                     && !secret.as_deref().is_some_and(|s| secret_eq(s, expected))
                 {
-                    return refuse(socket, ErrorCode::BadSecret, "wrong secret for this role")
-                        .await;
+                    return refuse(
+                        socket,
+                        outbox,
+                        ErrorCode::BadSecret,
+                        "wrong secret for this role",
+                    )
+                    .await;
                 }
                 let participant = (role == Role::Attendee).then(|| {
                     let known = participant_token
@@ -418,7 +375,7 @@ async fn hello(socket: &mut Socket, app: &App) -> Option<(Session, Accepted)> {
             Ok(_) => (ErrorCode::NotJoined, "say hello first".to_owned()),
             Err(e) => (classify_parse_error(&text), e.to_string()),
         };
-        send(socket, error(None, code, &message)).await.ok()?;
+        push(outbox, error(None, code, &message));
         bad += 1;
         if bad >= MAX_BAD_BEFORE_HELLO {
             return None;
@@ -426,12 +383,18 @@ async fn hello(socket: &mut Socket, app: &App) -> Option<(Session, Accepted)> {
     }
 }
 
-async fn refuse<T>(socket: &mut Socket, code: ErrorCode, message: &str) -> Option<T> {
-    let _ = send(socket, error(None, code, message)).await;
+/// Says why, then closes (the caller flushes both).
+async fn refuse<T>(
+    socket: &mut Socket,
+    outbox: &Outbox,
+    code: ErrorCode,
+    message: &str,
+) -> Option<T> {
+    push(outbox, error(None, code, message));
     let close = CloseFrame {
         code: close::REFUSED.into(),
         reason: code.as_str().into(),
     };
-    let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(close)))).await;
+    let _ = socket.send(Message::Close(Some(close))).await;
     None
 }

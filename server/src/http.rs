@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::watch;
 
-pub use crate::ws::{MAX_MESSAGE, MAX_WRITE_BUFFER, READ_BUFFER};
+pub use crate::ws::{MAX_MESSAGE, READ_BUFFER};
 
 pub struct App {
     pub rooms: Rooms,

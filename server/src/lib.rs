@@ -12,12 +12,12 @@ pub mod http;
 pub mod lanes;
 pub mod log;
 pub mod metrics;
+pub mod outbox;
 pub mod queue;
 pub mod room;
 pub mod rooms;
 pub mod ws;
 
-use axum::serve::ListenerExt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -58,8 +58,6 @@ pub enum ServerError {
     },
     #[error(transparent)]
     Log(#[from] log::LogError),
-    #[error("serving: {0}")]
-    Serve(std::io::Error),
 }
 
 pub struct Server {
@@ -106,30 +104,82 @@ impl Server {
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<(), ServerError> {
+    ) {
         let router = http::router(self.app.clone());
         let notify = self.shutdown.clone();
-        // Nagle's algorithm would hold a frame sent right after another
-        // until the phone's delayed ACK (40 ms on Linux, 200 ms on Windows):
-        // changes must go out at once.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = notify.send(true);
-            })
-            .await
-            .map_err(ServerError::Serve);
-        // Upgraded WebSockets outlive axum's graceful shutdown: wait for
+        accept(listener, router, async move {
+            shutdown.await;
+            let _ = notify.send(true);
+        })
+        .await;
+        // Upgraded WebSockets outlive HTTP's graceful shutdown: wait for
         // them, bounded, so their rooms see them leave.
         let _ = self.shutdown.send(true);
         self.app.connections.close();
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.app.connections.wait()).await;
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.app.rooms.close()).await;
-        served
     }
+}
+
+/// Serves HTTP/1.1 on every accepted connection until `shutdown`, then
+/// lets the requests in progress finish.
+///
+/// Our own loop rather than `axum::serve`: its connections sniff for
+/// HTTP/2 through a rewinding wrapper, and a WebSocket upgraded from one
+/// cannot be unwrapped to the `TcpStream` that the fan-out writes to
+/// directly (see `outbox`). Plain HTTP in a hall needs no HTTP/2.
+async fn accept(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::TokioIo;
+    let builder = hyper::server::conn::http1::Builder::new();
+    // Closed (dropped) at shutdown: every connection then finishes the
+    // request in progress and stops.
+    let (stop, stopped) = watch::channel(());
+    let connections = tokio_util::task::TaskTracker::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors, most likely: wait for some to
+                    // be freed instead of spinning.
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Nagle's algorithm would hold a frame sent right after another
+        // until the phone's delayed ACK (40 ms on Linux, 200 ms on Windows):
+        // changes must go out at once.
+        let _ = tcp.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let conn = builder
+            .serve_connection(TokioIo::new(tcp), service)
+            .with_upgrades();
+        let mut stopped = stopped.clone();
+        connections.spawn(async move {
+            tokio::pin!(conn);
+            let result = tokio::select! {
+                result = conn.as_mut() => result,
+                _ = stopped.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(err) = result {
+                tracing::trace!(%err, "connection ended with an error");
+            }
+        });
+    }
+    drop((listener, stop));
+    connections.close();
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, connections.wait()).await;
 }
 
 /// How long shutdown waits for connections, then for rooms.

@@ -99,7 +99,7 @@ async fn main() -> anyhow::Result<()> {
         println!("  Screen / Màn hình:      {}", info.links.screen);
     }
     tracing::info!(listen = %args.listen, data = %args.data.display(), "hoidap is serving");
-    server.serve(listener, shutdown_signal()).await?;
+    server.serve(listener, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }

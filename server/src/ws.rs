@@ -1,56 +1,47 @@
 //! The WebSocket layer: the upgrade handshake, the socket's limits, and
-//! writing our messages without tungstenite's write buffer.
+//! the split between reading (tungstenite) and writing (the outbox).
 //!
-//! We run tokio-tungstenite directly under hyper's upgrade instead of axum's
-//! `WebSocket` because tungstenite copies every outgoing frame into a
-//! per-connection write buffer (a `Vec`) that never shrinks: one 26 KB
-//! snapshot on join left every connection holding 26 KB for its lifetime
-//! (measured: 44 KiB per connection at 200 questions). Sending it as 4 KiB
-//! continuation frames left 4 KiB each; writing server messages straight
-//! from the shared frame bytes leaves nothing, and saves one copy per frame
-//! of the fan-out. tungstenite still reads, answers pings and closes.
+//! We run tokio-tungstenite directly on the TCP stream hyper hands over
+//! after the upgrade, instead of axum's `WebSocket`: tungstenite copies
+//! every outgoing frame into a per-connection write buffer that never
+//! shrinks (one 26 KB snapshot on join left every connection holding 26 KB:
+//! 44 KiB per connection at 200 questions), and it can only be written from
+//! the connection's own task. Here tungstenite reads, answers pings and
+//! closes; everything written goes through the connection's [`Outbox`],
+//! which the room's fan-out writes to directly (see `outbox`).
 
+use crate::outbox::{Class, Outbox, Wire};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::SinkExt;
-use futures_util::StreamExt;
-use futures_util::task::AtomicWaker;
+use bytes::Bytes;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
-use tokio::time::Instant;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
-#[cfg(test)]
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 pub use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 pub use tokio_tungstenite::tungstenite::{Error, Message};
 
-/// One connection's WebSocket.
-pub type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+/// One connection's WebSocket (reading side; writes land in its outbox).
+pub type Socket = WebSocketStream<Io>;
 
 /// The default 128 KiB read buffer costs about 135 KiB per connection once
 /// it reads; 4 KiB is plenty for our small client messages.
 pub const READ_BUFFER: usize = 4 * 1024;
 /// Largest client message accepted; a question is at most 2,000 characters.
 pub const MAX_MESSAGE: usize = 16 * 1024;
-/// Bytes a connection may have queued for writing before sends fail (large
-/// enough for a snapshot of a big event).
-pub const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
 
 fn config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER)
-        // Every message is written at once: no batching of small frames,
-        // so nothing waits in the buffer for a later flush.
+        // Every frame tungstenite writes goes to the outbox at once.
         .write_buffer_size(0)
-        .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE))
 }
@@ -59,7 +50,7 @@ fn config() -> WebSocketConfig {
 /// `serve` on the socket once hyper hands the connection over.
 pub fn upgrade<F, Fut>(mut req: Request, serve: F) -> Response
 where
-    F: FnOnce(Socket) -> Fut + Send + 'static,
+    F: FnOnce(Box<Socket>) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     if req.method() != Method::GET {
@@ -82,13 +73,9 @@ where
             .into_response();
     };
     tokio::spawn(async move {
-        let Ok(upgraded) = on_upgrade.await else {
-            return;
-        };
-        let socket =
-            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config()))
-                .await;
-        serve(socket).await;
+        if let Some(socket) = Box::pin(open(on_upgrade)).await {
+            serve(socket).await;
+        }
     });
     let Ok(accept) = HeaderValue::from_str(&accept) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -104,6 +91,24 @@ where
         .into_response()
 }
 
+/// The WebSocket over the upgraded connection.
+async fn open(on_upgrade: hyper::upgrade::OnUpgrade) -> Option<Box<Socket>> {
+    let upgraded = on_upgrade.await.ok()?;
+    // Served by `crate::serve`'s HTTP/1 connections, always this type.
+    let Ok(parts) = upgraded.downcast::<TokioIo<TcpStream>>() else {
+        tracing::error!("upgraded connection is not a TCP stream");
+        return None;
+    };
+    let outbox = Arc::new(Outbox::new(Arc::new(parts.io.into_inner())));
+    let io = Io {
+        outbox,
+        // A copy: the slice would keep hyper's whole read buffer alive.
+        prefix: Bytes::copy_from_slice(&parts.read_buf),
+    };
+    let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config())).await;
+    Some(Box::new(socket))
+}
+
 fn header_eq(headers: &HeaderMap, name: header::HeaderName, value: &str) -> bool {
     headers
         .get(name)
@@ -117,164 +122,69 @@ fn header_contains(headers: &HeaderMap, name: header::HeaderName, value: &str) -
         .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(value)))
 }
 
-/// Why [`send_text`] failed.
-#[derive(Debug)]
-pub enum SendError {
-    /// The socket is closed or broken.
-    Closed,
-    /// The peer took nothing for the whole timeout. `torn`: part of the
-    /// frame was written, so nothing more may be (not even a close frame).
-    Stalled { torn: bool },
+/// The socket as tungstenite sees it: reads come from the TCP stream
+/// (after whatever hyper had already read past the upgrade), writes go to
+/// the connection's outbox, so tungstenite's own frames (pongs, pings,
+/// close) queue in order with ours and are never interleaved with them.
+pub struct Io {
+    outbox: Arc<Outbox>,
+    /// Bytes hyper read past the upgrade request (a hello sent at once).
+    prefix: Bytes,
 }
 
-/// Sends one text message, written to the socket straight from the shared
-/// frame bytes: no copy into tungstenite's write buffer, which therefore
-/// only ever holds our small control frames (pings, pongs, close).
-pub async fn send_text(
-    socket: &mut Socket,
-    text: Utf8Bytes,
-    within: Duration,
-) -> Result<(), SendError> {
-    let deadline = Instant::now() + within;
-    // Whatever tungstenite has queued (a pong) goes out first and whole, so
-    // our frame never lands inside one of its frames.
-    match tokio::time::timeout_at(deadline, socket.flush()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(_)) => return Err(SendError::Closed),
-        Err(_) => return Err(SendError::Stalled { torn: false }),
-    }
-    let mut head = [0u8; 10];
-    let n = header(&mut head, text.len());
-    let mut written = 0;
-    let write = write_all(socket.get_mut(), &head[..n], text.as_bytes(), &mut written);
-    match tokio::time::timeout_at(deadline, write).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(SendError::Closed),
-        Err(_) => Err(SendError::Stalled { torn: written > 0 }),
+impl Io {
+    pub fn outbox(&self) -> &Arc<Outbox> {
+        &self.outbox
     }
 }
 
-/// Reads the socket only when it may have something: after it woke the
-/// task, or after it last returned a message.
-///
-/// A connection's task is woken about ten times a second per feed, and an
-/// attendee's socket almost never has anything to read. Polling it on
-/// every wake-up went through tungstenite, the hyper upgrade and the I/O
-/// driver's readiness check for nothing (measured: ~4 % of the server's
-/// CPU at 10k connections). The socket is polled with a waker of its own
-/// that records that the socket (and not the feed) woke the task.
-pub struct ReadWake {
-    inner: Arc<ReadWakeInner>,
-    waker: Waker,
-}
-
-struct ReadWakeInner {
-    /// The socket may be ready: poll it.
-    ready: AtomicBool,
-    task: AtomicWaker,
-}
-
-impl Wake for ReadWakeInner {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.ready.store(true, Ordering::Release);
-        self.task.wake();
-    }
-}
-
-impl Default for ReadWake {
-    fn default() -> Self {
-        let inner = Arc::new(ReadWakeInner {
-            // Nothing is registered yet: the first poll must happen.
-            ready: AtomicBool::new(true),
-            task: AtomicWaker::new(),
-        });
-        let waker = Waker::from(inner.clone());
-        ReadWake { inner, waker }
-    }
-}
-
-impl ReadWake {
-    /// Polls `socket.next()` if the socket may be ready, else stays pending
-    /// (the socket's waker, registered by its last pending poll, wakes the
-    /// task when it is).
-    pub fn poll_next(
-        &self,
+impl AsyncRead for Io {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        socket: &mut Socket,
-    ) -> Poll<Option<Result<Message, Error>>> {
-        self.inner.task.register(cx.waker());
-        if !self.inner.ready.swap(false, Ordering::AcqRel) {
-            return Poll::Pending;
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if !self.prefix.is_empty() {
+            let n = self.prefix.len().min(buf.remaining());
+            buf.put_slice(&self.prefix.split_to(n));
+            return Poll::Ready(Ok(()));
         }
-        let mut own = Context::from_waker(&self.waker);
-        let polled = socket.poll_next_unpin(&mut own);
-        if polled.is_ready() {
-            // More may be buffered already: no wake-up would say so.
-            self.inner.ready.store(true, Ordering::Release);
+        let stream = self.outbox.stream();
+        loop {
+            std::task::ready!(stream.poll_read_ready(cx))?;
+            match stream.try_read(buf.initialize_unfilled()) {
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                // Readiness is cleared: the next poll registers the task.
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
         }
-        polled
     }
 }
 
-/// The header of an unmasked, final text frame (RFC 6455 §5.2); its length.
-fn header(buf: &mut [u8; 10], len: usize) -> usize {
-    buf[0] = 0x81;
-    if len < 126 {
-        buf[1] = len as u8;
-        2
-    } else if let Ok(len) = u16::try_from(len) {
-        buf[1] = 126;
-        buf[2..4].copy_from_slice(&len.to_be_bytes());
-        4
-    } else {
-        buf[1] = 127;
-        buf[2..10].copy_from_slice(&(len as u64).to_be_bytes());
-        10
+impl AsyncWrite for Io {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        // tungstenite writes whole frames (its write buffer is off): each
+        // call is one frame or the rest of one, queued as a unit.
+        self.outbox
+            .push(&Wire::raw(Bytes::copy_from_slice(buf)), Class::Own);
+        Poll::Ready(Ok(buf.len()))
     }
-}
 
-/// Writes `head` then `body`, counting the bytes written in `written`.
-async fn write_all(
-    io: &mut TokioIo<hyper::upgrade::Upgraded>,
-    mut head: &[u8],
-    mut body: &[u8],
-    written: &mut usize,
-) -> std::io::Result<()> {
-    use tokio::io::AsyncWriteExt;
-    while !head.is_empty() || !body.is_empty() {
-        let slices = [std::io::IoSlice::new(head), std::io::IoSlice::new(body)];
-        let n = io.write_vectored(&slices).await?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::WriteZero.into());
-        }
-        *written += n;
-        let from_head = n.min(head.len());
-        head = &head[from_head..];
-        body = &body[n - from_head..];
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        // The connection's task drains the outbox; waiting here would let a
+        // peer that stopped reading block a ping.
+        Poll::Ready(Ok(()))
     }
-    Ok(())
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
-
-    #[test]
-    fn headers_match_tungstenite() {
-        for len in [0, 1, 125, 126, 127, 4096, 65535, 65536, 100_000] {
-            let mut buf = [0u8; 10];
-            let n = header(&mut buf, len);
-            let mut cursor = std::io::Cursor::new(&buf[..n]);
-            let (h, parsed) = FrameHeader::parse(&mut cursor).unwrap().unwrap();
-            assert_eq!(parsed, len as u64);
-            assert_eq!(cursor.position() as usize, n, "{len}");
-            assert!(h.is_final && h.mask.is_none());
-            assert_eq!(h.opcode, OpCode::Data(Data::Text));
-        }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }

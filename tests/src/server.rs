@@ -43,7 +43,7 @@ impl TestServer {
         let admin_token = server.app().keys.admin_token.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let _ = server
+            server
                 .serve(listener, async {
                     let _ = stopped.await;
                 })

@@ -7,34 +7,17 @@
 //! every 25 ms for screens and moderators), so the cost grows with
 //! ticks × clients, not votes × clients.
 
+use super::deliver::{Delivery, Job};
+use crate::outbox::Wire;
 use crate::queue::view::Audience;
 use hoidap_protocol::{Change, QuestionId, Role, Seq, ServerMsg, VoteCount};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::broadcast;
 
 /// A serialised server message; cloning shares the bytes.
 pub type Frame = tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// How many recent deltas each audience keeps for resuming clients.
 const RING: usize = 512;
-/// Frames a connection may fall behind before it is resynced.
-pub const FEED_CAPACITY: usize = 256;
-/// Bytes a connection may fall behind before it is resynced: a slow phone
-/// gets one snapshot instead of a growing backlog.
-pub const MAX_BACKLOG_BYTES: u64 = 512 * 1024;
-
-/// One frame on a feed, with the feed's byte count up to and including it,
-/// so a receiver can tell how many bytes are queued behind it.
-#[derive(Clone)]
-pub struct Sent {
-    pub end: u64,
-    pub frame: Frame,
-}
-
-/// A feed's running byte count, shared with its receivers.
-pub type FeedBytes = Arc<AtomicU64>;
 
 pub fn frame(msg: &ServerMsg) -> Frame {
     // Serialising our own types cannot fail: no maps with non-string keys.
@@ -43,10 +26,7 @@ pub fn frame(msg: &ServerMsg) -> Frame {
 
 /// One audience's outgoing stream.
 pub struct Feed {
-    tx: broadcast::Sender<Sent>,
-    pub bytes: FeedBytes,
-    /// Metrics label.
-    audience: &'static str,
+    delivery: Delivery,
     /// Changes durable but not yet sent.
     changes: Vec<Change>,
     votes: BTreeMap<QuestionId, u32>,
@@ -65,12 +45,9 @@ pub enum Catchup {
 }
 
 impl Feed {
-    pub fn new(seq: Seq, audience: &'static str) -> Self {
-        let (tx, _) = broadcast::channel(FEED_CAPACITY);
+    pub fn new(seq: Seq, delivery: Delivery) -> Self {
         Feed {
-            tx,
-            bytes: FeedBytes::default(),
-            audience,
+            delivery,
             changes: Vec::new(),
             votes: BTreeMap::new(),
             last_sent: seq,
@@ -121,17 +98,19 @@ impl Feed {
         self.send(frame);
     }
 
-    /// Shares one frame with every receiver of this feed.
-    pub fn send(&self, frame: Frame) {
-        let bytes = frame.len();
-        let end = self.bytes.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
-        // No receivers is fine: nobody of this audience is connected.
-        let receivers = self.tx.send(Sent { end, frame }).unwrap_or(0);
-        crate::metrics::broadcast(self.audience, receivers, bytes);
+    /// Shares one frame with every connection of this feed.
+    pub fn send(&mut self, frame: Frame) {
+        self.delivery.send(Job::Broadcast(Wire::text(frame)));
     }
 
-    pub fn subscribe(&self) -> (broadcast::Receiver<Sent>, FeedBytes) {
-        (self.tx.subscribe(), self.bytes.clone())
+    /// See [`Delivery::caught_up`].
+    pub fn caught_up(&self) -> bool {
+        self.delivery.caught_up()
+    }
+
+    /// Hands a job to this feed's delivery, in order with its broadcasts.
+    pub fn deliver(&mut self, job: Job) {
+        self.delivery.send(job);
     }
 
     /// What a client that applied everything up to `from` must receive.
@@ -174,11 +153,12 @@ pub struct Feeds {
 }
 
 impl Feeds {
-    pub fn new(seq: Seq) -> Self {
+    /// `main`: where the attendees' fan-out worker runs (see `deliver`).
+    pub fn new(seq: Seq, main: &tokio::runtime::Handle) -> Self {
         Feeds {
-            public: Feed::new(seq, "public"),
-            screen: Feed::new(seq, "screen"),
-            moderator: Feed::new(seq, "moderator"),
+            public: Feed::new(seq, Delivery::worker("public", main)),
+            screen: Feed::new(seq, Delivery::inline("screen")),
+            moderator: Feed::new(seq, Delivery::inline("moderator")),
         }
     }
 
@@ -188,6 +168,21 @@ impl Feeds {
             Role::Attendee => &self.public,
             Role::Screen => &self.screen,
             Role::Moderator => &self.moderator,
+        }
+    }
+
+    pub fn of_mut(&mut self, role: Role) -> &mut Feed {
+        match role {
+            Role::Attendee => &mut self.public,
+            Role::Screen => &mut self.screen,
+            Role::Moderator => &mut self.moderator,
+        }
+    }
+
+    /// Ends every connection with `code` (see `Job::Kick`).
+    pub fn kick(&mut self, code: u16) {
+        for feed in [&mut self.public, &mut self.screen, &mut self.moderator] {
+            feed.deliver(Job::Kick(code));
         }
     }
 
@@ -217,7 +212,7 @@ impl Feeds {
     }
 
     /// The screen and moderator feeds. Flushed before the public feed when
-    /// both go out, so their few connections are woken ahead of the
+    /// both go out, so their few connections get the frame ahead of the
     /// attendees' fan-out rather than behind it.
     pub fn flush_fast(&mut self, epoch: &str, seq: Seq) {
         self.screen.flush(epoch, seq);

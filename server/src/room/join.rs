@@ -2,7 +2,8 @@
 //! snapshot (serialised once per position and shared) or the missed deltas,
 //! plus its own questions and, for moderators, presence.
 
-use super::{Catchup, Frame, Joined, Room, audience_of, frame};
+use super::{Catchup, Frame, Room, audience_of, frame};
+use crate::outbox::Wire;
 use crate::queue::Entry;
 use crate::queue::Event;
 use crate::queue::view::{self, Audience};
@@ -43,12 +44,14 @@ impl Room {
         f
     }
 
+    /// The frames that bring a joining (or resyncing) connection up to the
+    /// room's position, after which its audience's feed continues.
     pub(super) fn joined(
         &self,
         role: Role,
         participant: Option<&str>,
         resume: Option<ResumeFrom>,
-    ) -> Joined {
+    ) -> Vec<Wire> {
         let audience = audience_of(role);
         let feed = self.feeds.of(role);
         let epoch = &self.record.epoch;
@@ -72,11 +75,6 @@ impl Room {
                 screens,
             }));
         }
-        let (feed, feed_bytes) = feed.subscribe();
-        Joined {
-            frames,
-            feed,
-            feed_bytes,
-        }
+        frames.into_iter().map(Wire::text).collect()
     }
 }

@@ -7,23 +7,27 @@
 //! batch: group commit without timers.
 //!
 //! Invariants: only this task mutates the state; it never waits on a
-//! connection (feeds are broadcast channels that drop laggards, replies use
-//! `try_send` into channels sized for the connection's in-flight limit).
+//! connection (it pushes to outboxes, which never block: see `outbox`).
 
 mod askers;
+mod deliver;
 mod fanout;
 mod join;
 
-pub use fanout::{Catchup, FEED_CAPACITY, FeedBytes, Frame, MAX_BACKLOG_BYTES, Sent, frame};
+pub use fanout::{Catchup, Frame, frame};
 
 use crate::log::{EventRecord, Log, LogError};
+use crate::outbox::{Outbox, Wire};
 use crate::queue::view::{self, Audience};
 use crate::queue::{Actor, Command, Entry, Event, State, decide, evolve};
+use deliver::Job;
 use fanout::Feeds;
-use hoidap_protocol::{Action, Change, ErrorCode, QuestionId, ResumeFrom, Role, Seq, ServerMsg};
+use hoidap_protocol::{
+    Action, Change, ErrorCode, QuestionId, ResumeFrom, Role, Seq, ServerMsg, close,
+};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::mpsc;
 
 /// How often coalesced vote counts and presence go out to attendees (and
 /// presence to moderators).
@@ -40,9 +44,6 @@ const INBOX: usize = 8192;
 /// Requests a connection may have waiting for the room at once; past that
 /// it stops reading its socket until acknowledgements come back.
 pub const MAX_IN_FLIGHT: usize = 64;
-/// Size of a connection's reply channel: its in-flight acknowledgements plus
-/// a few notices about its own questions.
-pub const REPLY_CAPACITY: usize = MAX_IN_FLIGHT + askers::NOTICE_SLOTS;
 
 /// A cheap handle to a room; clone freely.
 #[derive(Clone)]
@@ -51,46 +52,29 @@ pub struct RoomHandle {
     pub record: Arc<EventRecord>,
 }
 
-/// A message from the room to one connection, already serialised.
-#[derive(Debug)]
-pub enum Reply {
-    /// The answer (ack or error) to one of the connection's requests.
-    Answer(Frame),
-    /// Unasked news for this participant (their own question changed).
-    Notice(Frame),
-}
-
 pub enum RoomMsg {
     Command {
         actor: Actor,
         req: String,
         action: Action,
-        reply: mpsc::Sender<Reply>,
+        /// Where the answer goes.
+        reply: Arc<Outbox>,
     },
-    /// `fresh`: a new connection (counted in presence), not a resync.
-    /// `updates`: the connection's reply channel, for notices about the
-    /// participant's own questions.
+    /// Brings the connection up to date (snapshot, or the deltas it missed)
+    /// and adds it to its audience. `fresh`: a new connection (counted in
+    /// presence), not a resync after lagging.
     Join {
         role: Role,
         participant: Option<String>,
         resume: Option<ResumeFrom>,
         fresh: bool,
-        updates: Option<mpsc::Sender<Reply>>,
-        reply: oneshot::Sender<Joined>,
+        outbox: Arc<Outbox>,
     },
     Leave {
         role: Role,
         participant: Option<String>,
+        outbox: Arc<Outbox>,
     },
-}
-
-/// What a joining (or resyncing) connection gets: the frames to send first,
-/// then the live feed, subscribed at exactly the position those frames end.
-pub struct Joined {
-    pub frames: Vec<Frame>,
-    pub feed: broadcast::Receiver<Sent>,
-    /// The feed's running byte count: how far behind the receiver is.
-    pub feed_bytes: FeedBytes,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,27 +84,6 @@ pub struct RoomGone;
 impl RoomHandle {
     pub async fn send(&self, msg: RoomMsg) -> Result<(), RoomGone> {
         self.tx.send(msg).await.map_err(|_| RoomGone)
-    }
-
-    pub async fn join(
-        &self,
-        role: Role,
-        participant: Option<String>,
-        resume: Option<ResumeFrom>,
-        fresh: bool,
-        updates: Option<mpsc::Sender<Reply>>,
-    ) -> Result<Joined, RoomGone> {
-        let (reply, rx) = oneshot::channel();
-        self.send(RoomMsg::Join {
-            role,
-            participant,
-            resume,
-            fresh,
-            updates,
-            reply,
-        })
-        .await?;
-        rx.await.map_err(|_| RoomGone)
     }
 }
 
@@ -142,6 +105,8 @@ pub async fn start(
     }
     let (tx, rx) = mpsc::channel(INBOX);
     let record = Arc::new(record);
+    // Called from the main runtime (server start, event creation).
+    let main = tokio::runtime::Handle::current();
     let mut tick = tokio::time::interval(FAST_TICK);
     // Skip, not Delay: with thousands of connections the room is often
     // scheduled late (behind the fan-out of the previous tick); Delay would
@@ -149,7 +114,8 @@ pub async fn start(
     // 10 at 10k connections), Skip keeps ticks on the grid.
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let room = Room {
-        feeds: Feeds::new(state.seq),
+        feeds: Feeds::new(state.seq, &main),
+        main,
         committed: state.seq,
         staged: Vec::new(),
         tick,
@@ -172,6 +138,8 @@ struct Room {
     record: Arc<EventRecord>,
     log: Arc<dyn Log>,
     feeds: Feeds,
+    /// The main runtime, where the attendees' fan-out worker runs.
+    main: tokio::runtime::Handle,
     /// The last durable position: deltas never go past it.
     committed: Seq,
     /// Changes of the batch being committed; they reach the feeds only once
@@ -197,7 +165,8 @@ type Staged = (Audience, Vec<Change>, Option<(QuestionId, u32)>);
 
 /// A decided command waiting for its commit.
 struct Pending {
-    reply: mpsc::Sender<Reply>,
+    role: Role,
+    reply: Arc<Outbox>,
     req: String,
     /// `None`: accepted without change; acknowledged at the batch's position.
     entry: Option<Entry>,
@@ -236,8 +205,9 @@ impl Room {
                 } => {
                     // A retry (same requester, same id) gets the original
                     // answer, even across reconnects and restarts.
+                    let role = actor.role;
                     if let Some(applied) = self.state.applied(&actor, &req) {
-                        retried.push((reply, req, applied));
+                        retried.push((role, reply, req, applied));
                         continue;
                     }
                     let command = Command {
@@ -250,12 +220,14 @@ impl Room {
                             let entry = self.apply(command, req.clone(), event);
                             changed.push(entry.clone());
                             pending.push(Pending {
+                                role,
                                 reply,
                                 req,
                                 entry: Some(entry),
                             });
                         }
                         Ok(None) => pending.push(Pending {
+                            role,
                             reply,
                             req,
                             entry: None,
@@ -266,7 +238,7 @@ impl Room {
                                 code: rejection.code(),
                                 message: rejection.to_string(),
                             };
-                            let _ = reply.try_send(Reply::Answer(frame(&msg)));
+                            self.answer(role, &reply, frame(&msg));
                         }
                     }
                 }
@@ -275,22 +247,26 @@ impl Room {
                     participant,
                     resume,
                     fresh,
-                    updates,
-                    reply,
+                    outbox,
                 } => {
-                    if let (Some(p), Some(channel)) = (&participant, updates) {
-                        self.askers.register(p, channel);
+                    if let Some(p) = &participant {
+                        self.askers.register(p, &outbox);
                     }
                     if fresh {
                         crate::metrics::connection_opened(role);
                         self.presence[role_index(role)] += 1;
                     }
-                    joins.push((role, participant, resume, reply));
+                    joins.push((role, participant, resume, outbox));
                 }
-                RoomMsg::Leave { role, participant } => {
+                RoomMsg::Leave {
+                    role,
+                    participant,
+                    outbox,
+                } => {
                     if let Some(p) = &participant {
                         self.askers.prune(p);
                     }
+                    self.feeds.of_mut(role).deliver(Job::Leave(outbox));
                     crate::metrics::connection_closed(role);
                     let slot = &mut self.presence[role_index(role)];
                     *slot = slot.saturating_sub(1);
@@ -307,11 +283,20 @@ impl Room {
         if self.feeds.has_discrete() {
             self.feeds.flush(&self.record.epoch, seq);
         }
-        let state = &self.state;
-        self.askers.notify(MAX_IN_FLIGHT, |p| {
-            let (votes, questions) = view::mine(state, p);
-            frame(&ServerMsg::Mine { votes, questions })
-        });
+        let (state, public) = (&self.state, &mut self.feeds.public);
+        self.askers.notify(
+            |p| {
+                let (votes, questions) = view::mine(state, p);
+                Wire::text(frame(&ServerMsg::Mine { votes, questions }))
+            },
+            |to, wire| {
+                public.deliver(Job::Direct {
+                    to,
+                    wire,
+                    answer: false,
+                })
+            },
+        );
         for p in pending {
             let msg = match p.entry {
                 Some(entry) => ServerMsg::Ack {
@@ -325,23 +310,42 @@ impl Room {
                     question: None,
                 },
             };
-            let _ = p.reply.try_send(Reply::Answer(frame(&msg)));
+            self.answer(p.role, &p.reply, frame(&msg));
         }
-        for (reply, req, applied) in retried {
+        for (role, reply, req, applied) in retried {
             if applied.seq > seq {
                 // Its first copy was in a batch whose commit just failed.
-                let _ = reply.try_send(Reply::Answer(unavailable(req)));
+                self.answer(role, &reply, unavailable(req));
                 continue;
             }
             let question = applied.question.and_then(|id| self.own_question(id));
-            let _ = reply.try_send(Reply::Answer(frame(&ServerMsg::Ack {
+            let ack = frame(&ServerMsg::Ack {
                 id: req,
                 seq: applied.seq,
                 question,
-            })));
+            });
+            self.answer(role, &reply, ack);
         }
-        for (role, participant, resume, reply) in joins {
-            let _ = reply.send(self.joined(role, participant.as_deref(), resume));
+        for (role, participant, resume, outbox) in joins {
+            let wires = self.joined(role, participant.as_deref(), resume);
+            self.feeds
+                .of_mut(role)
+                .deliver(Job::Join { to: outbox, wires });
+        }
+    }
+
+    /// Answers one request. An attendee's answer goes through the public
+    /// feed's worker, behind the deltas already handed to it: a change goes
+    /// out before the ack of the request that made it.
+    fn answer(&mut self, role: Role, to: &Arc<Outbox>, frame: Frame) {
+        let wire = Wire::text(frame);
+        match role {
+            Role::Attendee => self.feeds.public.deliver(Job::Direct {
+                to: to.clone(),
+                wire,
+                answer: true,
+            }),
+            Role::Screen | Role::Moderator => to.answer(&wire),
         }
     }
 
@@ -390,8 +394,8 @@ impl Room {
             // log and refuse the whole batch, so nothing unacknowledged is
             // ever shown and every request can be retried.
             tracing::error!(event = self.record.id, %err, "log append failed; reloading room");
-            for p in pending.drain(..) {
-                let _ = p.reply.try_send(Reply::Answer(unavailable(p.req)));
+            for p in std::mem::take(pending) {
+                self.answer(p.role, &p.reply, unavailable(p.req));
             }
             self.reload().await;
         }
@@ -405,9 +409,10 @@ impl Room {
             Err(err) => tracing::error!(event = self.record.id, %err, "reload failed"),
         }
         self.state = state;
-        // Drop buffered changes and make every connection resync: their
-        // feed position may now be ahead of the log.
-        self.feeds = Feeds::new(self.state.seq);
+        // Drop buffered changes and make every connection resume: their
+        // position may now be ahead of the log.
+        self.feeds.kick(close::RESUME);
+        self.feeds = Feeds::new(self.state.seq, &self.main);
         self.staged.clear();
         self.committed = self.state.seq;
         self.snapshots.take();
@@ -417,7 +422,9 @@ impl Room {
         let started = std::time::Instant::now();
         self.feeds.flush_fast(&self.record.epoch, self.committed);
         let now = tokio::time::Instant::now();
-        if now >= self.public_due {
+        // Late while the previous fan-out is still being written: see
+        // `Delivery::caught_up`.
+        if now >= self.public_due && self.feeds.public.caught_up() {
             while self.public_due <= now {
                 self.public_due += TICK;
             }
