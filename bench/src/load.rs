@@ -5,7 +5,7 @@
 
 use crate::server::{cpu_seconds, rss_kib};
 use crate::shard::{SHARD_MAX, Shard, ShardArgs};
-use crate::wire::{self, Arrivals, Counters, Kind, Sent};
+use crate::wire::{self, Arrivals, Counters, Dialect, Kind, Sent};
 use futures_util::SinkExt;
 use hoidap_protocol::{Action, ClientMsg, Role};
 use serde_json::{Value, json};
@@ -26,6 +26,8 @@ pub struct Target {
     pub screen_secret: Option<String>,
     /// The system sends a snapshot on join (hoidap): wait for it.
     pub sends_snapshot: bool,
+    /// The client protocol it speaks.
+    pub dialect: Dialect,
 }
 
 #[derive(Clone, Debug)]
@@ -73,6 +75,7 @@ pub async fn run(t: &Target, cfg: &LoadConfig) -> anyhow::Result<Value> {
     let mut tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>> = Vec::new();
     tasks.push(tokio::spawn(reader(
         screen,
+        t.dialect,
         local.clone(),
         stop.clone(),
         true,
@@ -81,6 +84,7 @@ pub async fn run(t: &Target, cfg: &LoadConfig) -> anyhow::Result<Value> {
     if cfg.moderate {
         let m = moderate(
             moderator,
+            t.dialect,
             asked_rx,
             approved.clone(),
             local.clone(),
@@ -90,6 +94,7 @@ pub async fn run(t: &Target, cfg: &LoadConfig) -> anyhow::Result<Value> {
     } else {
         tasks.push(tokio::spawn(reader(
             moderator,
+            t.dialect,
             local.clone(),
             stop.clone(),
             false,
@@ -109,6 +114,7 @@ pub async fn run(t: &Target, cfg: &LoadConfig) -> anyhow::Result<Value> {
             churn: cfg.churn,
             churn_s: (cfg.ramp_s + cfg.warmup_s + cfg.window_s) * 0.8,
             wait_first: t.sends_snapshot,
+            dialect: t.dialect,
             max_s: (cfg.ramp_s + cfg.warmup_s + cfg.window_s) as u64 + 600,
         };
         let cpu = cfg.cpu.clone();
@@ -139,6 +145,7 @@ pub async fn run(t: &Target, cfg: &LoadConfig) -> anyhow::Result<Value> {
             interval: Duration::from_secs_f64(cfg.voters as f64 / cfg.votes_per_s),
             until: vote_until,
             ask: cfg.moderate,
+            dialect: t.dialect,
             approved: approved.clone(),
             asked: asked_tx.clone(),
         };
@@ -249,13 +256,14 @@ async fn snap(shards: &mut [Shard], local: &Mutex<Local>) -> anyhow::Result<Coun
 
 async fn client(t: &Target, role: Role, secret: Option<&str>) -> anyhow::Result<wire::Ws> {
     let mut ws = wire::connect(t.addr, None).await?;
-    wire::hello(&mut ws, &t.code, role, secret, None).await?;
+    wire::join(&mut ws, t.dialect, &t.code, role, secret, None).await?;
     Ok(ws)
 }
 
 /// Counts frames; the screen also records when each delta arrived.
 async fn reader(
     mut ws: wire::Ws,
+    dialect: Dialect,
     local: Arc<Mutex<Local>>,
     mut stop: tokio::sync::watch::Receiver<bool>,
     screen: bool,
@@ -269,21 +277,25 @@ async fn reader(
                     if !*stop.borrow() { l.counters.drops += 1; }
                     return Ok(());
                 };
-                count(&mut l, &text, now, screen);
+                count(&mut l, dialect, &text, now, screen);
             }
             _ = stop.changed() => return Ok(()),
         }
     }
 }
 
-fn count(l: &mut Local, text: &str, now: u64, screen: bool) {
-    l.counters.frames += 1;
+/// Counts a frame's bytes and its messages (one, except for Centrifuge,
+/// which may join several in a frame); the screen records its deltas.
+fn count(l: &mut Local, dialect: Dialect, text: &str, now: u64, screen: bool) {
     l.counters.bytes += text.len() as u64;
-    if screen
-        && wire::kind(text) == Kind::Delta
-        && let Some(seq) = wire::seq_of(text)
-    {
-        l.screen.entry(seq).or_insert(now);
+    for msg in wire::messages(dialect, text) {
+        l.counters.frames += 1;
+        if screen
+            && wire::kind(msg) == Kind::Delta
+            && let Some(seq) = wire::seq_of(msg)
+        {
+            l.screen.entry(seq).or_insert(now);
+        }
     }
 }
 
@@ -293,6 +305,7 @@ struct Voter {
     interval: Duration,
     until: tokio::time::Instant,
     ask: bool,
+    dialect: Dialect,
     approved: Arc<Mutex<Vec<u64>>>,
     asked: mpsc::UnboundedSender<u64>,
 }
@@ -307,7 +320,9 @@ impl Voter {
         local: Arc<Mutex<Local>>,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) -> anyhow::Result<()> {
-        wire::hello(&mut ws, &code, Role::Attendee, None, None).await?;
+        wire::join(&mut ws, self.dialect, &code, Role::Attendee, None, None).await?;
+        // Centrifuge numbers its commands (1 was the connect).
+        let mut commands = 1u32;
         let phase = self.interval.mul_f64(self.index as f64 / self.count as f64);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + phase, self.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -325,7 +340,7 @@ impl Voter {
                 unit: None,
                 anonymous: false,
             };
-            send(&mut ws, "ask".into(), action).await?;
+            send(&mut ws, self.dialect, &mut commands, "ask".into(), action).await?;
         }
         loop {
             tokio::select! {
@@ -341,7 +356,8 @@ impl Voter {
                     up.insert(question, vote);
                     let id = format!("v{n}");
                     sent.insert(id.clone(), (wire::now_us(), true));
-                    send(&mut ws, id, Action::Vote { question, up: vote }).await?;
+                    let action = Action::Vote { question, up: vote };
+                    send(&mut ws, self.dialect, &mut commands, id, action).await?;
                 }
                 text = wire::next_text(&mut ws) => {
                     let now = wire::now_us();
@@ -350,18 +366,20 @@ impl Voter {
                         return Ok(());
                     };
                     let mut l = local.lock().unwrap();
-                    count(&mut l, &text, now, false);
-                    if wire::kind(&text) == Kind::Ack {
-                        let id = ack_id(&text);
-                        if id == "ask" {
-                            if let Some(q) = wire::number_after(&text, r#""question":{"id":"#) {
-                                let _ = self.asked.send(q);
+                    count(&mut l, self.dialect, &text, now, false);
+                    for msg in wire::messages(self.dialect, &text) {
+                        if wire::kind(msg) == Kind::Ack {
+                            let id = ack_id(msg);
+                            if id == "ask" {
+                                if let Some(q) = wire::number_after(msg, r#""question":{"id":"#) {
+                                    let _ = self.asked.send(q);
+                                }
+                            } else if let (Some((at, _)), Some(seq)) = (sent.remove(id), wire::seq_of(msg)) {
+                                l.votes.push(Sent { sent_us: at, seq });
                             }
-                        } else if let (Some((at, _)), Some(seq)) = (sent.remove(id), wire::seq_of(&text)) {
-                            l.votes.push(Sent { sent_us: at, seq });
+                        } else if msg.starts_with(r#"{"type":"error""#) {
+                            l.refused += 1;
                         }
-                    } else if text.starts_with(r#"{"type":"error""#) {
-                        l.refused += 1;
                     }
                 }
                 _ = stop.changed() => return Ok(()),
@@ -378,9 +396,18 @@ fn ack_id(text: &str) -> &str {
     text[at..].split('"').next().unwrap_or("")
 }
 
-async fn send(ws: &mut wire::Ws, id: String, action: Action) -> anyhow::Result<()> {
+/// Sends a request; `commands` numbers Centrifuge's RPC commands.
+async fn send(
+    ws: &mut wire::Ws,
+    dialect: Dialect,
+    commands: &mut u32,
+    id: String,
+    action: Action,
+) -> anyhow::Result<()> {
+    *commands += 1;
     let msg = ClientMsg::Request { id, action };
-    ws.send(Message::text(serde_json::to_string(&msg)?)).await?;
+    ws.send(Message::text(wire::request(dialect, *commands, &msg)?))
+        .await?;
     Ok(())
 }
 
@@ -388,6 +415,7 @@ async fn send(ws: &mut wire::Ws, id: String, action: Action) -> anyhow::Result<(
 /// the next one current. Each action's latency is measured like a vote's.
 async fn moderate(
     mut ws: wire::Ws,
+    dialect: Dialect,
     mut asked: mpsc::UnboundedReceiver<u64>,
     approved: Arc<Mutex<Vec<u64>>>,
     local: Arc<Mutex<Local>>,
@@ -396,12 +424,14 @@ async fn moderate(
     let mut sent: HashMap<String, (u64, u64)> = HashMap::new();
     let mut current = tokio::time::interval(Duration::from_secs(5));
     let mut n = 0u64;
+    let mut commands = 1u32;
     loop {
         tokio::select! {
             Some(q) = asked.recv() => {
                 n += 1;
                 sent.insert(format!("a{n}"), (wire::now_us(), q));
-                send(&mut ws, format!("a{n}"), Action::Approve { question: q }).await?;
+                let action = Action::Approve { question: q };
+                send(&mut ws, dialect, &mut commands, format!("a{n}"), action).await?;
             }
             _ = current.tick() => {
                 let pick = {
@@ -411,20 +441,23 @@ async fn moderate(
                 if let Some(q) = pick {
                     n += 1;
                     sent.insert(format!("c{n}"), (wire::now_us(), 0));
-                    send(&mut ws, format!("c{n}"), Action::SetCurrent { question: q }).await?;
+                    let action = Action::SetCurrent { question: q };
+                    send(&mut ws, dialect, &mut commands, format!("c{n}"), action).await?;
                 }
             }
             text = wire::next_text(&mut ws) => {
                 let now = wire::now_us();
                 let Some(text) = text else { return Ok(()) };
                 let mut l = local.lock().unwrap();
-                count(&mut l, &text, now, false);
-                if wire::kind(&text) == Kind::Ack
-                    && let (Some((at, q)), Some(seq)) = (sent.remove(ack_id(&text)), wire::seq_of(&text))
-                {
-                    l.actions.push(Sent { sent_us: at, seq });
-                    if q > 0 {
-                        approved.lock().unwrap().push(q);
+                count(&mut l, dialect, &text, now, false);
+                for msg in wire::messages(dialect, &text) {
+                    if wire::kind(msg) == Kind::Ack
+                        && let (Some((at, q)), Some(seq)) = (sent.remove(ack_id(msg)), wire::seq_of(msg))
+                    {
+                        l.actions.push(Sent { sent_us: at, seq });
+                        if q > 0 {
+                            approved.lock().unwrap().push(q);
+                        }
                     }
                 }
             }

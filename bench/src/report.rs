@@ -126,6 +126,18 @@ pub async fn smoke(env: &Env) -> anyhow::Result<()> {
     {
         systems.push(System::Node);
     }
+    // Centrifuge when Go and Debian's Centrifuge packages are there (CI's
+    // machine may have neither); a peer that then fails to build fails.
+    let centrifuge =
+        std::path::Path::new("/usr/share/gocode/src/github.com/centrifugal/centrifuge");
+    if centrifuge.is_dir()
+        && std::process::Command::new("go")
+            .arg("version")
+            .output()
+            .is_ok()
+    {
+        systems.push(System::Centrifuge);
+    }
     for system in systems {
         let mut cfg = tier_config(env, 200, 100.0, 4.0);
         cfg.warmup_s = 1.0;
@@ -332,7 +344,11 @@ fn chrono_free_date() -> String {
 pub fn centrifuge_binary(env: &Env) -> anyhow::Result<PathBuf> {
     let src = env.bench_dir.join("peer-centrifuge");
     let bin = PathBuf::from("target/bench/centrifuge-peer");
-    if bin.exists() {
+    // Built once, and again whenever main.go is newer than the binary.
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let Some(built) = modified(&bin)
+        && modified(&src.join("main.go")).is_none_or(|m| m <= built)
+    {
         return Ok(bin);
     }
     if !src.join("main.go").exists() {
@@ -348,7 +364,9 @@ pub fn centrifuge_binary(env: &Env) -> anyhow::Result<PathBuf> {
         .env("GO111MODULE", "off")
         .env("GOFLAGS", "")
         .output()
-        .context("go is not installed (apt-get install golang-go golang-github-centrifugal-centrifuge-dev)")?;
+        .context(
+            "go is not installed (see bench/peer-centrifuge/README.md for the apt-get line)",
+        )?;
     if !out.status.success() {
         bail!(
             "Centrifuge peer does not build: {}",

@@ -6,8 +6,9 @@
 //! one JSON line per message: `ready`, then `snap` → counters, `stop` →
 //! counters and arrivals.
 
-use crate::wire::{self, Arrivals, Counters, Kind};
+use crate::wire::{self, Arrivals, Counters, Dialect, Kind};
 use anyhow::{Context, bail};
+use clap::ValueEnum;
 use hoidap_protocol::{ResumeFrom, Role};
 use std::net::{IpAddr, SocketAddr};
 use std::process::Stdio;
@@ -44,6 +45,9 @@ pub struct ShardArgs {
     /// sends a snapshot at once; the peers send nothing until a delta).
     #[arg(long)]
     pub wait_first: bool,
+    /// The client protocol the system under test speaks.
+    #[arg(long, value_enum, default_value_t = Dialect::Hoidap)]
+    pub dialect: Dialect,
     /// Hard limit: the shard exits by itself after this.
     #[arg(long, default_value_t = 900)]
     pub max_s: u64,
@@ -163,7 +167,6 @@ async fn attendee(
                         return;
                     };
                     let mut s = shared.lock().unwrap();
-                    s.counters.frames += 1;
                     s.counters.bytes += text.len() as u64;
                     if first {
                         first = false;
@@ -171,26 +174,30 @@ async fn attendee(
                             s.ready += 1;
                         }
                     }
-                    match wire::kind(&text) {
-                        Kind::Delta => {
-                            if let Some(seq) = wire::seq_of(&text) {
-                                let t = s.arrivals.entry(seq).or_insert(0);
-                                *t = (*t).max(now);
-                                held = held.max(seq);
+                    // One message per frame, except for Centrifuge.
+                    for msg in wire::messages(args.dialect, &text) {
+                        s.counters.frames += 1;
+                        match wire::kind(msg) {
+                            Kind::Delta => {
+                                if let Some(seq) = wire::seq_of(msg) {
+                                    let t = s.arrivals.entry(seq).or_insert(0);
+                                    *t = (*t).max(now);
+                                    held = held.max(seq);
+                                }
+                                if epoch.is_none() {
+                                    epoch = wire::epoch_of(msg);
+                                }
                             }
-                            if epoch.is_none() {
-                                epoch = wire::epoch_of(&text);
+                            Kind::Snapshot => {
+                                snapshots += 1;
+                                if snapshots > 1 || resume.is_some() {
+                                    s.counters.resyncs += 1;
+                                }
+                                epoch = wire::epoch_of(msg);
+                                held = wire::seq_of(msg).unwrap_or(held);
                             }
+                            _ => {}
                         }
-                        Kind::Snapshot => {
-                            snapshots += 1;
-                            if snapshots > 1 || resume.is_some() {
-                                s.counters.resyncs += 1;
-                            }
-                            epoch = wire::epoch_of(&text);
-                            held = wire::seq_of(&text).unwrap_or(held);
-                        }
-                        _ => {}
                     }
                 }
                 _ = &mut churn => {
@@ -210,7 +217,15 @@ async fn attendee(
 
 async fn connect(args: &ShardArgs, resume: Option<ResumeFrom>) -> anyhow::Result<wire::Ws> {
     let mut ws = wire::connect(args.addr, Some(args.source)).await?;
-    wire::hello(&mut ws, &args.code, Role::Attendee, None, resume).await?;
+    wire::join(
+        &mut ws,
+        args.dialect,
+        &args.code,
+        Role::Attendee,
+        None,
+        resume,
+    )
+    .await?;
     Ok(ws)
 }
 
@@ -246,6 +261,9 @@ impl Shard {
             .args(["--max-s", &args.max_s.to_string()]);
         if args.wait_first {
             cmd.arg("--wait-first");
+        }
+        if let Some(dialect) = args.dialect.to_possible_value() {
+            cmd.args(["--dialect", dialect.get_name()]);
         }
         let mut child = cmd
             .stdin(Stdio::piped())

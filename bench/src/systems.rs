@@ -4,6 +4,7 @@
 
 use crate::load::{self, LoadConfig, Target};
 use crate::server::{Peer, Spawned, free_addr, pinned};
+use crate::wire::Dialect;
 use anyhow::{Context, bail};
 use hoidap_protocol::Role;
 use hoidap_tests::Client;
@@ -119,6 +120,10 @@ async fn start(env: &Env, system: System, cfg: &LoadConfig) -> anyhow::Result<(T
         moderator_secret: None,
         screen_secret: None,
         sends_snapshot: false,
+        dialect: match system {
+            System::Centrifuge => Dialect::Centrifuge,
+            _ => Dialect::Hoidap,
+        },
     };
     match system {
         System::Hoidap => {
@@ -142,6 +147,7 @@ async fn start(env: &Env, system: System, cfg: &LoadConfig) -> anyhow::Result<(T
                 moderator_secret: secret("moderator_secret"),
                 screen_secret: secret("screen_secret"),
                 sends_snapshot: true,
+                dialect: Dialect::Hoidap,
             };
             Ok((target, Running::Hoidap(server)))
         }

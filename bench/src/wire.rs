@@ -53,7 +53,81 @@ pub async fn connect(addr: SocketAddr, source: Option<IpAddr>) -> anyhow::Result
     Ok(ws)
 }
 
-/// Sends the protocol hello. Peers (reference, Node, Centrifuge) ignore it.
+/// The client protocol a system under test speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dialect {
+    /// hoidap's frames (hoidap, the reference, Node): one JSON message per
+    /// WebSocket frame.
+    #[default]
+    Hoidap,
+    /// Centrifuge's JSON protocol (v0.15): a `connect` command first,
+    /// requests as RPC commands, replies and publications wrapped
+    /// (`{"id":N,"result":{"data":…}}`, `{"result":{"channel":…,"data":{"data":…}}}`),
+    /// and up to four newline-terminated messages in one frame.
+    Centrifuge,
+}
+
+/// Centrifuge's connect command (method 0). The peer accepts anyone and
+/// subscribes the connection to its channel on the server side.
+const CENTRIFUGE_CONNECT: &str = r#"{"id":1,"method":0,"params":{}}"#;
+
+/// Joins in the system's dialect: hoidap's hello, or Centrifuge's connect.
+pub async fn join(
+    ws: &mut Ws,
+    dialect: Dialect,
+    code: &str,
+    role: Role,
+    secret: Option<&str>,
+    resume: Option<ResumeFrom>,
+) -> anyhow::Result<()> {
+    match dialect {
+        Dialect::Hoidap => hello(ws, code, role, secret, resume).await,
+        Dialect::Centrifuge => {
+            ws.send(Message::text(CENTRIFUGE_CONNECT)).await?;
+            Ok(())
+        }
+    }
+}
+
+/// A request frame: hoidap's request as it is, or for Centrifuge the same
+/// JSON as the data of an RPC command (method 9) numbered `command` (> 1:
+/// the connect command is 1).
+pub fn request(dialect: Dialect, command: u32, msg: &ClientMsg) -> anyhow::Result<String> {
+    let json = serde_json::to_string(msg)?;
+    Ok(match dialect {
+        Dialect::Hoidap => json,
+        Dialect::Centrifuge => {
+            format!(r#"{{"id":{command},"method":9,"params":{{"data":{json}}}}}"#)
+        }
+    })
+}
+
+/// The messages in a frame, each as the hoidap-shaped JSON that `kind` and
+/// `seq_of` read: for hoidap the frame itself; for Centrifuge every
+/// newline-terminated message, from its payload on (still without parsing).
+pub fn messages(dialect: Dialect, text: &str) -> impl Iterator<Item = &str> {
+    let (whole, split) = match dialect {
+        Dialect::Hoidap => (Some(text), None),
+        Dialect::Centrifuge => (None, Some(text.split('\n').filter(|m| !m.is_empty()))),
+    };
+    whole
+        .into_iter()
+        .chain(split.into_iter().flatten().map(centrifuge_payload))
+}
+
+/// A Centrifuge message's payload: a publication push or an RPC reply
+/// carries our JSON, the first `{"type":` in the message; an error reply
+/// reads as hoidap's error; anything else (the connect reply) is left as it
+/// is and reads as `Kind::Other`.
+fn centrifuge_payload(message: &str) -> &str {
+    match message.find(r#"{"type":"#) {
+        Some(at) => &message[at..],
+        None if message.contains(r#""error":{"#) => r#"{"type":"error"}"#,
+        None => message,
+    }
+}
+
+/// Sends the protocol hello. Peers (reference, Node) ignore it.
 pub async fn hello(
     ws: &mut Ws,
     code: &str,
@@ -229,5 +303,57 @@ mod tests {
             },
         ];
         assert_eq!(latencies(&sent, &arr), (vec![1_000, 5_000], 1));
+    }
+
+    #[test]
+    fn reads_centrifuge_frames() {
+        // A frame is read as it is in hoidap's dialect, even with newlines.
+        let d = r#"{"type":"delta","epoch":"e","prev":1,"seq":2,"changes":[]}"#;
+        assert_eq!(messages(Dialect::Hoidap, d).collect::<Vec<_>>(), [d]);
+        // Centrifuge: a connect reply, an RPC reply and two publications in
+        // one frame, as its writer joins queued messages.
+        let frame = concat!(
+            r#"{"id":1,"result":{"client":"c0ffee","subs":{"hall":{}}}}"#,
+            "\n",
+            r#"{"id":2,"result":{"data":{"type":"ack","id":"v1","seq":7}}}"#,
+            "\n",
+            r#"{"result":{"channel":"hall","data":{"data":{"type":"delta","epoch":"e","prev":5,"seq":7,"changes":[]}}}}"#,
+            "\n",
+            r#"{"result":{"channel":"hall","data":{"data":{"type":"delta","epoch":"e","prev":7,"seq":9,"changes":[]}}}}"#,
+            "\n",
+            r#"{"id":3,"error":{"code":107,"message":"bad request"}}"#,
+            "\n",
+        );
+        let got: Vec<(Kind, Option<u64>)> = messages(Dialect::Centrifuge, frame)
+            .map(|m| (kind(m), seq_of(m)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Kind::Other, None),
+                (Kind::Ack, Some(7)),
+                (Kind::Delta, Some(7)),
+                (Kind::Delta, Some(9)),
+                (Kind::Other, None),
+            ]
+        );
+        let msgs: Vec<&str> = messages(Dialect::Centrifuge, frame).collect();
+        assert!(msgs[4].starts_with(r#"{"type":"error""#));
+        assert_eq!(epoch_of(msgs[2]).as_deref(), Some("e"));
+        let vote = ClientMsg::Request {
+            id: "v1".into(),
+            action: hoidap_protocol::Action::Vote {
+                question: 3,
+                up: true,
+            },
+        };
+        let rpc = request(Dialect::Centrifuge, 2, &vote).unwrap();
+        assert!(
+            rpc.starts_with(r#"{"id":2,"method":9,"params":{"data":{"type":"request","id":"v1""#)
+        );
+        assert_eq!(
+            request(Dialect::Hoidap, 2, &vote).unwrap(),
+            serde_json::to_string(&vote).unwrap()
+        );
     }
 }
