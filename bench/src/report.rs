@@ -205,7 +205,8 @@ fn lat(v: &Value) -> String {
 fn num(v: &Value) -> String {
     match v.as_f64() {
         Some(x) if x >= 10_000.0 => format!("{:.0}k", x / 1000.0),
-        Some(x) => format!("{x}"),
+        // Three decimals at most: CPU cores come out of a division.
+        Some(x) => format!("{}", (x * 1000.0).round() / 1000.0),
         None => "–".into(),
     }
 }
@@ -244,8 +245,8 @@ pub fn tables(fanout: &[Value], other: &Value, took_s: u64) -> String {
             num(&r["votes_acked_per_s"]),
             num(&r["frames_per_s"]),
             r["bytes_per_s"].as_f64().unwrap_or(0.0) / 1e6,
-            r["server_cpu_cores"],
-            r["server_cpu_us_per_frame"],
+            num(&r["server_cpu_cores"]),
+            num(&r["server_cpu_us_per_frame"]),
             num(&r["frames_per_cpu_s"]),
             r["kib_per_connection"],
             r["resyncs"],
@@ -302,7 +303,7 @@ pub fn tables(fanout: &[Value], other: &Value, took_s: u64) -> String {
             h["resyncs"],
             h["reconnects"],
             h["drops"],
-            h["server_cpu_cores"],
+            num(&h["server_cpu_cores"]),
         );
     }
     if other.get("ingest_1").is_some() {

@@ -11,7 +11,7 @@
 //! the last commit and never wait for the writer.
 
 use super::{EventId, EventRecord, Log, LogError, LogFuture};
-use crate::queue::Entry;
+use crate::queue::{Entry, State, evolve};
 use hoidap_protocol::Seq;
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
@@ -215,28 +215,49 @@ impl Log for SqliteLog {
 
     fn entries(&self, event: EventId, after: Seq) -> LogFuture<'_, Vec<Entry>> {
         self.read(move |conn| {
-            // Stored seqs fit in i64, so an `after` beyond it matches nothing.
-            let after = after.min(i64::MAX as u64);
-            let mut stmt = conn.prepare_cached(SELECT_ENTRIES)?;
-            let mut rows = stmt.query(params![event, after])?;
             let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let seq: Seq = row.get(0)?;
-                let corrupt = |reason| LogError::Corrupt { event, seq, reason };
-                // A body that is not even text is as corrupt as bad JSON.
-                let body: String = row.get(1).map_err(|e| corrupt(e.to_string()))?;
-                let entry: Entry =
-                    serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
-                // The key is what ordering and continuity rely on: a body
-                // that disagrees with it cannot be trusted either.
-                if entry.seq != seq {
-                    return Err(corrupt(format!("body says seq {}", entry.seq)));
-                }
-                out.push(entry);
-            }
+            scan(conn, event, after, |entry| out.push(entry))?;
             Ok(out)
         })
     }
+
+    fn replay(&self, event: EventId) -> LogFuture<'_, State> {
+        self.read(move |conn| {
+            let mut state = State::default();
+            scan(conn, event, 0, |entry| evolve(&mut state, &entry))?;
+            Ok(state)
+        })
+    }
+}
+
+/// Reads the event's entries with `seq > after`, in order, into `each`.
+fn scan(
+    conn: &Connection,
+    event: EventId,
+    after: Seq,
+    mut each: impl FnMut(Entry),
+) -> Result<(), LogError> {
+    // Stored seqs fit in i64, so an `after` beyond it matches nothing.
+    let after = after.min(i64::MAX as u64);
+    let mut stmt = conn.prepare_cached(SELECT_ENTRIES)?;
+    let mut rows = stmt.query(params![event, after])?;
+    while let Some(row) = rows.next()? {
+        let seq: Seq = row.get(0)?;
+        let corrupt = |reason| LogError::Corrupt { event, seq, reason };
+        // A body that is not even text is as corrupt as bad JSON.
+        let body = row
+            .get_ref(1)?
+            .as_str()
+            .map_err(|e| corrupt(e.to_string()))?;
+        let entry: Entry = serde_json::from_str(body).map_err(|e| corrupt(e.to_string()))?;
+        // The key is what ordering and continuity rely on: a body that
+        // disagrees with it cannot be trusted either.
+        if entry.seq != seq {
+            return Err(corrupt(format!("body says seq {}", entry.seq)));
+        }
+        each(entry);
+    }
+    Ok(())
 }
 
 fn configure(conn: &Connection) -> Result<(), LogError> {

@@ -99,10 +99,7 @@ pub async fn start(
     log: Arc<dyn Log>,
     tasks: &tokio_util::task::TaskTracker,
 ) -> Result<RoomHandle, LogError> {
-    let mut state = State::default();
-    for entry in log.entries(record.id, 0).await? {
-        evolve(&mut state, &entry);
-    }
+    let state = log.replay(record.id).await?;
     let (tx, rx) = mpsc::channel(INBOX);
     let record = Arc::new(record);
     // Called from the main runtime (server start, event creation).
@@ -403,12 +400,13 @@ impl Room {
 
     async fn reload(&mut self) {
         self.askers.forget_changes();
-        let mut state = State::default();
-        match self.log.entries(self.record.id, 0).await {
-            Ok(entries) => entries.iter().for_each(|e| evolve(&mut state, e)),
-            Err(err) => tracing::error!(event = self.record.id, %err, "reload failed"),
-        }
-        self.state = state;
+        self.state = match self.log.replay(self.record.id).await {
+            Ok(state) => state,
+            Err(err) => {
+                tracing::error!(event = self.record.id, %err, "reload failed");
+                State::default()
+            }
+        };
         // Drop buffered changes and make every connection resume: their
         // position may now be ahead of the log.
         self.feeds.kick(close::RESUME);
