@@ -4,7 +4,6 @@ use super::state::{Applied, QuestionState};
 use super::text::{clean_optional, clean_text};
 use super::{Command, Entry, Event, MAX_LENGTH_CEILING, MAX_NAME, MAX_UNIT, Rejection, State};
 use hoidap_protocol::{Action, Phase, QuestionId, QuestionStatus, Role, Settings};
-use std::collections::HashSet;
 
 /// Checks `command` against `state`. `Ok(None)` means accepted with nothing
 /// to change (voting for what one already voted for, approving what is
@@ -213,7 +212,7 @@ pub fn evolve(state: &mut State, entry: &Entry) {
                     status: *status,
                     asker,
                     created_at: entry.at,
-                    voters: HashSet::new(),
+                    voters: Default::default(),
                 },
             );
         }
