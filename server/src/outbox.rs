@@ -382,6 +382,85 @@ mod tests {
         }
     }
 
+    /// Reads `n` whole frames from `peer`, returning each one's first
+    /// payload byte (the frames below are filled with one byte each).
+    async fn read_frames(peer: &mut TcpStream, n: usize) -> Vec<u8> {
+        use tokio::io::AsyncReadExt;
+        let mut kinds = Vec::new();
+        for _ in 0..n {
+            let mut head = [0u8; 2];
+            peer.read_exact(&mut head).await.unwrap();
+            assert_eq!(head[0], 0x81, "a frame starts here");
+            let len = match head[1] {
+                126 => usize::from(peer.read_u16().await.unwrap()),
+                127 => peer.read_u64().await.unwrap() as usize,
+                n => usize::from(n),
+            };
+            let mut body = vec![0u8; len];
+            peer.read_exact(&mut body).await.unwrap();
+            assert!(
+                body.iter().all(|b| *b == body[0]),
+                "frames never interleave"
+            );
+            kinds.push(body[0]);
+        }
+        kinds
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_stops_reading_lags_keeps_its_own_frames_and_resets() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut peer = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let outbox = Outbox::new(Arc::new(server));
+        let frame = |byte: u8| Wire::text(Bytes::from(vec![byte; 64 * 1024]));
+        // Far more than the kernel buffers while the peer reads nothing.
+        let mut pushed = 0;
+        while !outbox.lock().lagging {
+            assert!(outbox.push(&frame(b'f'), Class::Feed));
+            pushed += 1;
+            assert!(pushed < 10_000, "never lagged");
+        }
+        let queued = outbox.lock().queue.len();
+        assert!(queued <= 1, "unstarted feed frames are dropped: {queued}");
+        // While lagging, feed frames are dropped and the connection's own
+        // frames still queue; the task is told once.
+        outbox.push(&frame(b'f'), Class::Feed);
+        outbox.push(&frame(b'o'), Class::Own);
+        let event = std::future::poll_fn(|cx| Poll::Ready(outbox.poll_event(cx))).await;
+        assert_eq!(event, Poll::Ready(Event::Lagging));
+        outbox.reset(&[frame(b's')]);
+        outbox.push(&frame(b'f'), Class::Feed);
+        // Drain: the task writes the rest while the peer reads.
+        let drained = async {
+            loop {
+                if std::future::poll_fn(|cx| outbox.poll_flush(cx))
+                    .await
+                    .is_ok()
+                {
+                    break;
+                }
+            }
+        };
+        let written = pushed - 1; // the last one made it lag
+        let reading = async {
+            let mut kinds = Vec::new();
+            while !kinds.ends_with(b"osf") {
+                kinds.extend(read_frames(&mut peer, 1).await);
+                assert!(kinds.len() <= written + 3);
+            }
+            kinds
+        };
+        let ((), kinds) = tokio::join!(drained, reading);
+        // Some feed frames (those the socket took, and the one started),
+        // then the own frame, the snapshot and the feed after it, in order.
+        let feed = kinds.iter().take_while(|k| **k == b'f').count();
+        assert_eq!(&kinds[feed..], b"osf");
+        assert!(feed > 0 && feed < written, "{feed} of {written}");
+    }
+
     #[test]
     fn slices_skip_what_was_written() {
         let wire = Wire::text(Bytes::from_static(b"hello"));
