@@ -177,7 +177,10 @@ impl Outbox {
     /// Returns false once the connection has ended (the caller may forget
     /// it).
     pub fn push(&self, wire: &Wire, class: Class) -> bool {
-        let mut s = self.lock();
+        self.push_locked(&mut self.lock(), wire, class)
+    }
+
+    fn push_locked(&self, s: &mut State, wire: &Wire, class: Class) -> bool {
         if s.closed {
             return false;
         }
@@ -192,13 +195,13 @@ impl Outbox {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(_) => {
                     s.closed = true;
-                    wake(&mut s);
+                    wake(s);
                     return false;
                 }
             }
             // The task drains the rest once the socket is writable.
             s.waiting_since = Some(Instant::now());
-            wake(&mut s);
+            wake(s);
         }
         s.bytes += wire.len() - written;
         if class == Class::Feed {
@@ -212,20 +215,21 @@ impl Outbox {
         if class == Class::Feed
             && (s.bytes > MAX_BACKLOG_BYTES || s.feed_frames > MAX_BACKLOG_FRAMES)
         {
-            lag(&mut s);
+            lag(s);
         } else if s.bytes > MAX_QUEUED_BYTES {
             s.closed = true;
-            wake(&mut s);
+            wake(s);
         }
         true
     }
 
     /// Queues the answer to one of the connection's requests.
     pub fn answer(&self, wire: &Wire) {
-        self.push(wire, Class::Own);
+        let mut s = self.lock();
+        self.push_locked(&mut s, wire, Class::Own);
         self.answered.fetch_add(1, Ordering::Release);
         // The task may have stopped reading at its in-flight limit.
-        wake(&mut self.lock());
+        wake(&mut s);
     }
 
     pub fn answered(&self) -> usize {
@@ -267,12 +271,6 @@ impl Outbox {
     /// Since when the queue has waited for the socket without progress.
     pub fn waiting_since(&self) -> Option<Instant> {
         self.lock().waiting_since
-    }
-
-    /// Whether the frame at the front is partly written: then nothing else
-    /// may be written on this socket, not even a close frame.
-    pub fn torn(&self) -> bool {
-        self.lock().queue.front().is_some_and(|q| q.written > 0)
     }
 
     /// Writes what is queued while the socket takes it. Ready once the

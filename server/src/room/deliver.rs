@@ -105,10 +105,7 @@ impl Audience {
     fn handle(&mut self, job: Job) {
         match job {
             Job::Broadcast(wire) => {
-                let mut at = 0;
-                while at < self.members.len() {
-                    at = self.broadcast_from(at, &wire, usize::MAX);
-                }
+                self.broadcast_from(0, &wire, usize::MAX);
                 crate::metrics::broadcast(self.label, self.members.len(), wire.len());
             }
             Job::Direct { to, wire, answer } => {
