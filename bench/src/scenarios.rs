@@ -109,6 +109,7 @@ async fn voter(
                     id: Some(_),
                     code,
                     message,
+                    ..
                 } => anyhow::bail!("vote refused: {code:?} {message}"),
                 _ => {}
             }

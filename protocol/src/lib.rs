@@ -376,6 +376,11 @@ pub enum ServerMsg {
         id: Option<String>,
         code: ErrorCode,
         message: String,
+        /// With `rate_limited`: how long to wait before retrying (the same
+        /// request, with the same id), in milliseconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
+        retry_after_ms: Option<u64>,
     },
     /// Moderators: how many devices of each role are connected.
     Presence {
@@ -384,6 +389,18 @@ pub enum ServerMsg {
         screens: u32,
     },
     Pong {},
+}
+
+impl ServerMsg {
+    /// An `error` without a retry hint.
+    pub fn error(id: Option<String>, code: ErrorCode, message: impl Into<String>) -> ServerMsg {
+        ServerMsg::Error {
+            id,
+            code,
+            message: message.into(),
+            retry_after_ms: None,
+        }
+    }
 }
 
 /// Stable error codes. New codes may be added; clients treat unknown codes
@@ -426,6 +443,10 @@ pub enum ErrorCode {
     BadRequestId,
     /// The server could not store the request; nothing was applied. Retry.
     Unavailable,
+    /// Too many requests (or new identities, or guesses) from this
+    /// participant or address; nothing was applied. Retry after
+    /// `retry_after_ms`, with the same id.
+    RateLimited,
     /// Catch-all for codes added later; never sent by this version.
     #[serde(other)]
     Unknown,
@@ -452,6 +473,7 @@ impl ErrorCode {
             ErrorCode::PhaseClosed => "phase_closed",
             ErrorCode::BadRequestId => "bad_request_id",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -548,6 +570,7 @@ mod tests {
             ErrorCode::BadJson,
             ErrorCode::AnonymousNotAllowed,
             ErrorCode::Unavailable,
+            ErrorCode::RateLimited,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -6,7 +6,7 @@
 //! the socket was full, when its requests are answered, when it fell behind
 //! (it then asks the room for one fresh snapshot instead of the backlog), or
 //! when it must end. A connection never slows its room, and a peer that
-//! takes nothing for `SEND_TIMEOUT` is dropped.
+//! takes nothing for `Limits::send_timeout` is dropped.
 
 use crate::auth::secret_eq;
 use crate::http::App;
@@ -24,16 +24,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
-/// A peer that takes nothing of what is queued for it for this long is
-/// stalled: it is dropped rather than allowed to hold buffers.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the last frames (an error, a close frame) get to leave.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
-/// Server pings find phones that vanished without closing (walked out of
-/// range, battery died): nothing received for `DEAD_AFTER` closes them.
-const HEARTBEAT: Duration = Duration::from_secs(15);
-const DEAD_AFTER: Duration = Duration::from_secs(45);
 /// Bad messages tolerated before the hello; then the connection closes.
 const MAX_BAD_BEFORE_HELLO: u32 = 5;
 const MAX_REQUEST_ID: usize = 64;
@@ -48,7 +40,13 @@ struct Session {
 /// `socket` is boxed, as are the rare steps below: a task's future is as
 /// large as its largest state (arguments count twice), and 10k idle
 /// connections pay for every byte of it.
-pub async fn serve(mut socket: Box<Socket>, app: Arc<App>, shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    mut socket: Box<Socket>,
+    app: Arc<App>,
+    shutdown: watch::Receiver<bool>,
+    peer: std::net::SocketAddr,
+) {
+    let _ = peer;
     let outbox = socket.get_ref().outbox().clone();
     let Some((session, first)) = Box::pin(hello(&mut socket, &outbox, &app)).await else {
         Box::pin(finish(&outbox)).await;
@@ -57,11 +55,11 @@ pub async fn serve(mut socket: Box<Socket>, app: Arc<App>, shutdown: watch::Rece
     push(&outbox, frame(&first.welcome));
     let resume = first.resume;
     if session.role == Role::Attendee {
-        joined(socket, outbox, session, resume, shutdown).await;
+        joined(socket, outbox, session, resume, shutdown, app).await;
     } else {
         // Screens and moderators are few and what the hall watches: they
         // are not queued behind the attendees' connections (see `lanes`).
-        let task = joined(socket, outbox, session, resume, shutdown);
+        let task = joined(socket, outbox, session, resume, shutdown, app);
         let _ = crate::lanes::priority().spawn(task).await;
     }
 }
@@ -80,6 +78,7 @@ async fn joined(
     session: Session,
     resume: Option<ResumeFrom>,
     mut shutdown: watch::Receiver<bool>,
+    app: Arc<App>,
 ) {
     let (role, participant) = (session.role, session.participant.clone());
     let join = RoomMsg::Join {
@@ -99,6 +98,7 @@ async fn joined(
         outbox: outbox.clone(),
         session,
         sent: 0,
+        app,
     };
     if let Some(code) = conn.run(&mut shutdown).await {
         let reason = match code {
@@ -127,6 +127,7 @@ struct Conn {
     session: Session,
     /// Requests handed to the room; `outbox.answered()` counts answers.
     sent: usize,
+    app: Arc<App>,
 }
 
 impl Conn {
@@ -140,7 +141,8 @@ impl Conn {
         let stop = shutdown.changed();
         tokio::pin!(stop);
         let mut stop_armed = false;
-        let beat = tokio::time::sleep(HEARTBEAT);
+        let limits = self.app.limits.clone();
+        let beat = tokio::time::sleep(limits.heartbeat);
         tokio::pin!(beat);
         let mut beat_armed = false;
         let mut last_seen = Instant::now();
@@ -152,17 +154,17 @@ impl Conn {
             }
             // Trusted only once polled: the timer registers lazily.
             if beat_armed && beat.is_elapsed() {
-                if last_seen.elapsed() > DEAD_AFTER {
+                if last_seen.elapsed() > limits.dead_after {
                     tracing::debug!("no sign of life from the peer; closing");
                     return None;
                 }
-                beat.as_mut().reset(Instant::now() + HEARTBEAT);
+                beat.as_mut().reset(Instant::now() + limits.heartbeat);
                 beat_armed = false;
                 // Queued in the outbox: never waits on the peer.
                 let _ = Box::pin(self.socket.send(Message::Ping(Default::default()))).await;
             }
             let in_flight = self.sent.saturating_sub(outbox.answered());
-            let stalled_at = outbox.waiting_since().map(|t| t + SEND_TIMEOUT);
+            let stalled_at = outbox.waiting_since().map(|t| t + limits.send_timeout);
             let stalled = async move {
                 match stalled_at {
                     Some(at) => tokio::time::sleep_until(at).await,
@@ -194,8 +196,8 @@ impl Conn {
                     }
                 },
                 () = stalled => {
-                    if outbox.waiting_since().is_some_and(|t| t.elapsed() >= SEND_TIMEOUT) {
-                        tracing::debug!("peer took nothing for {SEND_TIMEOUT:?}; dropping it");
+                    if outbox.waiting_since().is_some_and(|t| t.elapsed() >= limits.send_timeout) {
+                        tracing::debug!("peer took nothing for {:?}; dropping it", limits.send_timeout);
                         crate::metrics::dropped();
                         return Some(close::RESUME);
                     }
@@ -275,11 +277,7 @@ fn push(outbox: &Outbox, frame: Frame) {
 }
 
 fn error(id: Option<String>, code: ErrorCode, message: &str) -> Frame {
-    frame(&ServerMsg::Error {
-        id,
-        code,
-        message: message.to_owned(),
-    })
+    frame(&ServerMsg::error(id, code, message))
 }
 
 struct Accepted {
@@ -290,7 +288,7 @@ struct Accepted {
 /// Waits for a valid hello. Refusals that retrying cannot fix (version,
 /// event, secret) close the connection with [`close::REFUSED`].
 async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Session, Accepted)> {
-    let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
+    let deadline = tokio::time::Instant::now() + app.limits.hello_timeout;
     let mut bad = 0;
     loop {
         let text = match tokio::time::timeout_at(deadline, socket.next()).await {

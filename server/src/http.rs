@@ -30,6 +30,7 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
     /// Every connection task, so shutdown can wait for them to say goodbye.
     pub connections: tokio_util::task::TaskTracker,
+    pub limits: crate::limits::Limits,
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -62,11 +63,15 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-async fn websocket(State(app): State<Arc<App>>, req: Request) -> Response {
+async fn websocket(
+    State(app): State<Arc<App>>,
+    axum::Extension(peer): axum::Extension<crate::Peer>,
+    req: Request,
+) -> Response {
     let shutdown = app.shutdown.clone();
     crate::ws::upgrade(req, move |socket| {
         let tracker = app.connections.clone();
-        tracker.track_future(conn::serve(socket, app, shutdown))
+        tracker.track_future(conn::serve(socket, app, shutdown, peer.0))
     })
 }
 

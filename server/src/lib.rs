@@ -10,6 +10,7 @@ pub mod auth;
 pub mod conn;
 pub mod http;
 pub mod lanes;
+pub mod limits;
 pub mod log;
 pub mod metrics;
 pub mod outbox;
@@ -47,6 +48,7 @@ pub struct Config {
     pub public_url: String,
     /// Serve the web client from this directory instead of the embedded copy.
     pub web_dir: Option<PathBuf>,
+    pub limits: limits::Limits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +88,7 @@ impl Server {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             shutdown: shutdown_rx,
             connections: tokio_util::task::TaskTracker::new(),
+            limits: config.limits,
         };
         Ok(Server {
             app: Arc::new(app),
@@ -141,7 +144,7 @@ async fn accept(
     let connections = tokio_util::task::TaskTracker::new();
     tokio::pin!(shutdown);
     loop {
-        let (tcp, _) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(err) => {
@@ -158,7 +161,13 @@ async fn accept(
         // until the phone's delayed ACK (40 ms on Linux, 200 ms on Windows):
         // changes must go out at once.
         let _ = tcp.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        // Every request knows where it came from: limits per source address
+        // and the record of new identities need it.
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
+            req.extensions_mut().insert(Peer(peer));
+            tower::ServiceExt::oneshot(router.clone(), req)
+        });
         let conn = builder
             .serve_connection(TokioIo::new(tcp), service)
             .with_upgrades();
@@ -181,6 +190,10 @@ async fn accept(
     connections.close();
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, connections.wait()).await;
 }
+
+/// The source address of a request's TCP connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
 
 /// How long shutdown waits for connections, then for rooms.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);

@@ -70,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
         data_dir: args.data.clone(),
         public_url,
         web_dir: args.web_dir,
+        limits: Default::default(),
     })
     .await
     .context("cannot open the data directory")?;

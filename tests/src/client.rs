@@ -184,6 +184,7 @@ impl Client {
                     id: Some(got),
                     code,
                     message,
+                    ..
                 } if got == id => {
                     return Ok(Err(Rejected { code, message }));
                 }

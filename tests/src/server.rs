@@ -24,21 +24,36 @@ pub struct TestServer {
 impl TestServer {
     /// A server on a fresh temporary data directory.
     pub async fn start() -> anyhow::Result<TestServer> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server on a fresh temporary data directory, with `adjust` applied
+    /// to its configuration (shorter timeouts, other limits).
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> anyhow::Result<TestServer> {
         let temp = tempfile::tempdir()?;
-        let mut server = Self::start_in(temp.path()).await?;
+        let mut server = Self::start_in_with(temp.path(), adjust).await?;
         server._temp = Some(temp);
         Ok(server)
     }
 
     /// A server on `dir` (kept after the server stops).
     pub async fn start_in(dir: &Path) -> anyhow::Result<TestServer> {
+        Self::start_in_with(dir, |_| {}).await
+    }
+
+    pub async fn start_in_with(
+        dir: &Path,
+        adjust: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<TestServer> {
         let listener = hoidap_server::listen(([127, 0, 0, 1], 0).into())?;
         let addr = listener.local_addr()?;
-        let config = Config {
+        let mut config = Config {
             data_dir: dir.to_owned(),
             public_url: format!("http://{addr}"),
             web_dir: None,
+            limits: Default::default(),
         };
+        adjust(&mut config);
         let server = Server::open(config).await?;
         let admin_token = server.app().keys.admin_token.clone();
         let (stop, stopped) = oneshot::channel::<()>();

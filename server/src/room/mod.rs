@@ -230,11 +230,11 @@ impl Room {
                             entry: None,
                         }),
                         Err(rejection) => {
-                            let msg = ServerMsg::Error {
-                                id: Some(req),
-                                code: rejection.code(),
-                                message: rejection.to_string(),
-                            };
+                            let msg = ServerMsg::error(
+                                Some(req),
+                                rejection.code(),
+                                rejection.to_string(),
+                            );
                             self.answer(role, &reply, frame(&msg));
                         }
                     }
@@ -449,11 +449,11 @@ impl Room {
 }
 
 fn unavailable(req: String) -> Frame {
-    frame(&ServerMsg::Error {
-        id: Some(req),
-        code: ErrorCode::Unavailable,
-        message: "could not store the request; nothing was applied, retry".into(),
-    })
+    frame(&ServerMsg::error(
+        Some(req),
+        ErrorCode::Unavailable,
+        "could not store the request; nothing was applied, retry",
+    ))
 }
 
 pub fn audience_of(role: Role) -> Audience {

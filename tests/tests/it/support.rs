@@ -15,7 +15,15 @@ impl Hall {
     }
 
     pub async fn with(body: serde_json::Value) -> anyhow::Result<Hall> {
-        let server = TestServer::start().await?;
+        Self::configured(body, |_| {}).await
+    }
+
+    /// A hall whose server runs with `adjust` applied to its configuration.
+    pub async fn configured(
+        body: serde_json::Value,
+        adjust: impl FnOnce(&mut hoidap_server::Config),
+    ) -> anyhow::Result<Hall> {
+        let server = TestServer::start_with(adjust).await?;
         let event = server.create_event(body).await?;
         Ok(Hall { server, event })
     }

@@ -114,6 +114,11 @@ participant?: Participant, } | { "type": "snapshot", snapshot: Snapshot, } | { "
 /**
  * For `ask`: the new question, as the asker sees it.
  */
-question?: Question, } | { "type": "error", id?: string, code: ErrorCode, message: string, } | { "type": "presence", attendees: number, moderators: number, screens: number, } | { "type": "pong", };
+question?: Question, } | { "type": "error", id?: string, code: ErrorCode, message: string, 
+/**
+ * With `rate_limited`: how long to wait before retrying (the same
+ * request, with the same id), in milliseconds.
+ */
+retry_after_ms?: number, } | { "type": "presence", attendees: number, moderators: number, screens: number, } | { "type": "pong", };
 
-export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "unknown";
+export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "rate_limited" | "unknown";
