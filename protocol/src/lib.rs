@@ -499,6 +499,14 @@ pub const CLIENT_TYPES: &[&str] = &["hello", "request", "ping"];
 
 /// WebSocket close codes the server uses (4000–4999 is the application range).
 pub mod close {
+    /// RFC 6455 §7.4.1: a normal close (echoed when the client's close had no code).
+    pub const NORMAL: u16 = 1000;
+    /// RFC 6455: the peer broke the protocol (bad framing, unmasked frame…).
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// RFC 6455: a text frame that is not valid UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
+    /// RFC 6455: a message over the size limit (16 KiB).
+    pub const TOO_BIG: u16 = 1009;
     /// The hello was refused (bad version, unknown event, bad secret).
     pub const REFUSED: u16 = 4000;
     /// The connection fell too far behind or stalled; reconnect with `resume`.

@@ -10,16 +10,17 @@
 
 use crate::auth::secret_eq;
 use crate::http::App;
-use crate::outbox::{Class, Event, Outbox, Wire};
+use crate::outbox::{Class, Event, Outbox, READ_PAUSE, Wire};
 use crate::queue::Actor;
 use crate::room::{Frame, MAX_IN_FLIGHT, RoomHandle, RoomMsg, frame};
-use crate::ws::{CloseFrame, Message, Socket};
-use futures_util::{SinkExt, StreamExt};
+use crate::ws::{Message, Socket};
+use futures_util::StreamExt;
 use hoidap_protocol::{
     ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg,
     classify_parse_error, close,
 };
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -100,17 +101,9 @@ async fn joined(
         sent: 0,
         app,
     };
-    if let Some(code) = conn.run(&mut shutdown).await {
-        let reason = match code {
-            close::RESTART => "server restarting",
-            _ => "resume",
-        };
-        let close = CloseFrame {
-            code: code.into(),
-            reason: reason.into(),
-        };
+    if let Some((code, reason)) = conn.run(&mut shutdown).await {
         // Queued in the outbox: never waits on the peer.
-        let _ = Box::pin(conn.socket.send(Message::Close(Some(close)))).await;
+        outbox.push(&close_frame(code, reason), Class::Own);
     }
     Box::pin(finish(&outbox)).await;
     let leave = RoomMsg::Leave {
@@ -130,96 +123,131 @@ struct Conn {
     app: Arc<App>,
 }
 
+/// What woke the connection's task.
+enum Wake {
+    Stop,
+    Beat,
+    Stalled,
+    Event(Event),
+    Message(Option<Result<Message, crate::ws::Error>>),
+}
+
 impl Conn {
-    /// The connection's loop. Returns the close code to send, if any.
-    async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) -> Option<u16> {
-        // Shutdown and the heartbeat are rare: their futures live across
-        // iterations and are polled only until they have registered their
-        // wakers ("armed"); afterwards a cheap check before each iteration
-        // sees whether they fired.
-        let stopping = shutdown.clone();
+    /// The connection's loop. Returns the close frame to send, if any.
+    ///
+    /// One `poll_fn` looks at every source each time the task wakes, and
+    /// each source that is not ready registers the task before it returns:
+    /// no wake-up is lost. (A `select!` whose branches were enabled by
+    /// conditions lost them: its conditions are evaluated once per pass, so
+    /// a heartbeat or an answer that arrived while a branch was disabled
+    /// was never seen: silent phones were never dropped, and a connection
+    /// with its request window full was never read again.)
+    async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) -> Option<(u16, &'static str)> {
+        let limits = self.app.limits.clone();
         let stop = shutdown.changed();
         tokio::pin!(stop);
-        let mut stop_armed = false;
-        let limits = self.app.limits.clone();
         let beat = tokio::time::sleep(limits.heartbeat);
         tokio::pin!(beat);
-        let mut beat_armed = false;
+        // Armed only while the outbox waits for the socket.
+        let stalled = tokio::time::sleep(limits.send_timeout);
+        tokio::pin!(stalled);
+        let mut stalled_at = None;
         let mut last_seen = Instant::now();
         let outbox = self.outbox.clone();
         loop {
-            // A closed sender counts as shutdown, as `changed()` does.
-            if stopping.has_changed().unwrap_or(true) {
-                return Some(close::RESTART);
-            }
-            // Trusted only once polled: the timer registers lazily.
-            if beat_armed && beat.is_elapsed() {
-                if last_seen.elapsed() > limits.dead_after {
-                    tracing::debug!("no sign of life from the peer; closing");
-                    return None;
+            let wake = std::future::poll_fn(|cx| {
+                if stop.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Wake::Stop);
                 }
-                beat.as_mut().reset(Instant::now() + limits.heartbeat);
-                beat_armed = false;
-                // Queued in the outbox: never waits on the peer.
-                let _ = Box::pin(self.socket.send(Message::Ping(Default::default()))).await;
-            }
-            let in_flight = self.sent.saturating_sub(outbox.answered());
-            let stalled_at = outbox.waiting_since().map(|t| t + limits.send_timeout);
-            let stalled = async move {
-                match stalled_at {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
+                if beat.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Wake::Beat);
                 }
-            };
-            tokio::select! {
-                // The first two come first so that, whenever enabled, they
-                // have been polled once this iteration ends.
-                biased;
-                _ = &mut stop, if !stop_armed => return Some(close::RESTART),
-                () = &mut beat, if !beat_armed => {}
-                event = std::future::poll_fn(|cx| outbox.poll_event(cx)) => match event {
-                    Event::Closed => return None,
-                    Event::Kicked(code) => return Some(code),
-                    Event::Lagging => {
-                        tracing::debug!("connection fell behind; resyncing with a snapshot");
-                        crate::metrics::resync();
-                        let join = RoomMsg::Join {
-                            role: self.session.role,
-                            participant: self.session.participant.clone(),
-                            resume: None,
-                            fresh: false,
-                            outbox: outbox.clone(),
-                        };
-                        if Box::pin(self.session.room.send(join)).await.is_err() {
-                            return Some(close::RESTART);
-                        }
+                if let Poll::Ready(event) = outbox.poll_event(cx) {
+                    return Poll::Ready(Wake::Event(event));
+                }
+                let due = outbox.waiting_since().map(|t| t + limits.send_timeout);
+                if due != stalled_at {
+                    stalled_at = due;
+                    if let Some(at) = due {
+                        stalled.as_mut().reset(at);
                     }
-                },
-                () = stalled => {
-                    if outbox.waiting_since().is_some_and(|t| t.elapsed() >= limits.send_timeout) {
-                        tracing::debug!("peer took nothing for {:?}; dropping it", limits.send_timeout);
+                }
+                if stalled_at.is_some() && stalled.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Wake::Stalled);
+                }
+                // Past these, the peer waits: TCP pushes back on it instead
+                // of us queueing its answers without bound. Answers and
+                // drained frames wake the task through `poll_event` above.
+                let in_flight = self.sent.saturating_sub(outbox.answered());
+                if in_flight < MAX_IN_FLIGHT
+                    && outbox.answers_backlog() < READ_PAUSE
+                    && let Poll::Ready(msg) = self.socket.poll_next_unpin(cx)
+                {
+                    return Poll::Ready(Wake::Message(msg));
+                }
+                Poll::Pending
+            })
+            .await;
+            match wake {
+                Wake::Stop => return Some((close::RESTART, "server restarting")),
+                Wake::Beat => {
+                    if last_seen.elapsed() > limits.dead_after {
+                        tracing::debug!("no sign of life from the peer; closing");
+                        return None;
+                    }
+                    beat.as_mut().reset(Instant::now() + limits.heartbeat);
+                    outbox.push(&ping_frame(), Class::Own);
+                }
+                Wake::Stalled => {
+                    if outbox
+                        .waiting_since()
+                        .is_some_and(|t| t.elapsed() >= limits.send_timeout)
+                    {
+                        tracing::debug!(
+                            "peer took nothing for {:?}; dropping it",
+                            limits.send_timeout
+                        );
                         crate::metrics::dropped();
-                        return Some(close::RESUME);
+                        return Some((close::RESUME, "resume"));
                     }
                 }
-                msg = self.socket.next(), if in_flight < MAX_IN_FLIGHT => {
+                Wake::Event(Event::Closed) => return None,
+                Wake::Event(Event::Kicked(code)) => return Some((code, kick_reason(code))),
+                Wake::Event(Event::Lagging) => {
+                    tracing::debug!("connection fell behind; resyncing with a snapshot");
+                    crate::metrics::resync();
+                    let join = RoomMsg::Join {
+                        role: self.session.role,
+                        participant: self.session.participant.clone(),
+                        resume: None,
+                        fresh: false,
+                        outbox: outbox.clone(),
+                    };
+                    if Box::pin(self.session.room.send(join)).await.is_err() {
+                        return Some((close::RESTART, "server restarting"));
+                    }
+                }
+                Wake::Message(msg) => {
                     last_seen = Instant::now();
                     match msg {
                         Some(Ok(Message::Text(text))) => {
                             if Box::pin(self.on_text(&text)).await.is_err() {
-                                return Some(close::RESTART);
+                                return Some((close::RESTART, "server restarting"));
                             }
                         }
                         Some(Ok(Message::Binary(_))) => {
-                            self.send(error(None, ErrorCode::BadJson, "binary frames are not used; send JSON text"));
+                            self.send(error(
+                                None,
+                                ErrorCode::BadJson,
+                                "binary frames are not used; send JSON text",
+                            ));
                         }
                         // Pings are answered by the WebSocket layer.
                         Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return None,
+                        other => return closing(other),
                     }
                 }
             }
-            (stop_armed, beat_armed) = (true, true);
         }
     }
 
@@ -260,7 +288,10 @@ impl Conn {
                 self.session.room.send(msg).await?;
                 self.sent += 1;
             }
-            ClientMsg::Ping {} => self.send(frame(&ServerMsg::Pong {})),
+            ClientMsg::Ping {} => {
+                let pong = Wire::text(frame(&ServerMsg::Pong {}));
+                self.outbox.push(&pong, Class::Pong);
+            }
             ClientMsg::Hello { .. } => self.send(error(
                 None,
                 ErrorCode::AlreadyJoined,
@@ -293,7 +324,7 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
     loop {
         let text = match tokio::time::timeout_at(deadline, socket.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => text,
-            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)))) => continue,
             Ok(Some(Ok(Message::Binary(_)))) => {
                 push(outbox, error(None, ErrorCode::BadJson, "send JSON text"));
                 bad += 1;
@@ -302,7 +333,13 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
                 }
                 continue;
             }
-            _ => return None,
+            Ok(other) => {
+                if let Some((code, reason)) = closing(other) {
+                    outbox.push(&close_frame(code, reason), Class::Own);
+                }
+                return None;
+            }
+            Err(_) => return None,
         };
         let (code, message) = match serde_json::from_str::<ClientMsg>(&text) {
             Ok(ClientMsg::Hello {
@@ -317,16 +354,14 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
                     let m = format!(
                         "protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}"
                     );
-                    return refuse(socket, outbox, ErrorCode::UnsupportedVersion, &m).await;
+                    return refuse(outbox, ErrorCode::UnsupportedVersion, &m);
                 }
                 let Some(room) = app.rooms.get(&join_code) else {
                     return refuse(
-                        socket,
                         outbox,
                         ErrorCode::UnknownEvent,
                         "no event has this join code",
-                    )
-                    .await;
+                    );
                 };
                 let record = &room.record;
                 let expected = match role {
@@ -337,13 +372,7 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
                 if let Some(expected) = expected
                     && !secret.as_deref().is_some_and(|s| secret_eq(s, expected))
                 {
-                    return refuse(
-                        socket,
-                        outbox,
-                        ErrorCode::BadSecret,
-                        "wrong secret for this role",
-                    )
-                    .await;
+                    return refuse(outbox, ErrorCode::BadSecret, "wrong secret for this role");
                 }
                 let participant = (role == Role::Attendee).then(|| {
                     let known = participant_token
@@ -382,17 +411,48 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
 }
 
 /// Says why, then closes (the caller flushes both).
-async fn refuse<T>(
-    socket: &mut Socket,
-    outbox: &Outbox,
-    code: ErrorCode,
-    message: &str,
-) -> Option<T> {
+fn refuse<T>(outbox: &Outbox, code: ErrorCode, message: &str) -> Option<T> {
     push(outbox, error(None, code, message));
-    let close = CloseFrame {
-        code: close::REFUSED.into(),
-        reason: code.as_str().into(),
-    };
-    let _ = socket.send(Message::Close(Some(close))).await;
+    outbox.push(&close_frame(close::REFUSED, code.as_str()), Class::Own);
     None
+}
+
+/// The close frame that answers how the peer ended (RFC 6455 §7.4.1), if
+/// any: its own close is echoed; a frame over the size limit gets 1009,
+/// text that is not UTF-8 1007, any other breach of the protocol 1002.
+fn closing(msg: Option<Result<Message, crate::ws::Error>>) -> Option<(u16, &'static str)> {
+    use crate::ws::Error;
+    match msg {
+        Some(Ok(Message::Close(frame))) => {
+            Some((frame.map_or(close::NORMAL, |f| f.code.into()), ""))
+        }
+        Some(Err(Error::Capacity(_))) => Some((close::TOO_BIG, "message too big")),
+        Some(Err(Error::Utf8(_))) => Some((close::INVALID_DATA, "invalid UTF-8")),
+        Some(Err(Error::Protocol(_))) => Some((close::PROTOCOL_ERROR, "protocol error")),
+        // The connection is gone (reset, closed): nobody to tell.
+        _ => None,
+    }
+}
+
+fn kick_reason(code: u16) -> &'static str {
+    match code {
+        close::RESTART => "server restarting",
+        _ => "resume",
+    }
+}
+
+/// A close frame, framed here: after a protocol error tungstenite may no
+/// longer write one, and every close goes out the same way.
+fn close_frame(code: u16, reason: &str) -> Wire {
+    // A control frame's payload is at most 125 bytes.
+    let reason = &reason.as_bytes()[..reason.len().min(123)];
+    let mut bytes = vec![0x88, 2 + reason.len() as u8];
+    bytes.extend(code.to_be_bytes());
+    bytes.extend(reason);
+    Wire::raw(bytes.into())
+}
+
+/// An empty WebSocket ping (the peer's browser answers it by itself).
+fn ping_frame() -> Wire {
+    Wire::raw(bytes::Bytes::from_static(&[0x89, 0x00]))
 }

@@ -49,7 +49,12 @@ pub struct Config {
     /// Serve the web client from this directory instead of the embedded copy.
     pub web_dir: Option<PathBuf>,
     pub limits: limits::Limits,
+    /// Wraps the log before the rooms use it: tests put a log that fails or
+    /// holds commits on demand around the real one.
+    pub wrap_log: Option<LogWrapper>,
 }
+
+pub type LogWrapper = Box<dyn FnOnce(Arc<dyn log::Log>) -> Arc<dyn log::Log> + Send>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -78,7 +83,10 @@ impl Server {
         std::fs::create_dir_all(&dir).map_err(data_err)?;
         metrics::install();
         let keys = auth::Keys::load_or_create(&dir).map_err(data_err)?;
-        let log: Arc<dyn log::Log> = Arc::new(log::SqliteLog::open(&dir)?);
+        let mut log: Arc<dyn log::Log> = Arc::new(log::SqliteLog::open(&dir)?);
+        if let Some(wrap) = config.wrap_log {
+            log = wrap(log);
+        }
         let rooms = rooms::Rooms::load(log).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = http::App {

@@ -71,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
         public_url,
         web_dir: args.web_dir,
         limits: Default::default(),
+        wrap_log: None,
     })
     .await
     .context("cannot open the data directory")?;

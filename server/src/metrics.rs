@@ -101,6 +101,17 @@ pub fn resync() {
     counter!("hoidap_resyncs_total").increment(1);
 }
 
+/// A room stopped serving because its log could not be read (or started
+/// again): a gauge a monitor can alert on.
+pub fn room_broken(broken: bool) {
+    let gauge = gauge!("hoidap_rooms_unavailable");
+    if broken {
+        gauge.increment(1.0);
+    } else {
+        gauge.decrement(1.0);
+    }
+}
+
 pub fn dropped() {
     counter!("hoidap_drops_total").increment(1);
 }

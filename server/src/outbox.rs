@@ -15,9 +15,10 @@
 //! Invariants: bytes leave in push order, and a frame is never interleaved
 //! with another (every push goes through the one lock, and a partly written
 //! frame stays at the front until it is finished). A connection that falls
-//! more than `MAX_BACKLOG_BYTES` or `MAX_BACKLOG_FRAMES` behind drops the
-//! feed frames it has not started and is marked lagging: it gets one fresh
-//! snapshot instead of the backlog (see `conn`).
+//! more than `MAX_BACKLOG` behind in its feed drops the feed frames it has
+//! not started and is marked lagging: it gets one fresh snapshot instead of
+//! the backlog (see `conn`). What each kind of frame is, and which ones
+//! count, is [`Class`].
 
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -28,14 +29,28 @@ use std::task::{Context, Poll, Waker};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-/// Bytes of feed frames a connection may fall behind before it is
-/// resynced: a slow phone gets one snapshot instead of a growing backlog.
-pub const MAX_BACKLOG_BYTES: usize = 512 * 1024;
-/// Feed frames a connection may fall behind before it is resynced.
-pub const MAX_BACKLOG_FRAMES: usize = 256;
-/// Everything queued, feed or not: past this the peer is not reading at
-/// all and the connection is closed (a snapshot of a big event fits).
-pub const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
+/// How far behind its feed a connection may fall before it is resynced:
+/// a slow phone gets one snapshot instead of a growing backlog. Counted in
+/// [`cost`]: bytes plus a fixed cost per frame, so a thousand tiny vote
+/// deltas weigh what they hold in memory.
+pub const MAX_BACKLOG: usize = 512 * 1024;
+/// Everything queued but the join frames (a snapshot of a big event is
+/// bounded by itself): past this the peer is not reading at all and the
+/// connection is closed.
+pub const MAX_QUEUED: usize = 4 * 1024 * 1024;
+/// What one queued frame costs beyond its bytes: the queue entry and the
+/// shared buffer's header. A 2-byte pong is about 130 bytes of memory;
+/// counting it as 2 let a ping flood queue two million of them.
+pub const ENTRY_COST: usize = 128;
+/// The connection's own frames (answers, errors, pongs) a connection may
+/// have waiting before its task stops reading it: a peer that sends and
+/// never reads must not make the server queue answers without bound.
+pub const READ_PAUSE: usize = 64 * 1024;
+
+/// The memory one frame of `len` bytes holds while queued.
+pub fn cost(len: usize) -> usize {
+    len + ENTRY_COST
+}
 
 /// A message framed once (RFC 6455 header and payload) for every connection
 /// that gets it; cloning shares the payload.
@@ -72,6 +87,15 @@ impl Wire {
         usize::from(self.head_len) + self.body.len()
     }
 
+    /// The frame's first byte (FIN and opcode): tells a WebSocket pong
+    /// from a protocol `pong` text frame.
+    fn kind(&self) -> u8 {
+        match self.head_len {
+            0 => self.body.first().copied().unwrap_or(0),
+            _ => self.head[0],
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -105,12 +129,46 @@ fn header(buf: &mut [u8; 10], len: usize) -> usize {
     }
 }
 
-/// Whether a frame belongs to the audience's feed (droppable when the
-/// connection lags: a snapshot replaces it) or is the connection's own.
+/// What a frame is to the connection, which decides what may be dropped,
+/// replaced or counted when the peer falls behind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
+    /// The audience's feed (deltas, presence): dropped when the connection
+    /// lags, since a snapshot replaces it; what the lag limit counts.
     Feed,
+    /// What brings a joining or resyncing connection up to date (snapshot
+    /// or missed deltas, presence). Never counted as lag: a snapshot bigger
+    /// than the lag limit would otherwise resync the connection at once,
+    /// forever. A newer join supersedes the unstarted frames of an older.
+    Join,
+    /// The connection's own frames (welcome, acks, errors, close): never
+    /// dropped; they make its task stop reading when they pile up.
     Own,
+    /// A pong (WebSocket or protocol): only the latest unsent one of each
+    /// kind is kept, so a ping flood queues one.
+    Pong,
+    /// The attendee's own questions and votes (`mine`): each replaces what
+    /// the client held, so only the latest unsent one is kept.
+    Mine,
+}
+
+impl Class {
+    const ALL: [Class; 5] = [
+        Class::Feed,
+        Class::Join,
+        Class::Own,
+        Class::Pong,
+        Class::Mine,
+    ];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Frames the peer asked for by sending: they count towards READ_PAUSE.
+    fn answers(self) -> bool {
+        matches!(self, Class::Own | Class::Pong | Class::Mine)
+    }
 }
 
 /// What the connection's task must act on.
@@ -133,9 +191,9 @@ struct Queued {
 #[derive(Default)]
 struct State {
     queue: VecDeque<Queued>,
-    /// Unwritten bytes in `queue`.
-    bytes: usize,
-    feed_frames: usize,
+    /// Unwritten bytes in `queue`, and frames, by class.
+    bytes: [usize; 5],
+    frames: [usize; 5],
     lagging: bool,
     /// `Event::Lagging` was handed out; the room's reset clears it.
     resync_asked: bool,
@@ -202,21 +260,20 @@ impl Outbox {
             // The task drains the rest once the socket is writable.
             s.waiting_since = Some(Instant::now());
             wake(s);
+        } else if matches!(class, Class::Pong | Class::Mine) && s.replace(wire, class) {
+            return true;
         }
-        s.bytes += wire.len() - written;
-        if class == Class::Feed {
-            s.feed_frames += 1;
-        }
+        let c = class.index();
+        s.bytes[c] += wire.len() - written;
+        s.frames[c] += 1;
         s.queue.push_back(Queued {
             wire: wire.clone(),
             written,
             class,
         });
-        if class == Class::Feed
-            && (s.bytes > MAX_BACKLOG_BYTES || s.feed_frames > MAX_BACKLOG_FRAMES)
-        {
+        if class == Class::Feed && s.cost(&[Class::Feed]) > MAX_BACKLOG {
             lag(s);
-        } else if s.bytes > MAX_QUEUED_BYTES {
+        } else if s.cost(&[Class::Feed, Class::Own, Class::Pong, Class::Mine]) > MAX_QUEUED {
             s.closed = true;
             wake(s);
         }
@@ -236,16 +293,30 @@ impl Outbox {
         self.answered.load(Ordering::Acquire)
     }
 
+    /// The memory held by frames the peer asked for (answers, errors,
+    /// pongs, notices): past [`READ_PAUSE`] its task stops reading it.
+    pub fn answers_backlog(&self) -> usize {
+        let s = self.lock();
+        let classes: Vec<Class> = Class::ALL.into_iter().filter(|c| c.answers()).collect();
+        s.cost(&classes)
+    }
+
     /// The room's answer to `Event::Lagging` (or a join): these frames
     /// bring the connection up to date, and the feed resumes after them.
-    pub fn reset(&self, wires: &[Wire]) {
-        {
-            let mut s = self.lock();
-            s.lagging = false;
-            s.resync_asked = false;
-        }
-        for wire in wires {
-            self.push(wire, Class::Feed);
+    /// What they supersede and has not started leaves the queue: feed
+    /// frames the snapshot includes, and an older join's frames (a resync
+    /// asked while a big snapshot was still queued must not send two).
+    pub fn reset(&self, frames: &[(Class, Wire)]) {
+        let mut s = self.lock();
+        s.lagging = false;
+        s.resync_asked = false;
+        s.queue
+            .retain(|q| q.written > 0 || !matches!(q.class, Class::Feed | Class::Join));
+        s.recount();
+        for (class, wire) in frames {
+            if !self.push_locked(&mut s, wire, *class) {
+                return;
+            }
         }
     }
 
@@ -261,7 +332,7 @@ impl Outbox {
         let mut s = self.lock();
         s.closed = true;
         s.queue.clear();
-        s.bytes = 0;
+        s.recount();
     }
 
     pub fn is_closed(&self) -> bool {
@@ -297,12 +368,11 @@ impl Outbox {
                 }
                 Ok(n) => {
                     front.written += n;
-                    s.bytes -= n;
-                    if front.written == front.wire.len() {
-                        let done = s.queue.pop_front().map(|q| q.class);
-                        if done == Some(Class::Feed) {
-                            s.feed_frames -= 1;
-                        }
+                    let (c, done) = (front.class.index(), front.written == front.wire.len());
+                    s.bytes[c] -= n;
+                    if done {
+                        s.queue.pop_front();
+                        s.frames[c] -= 1;
                     }
                     s.waiting_since = Some(Instant::now());
                 }
@@ -347,11 +417,59 @@ impl Outbox {
 
 /// Drops the feed frames not yet started and marks the connection lagging.
 fn lag(s: &mut State) {
-    s.queue.retain(|q| q.class == Class::Own || q.written > 0);
-    s.bytes = s.queue.iter().map(|q| q.wire.len() - q.written).sum();
-    s.feed_frames = s.queue.iter().filter(|q| q.class == Class::Feed).count();
+    s.queue.retain(|q| q.class != Class::Feed || q.written > 0);
+    s.recount();
     s.lagging = true;
     wake(s);
+}
+
+impl State {
+    /// Recomputes the counters after frames left from the middle.
+    fn recount(&mut self) {
+        (self.bytes, self.frames) = ([0; 5], [0; 5]);
+        if self.queue.is_empty() {
+            // Nothing waits for the socket any more: not stalled.
+            self.waiting_since = None;
+        }
+        for q in &self.queue {
+            self.bytes[q.class.index()] += q.wire.len() - q.written;
+            self.frames[q.class.index()] += 1;
+        }
+    }
+
+    /// The memory queued in frames of `classes` (see [`cost`]).
+    fn cost(&self, classes: &[Class]) -> usize {
+        classes
+            .iter()
+            .map(|c| self.bytes[c.index()] + self.frames[c.index()] * ENTRY_COST)
+            .sum()
+    }
+
+    /// Puts `wire` in the place of the unstarted frame it supersedes (the
+    /// previous pong of the same kind, or the previous `mine`), if there is
+    /// one. A `mine` moves to the end instead: it must follow the changes
+    /// it reflects.
+    fn replace(&mut self, wire: &Wire, class: Class) -> bool {
+        let kind = wire.kind();
+        let Some(at) = self
+            .queue
+            .iter()
+            .rposition(|q| q.class == class && q.written == 0 && q.wire.kind() == kind)
+        else {
+            return false;
+        };
+        let c = class.index();
+        if class == Class::Pong {
+            let old = std::mem::replace(&mut self.queue[at].wire, wire.clone());
+            self.bytes[c] = self.bytes[c] + wire.len() - old.len();
+            return true;
+        }
+        if let Some(old) = self.queue.remove(at) {
+            self.bytes[c] -= old.wire.len();
+            self.frames[c] -= 1;
+        }
+        false
+    }
 }
 
 fn wake(s: &mut State) {
@@ -429,7 +547,7 @@ mod tests {
         outbox.push(&frame(b'o'), Class::Own);
         let event = std::future::poll_fn(|cx| Poll::Ready(outbox.poll_event(cx))).await;
         assert_eq!(event, Poll::Ready(Event::Lagging));
-        outbox.reset(&[frame(b's')]);
+        outbox.reset(&[(Class::Join, frame(b's'))]);
         outbox.push(&frame(b'f'), Class::Feed);
         // Drain: the task writes the rest while the peer reads.
         let drained = async {
@@ -457,6 +575,102 @@ mod tests {
         let feed = kinds.iter().take_while(|k| **k == b'f').count();
         assert_eq!(&kinds[feed..], b"osf");
         assert!(feed > 0 && feed < written, "{feed} of {written}");
+    }
+
+    /// An outbox whose peer reads nothing, with the kernel's buffers full:
+    /// from now on everything pushed is queued.
+    async fn stalled() -> (Outbox, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let peer = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let outbox = Outbox::new(Arc::new(server));
+        let filler = Wire::text(Bytes::from(vec![b'k'; 64 * 1024]));
+        while outbox.lock().queue.is_empty() {
+            assert!(outbox.push(&filler, Class::Own));
+        }
+        (outbox, peer)
+    }
+
+    fn queued(outbox: &Outbox, class: Class) -> usize {
+        outbox
+            .lock()
+            .queue
+            .iter()
+            .filter(|q| q.class == class)
+            .count()
+    }
+
+    #[tokio::test]
+    async fn join_frames_are_not_lag() {
+        let (outbox, _peer) = stalled().await;
+        // A snapshot far over the lag limit does not make it lag...
+        let snapshot = Wire::text(Bytes::from(vec![b's'; 6 * MAX_BACKLOG]));
+        outbox.reset(&[(Class::Join, snapshot)]);
+        assert!(!outbox.lock().lagging && !outbox.is_closed());
+        // ...what is queued behind it does, once it is over the limit.
+        let delta = Wire::text(Bytes::from(vec![b'd'; 1000]));
+        let mut pushed = 0;
+        while !outbox.lock().lagging {
+            outbox.push(&delta, Class::Feed);
+            pushed += 1;
+        }
+        assert_eq!(pushed, MAX_BACKLOG / cost(delta.len()) + 1);
+        // A resync supersedes the unstarted join frames: one snapshot queued.
+        let again = Wire::text(Bytes::from(vec![b's'; 6 * MAX_BACKLOG]));
+        outbox.reset(&[(Class::Join, again)]);
+        assert_eq!(queued(&outbox, Class::Join), 1);
+        assert_eq!(queued(&outbox, Class::Feed), 0);
+    }
+
+    #[tokio::test]
+    async fn a_ping_flood_queues_one_pong_of_each_kind() {
+        let (outbox, _peer) = stalled().await;
+        for i in 0..10_000u16 {
+            let payload = i.to_be_bytes();
+            let ws_pong = Wire::raw(Bytes::from(vec![0x8A, 2, payload[0], payload[1]]));
+            assert!(outbox.push(&ws_pong, Class::Pong));
+            let app_pong = Wire::text(Bytes::from_static(br#"{"type":"pong"}"#));
+            assert!(outbox.push(&app_pong, Class::Pong));
+        }
+        let s = outbox.lock();
+        let pongs: Vec<&Queued> = s.queue.iter().filter(|q| q.class == Class::Pong).collect();
+        assert_eq!(pongs.len(), 2);
+        // RFC 6455 §5.5.3: the pong answers the most recent ping.
+        assert_eq!(&pongs[0].wire.body[2..], &9999u16.to_be_bytes());
+    }
+
+    #[tokio::test]
+    async fn only_the_latest_mine_is_kept_and_it_follows_the_feed() {
+        let (outbox, _peer) = stalled().await;
+        for i in 0..1000u32 {
+            outbox.push(&Wire::text(Bytes::from(format!("mine {i}"))), Class::Mine);
+            outbox.push(&Wire::text(Bytes::from(format!("delta {i}"))), Class::Feed);
+        }
+        let s = outbox.lock();
+        assert_eq!(s.frames[Class::Mine.index()], 1);
+        let last_mine = s
+            .queue
+            .iter()
+            .rposition(|q| q.class == Class::Mine)
+            .unwrap();
+        assert_eq!(&s.queue[last_mine].wire.body[..], b"mine 999");
+        assert_eq!(&s.queue[last_mine - 1].wire.body[..], b"delta 998");
+    }
+
+    #[tokio::test]
+    async fn tiny_frames_count_what_they_cost() {
+        let (outbox, _peer) = stalled().await;
+        let tiny = Wire::raw(Bytes::from_static(&[0x89, 0]));
+        let mut pushed = 0usize;
+        while outbox.push(&tiny, Class::Own) {
+            pushed += 1;
+            assert!(pushed < MAX_QUEUED, "never closed");
+        }
+        // Closed once what the frames hold in memory passed the limit, not
+        // their two bytes each.
+        assert!(pushed <= MAX_QUEUED / ENTRY_COST, "{pushed} frames queued");
     }
 
     #[test]

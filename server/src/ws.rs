@@ -122,6 +122,12 @@ fn header_contains(headers: &HeaderMap, name: header::HeaderName, value: &str) -
         .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(value)))
 }
 
+/// Whether `frame` is exactly one unmasked pong (RFC 6455 §5.5.3: its
+/// payload is at most 125 bytes, so the length fits the second byte).
+fn is_pong(frame: &[u8]) -> bool {
+    matches!(frame, [0x8A, len, ..] if *len < 126 && frame.len() == 2 + usize::from(*len))
+}
+
 /// The socket as tungstenite sees it: reads come from the TCP stream
 /// (after whatever hyper had already read past the upgrade), writes go to
 /// the connection's outbox, so tungstenite's own frames (pongs, pings,
@@ -171,10 +177,15 @@ impl AsyncWrite for Io {
         _: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        // tungstenite writes whole frames (its write buffer is off): each
-        // call is one frame or the rest of one, queued as a unit.
+        // tungstenite writes whole frames (its write buffer is off and this
+        // takes everything): each call is one frame, queued as a unit.
+        let class = if is_pong(buf) {
+            Class::Pong
+        } else {
+            Class::Own
+        };
         self.outbox
-            .push(&Wire::raw(Bytes::copy_from_slice(buf)), Class::Own);
+            .push(&Wire::raw(Bytes::copy_from_slice(buf)), class);
         Poll::Ready(Ok(buf.len()))
     }
 

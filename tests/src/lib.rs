@@ -4,11 +4,14 @@
 //! applying snapshots and deltas exactly as a real client must.
 
 mod client;
+mod faulty;
 mod process;
+pub mod raw;
 mod server;
 mod view;
 
 pub use client::{Client, Rejected};
+pub use faulty::{Faults, Outcome};
 pub use process::{ServerProcess, server_binary};
 pub use server::{EventInfo, TestServer, http_request};
 pub use view::View;

@@ -52,6 +52,7 @@ impl TestServer {
             public_url: format!("http://{addr}"),
             web_dir: None,
             limits: Default::default(),
+            wrap_log: None,
         };
         adjust(&mut config);
         let server = Server::open(config).await?;

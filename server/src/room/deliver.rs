@@ -23,17 +23,21 @@ const CHUNK: usize = 256;
 pub enum Job {
     /// To every connection of the audience.
     Broadcast(Wire),
-    /// To one connection; `answer`: the answer to one of its requests.
-    Direct {
+    /// The answer to one of a connection's requests.
+    Answer {
         to: Arc<Outbox>,
         wire: Wire,
-        answer: bool,
+    },
+    /// A notice to one connection about its own questions (`mine`).
+    Mine {
+        to: Arc<Outbox>,
+        wire: Wire,
     },
     /// Brings a connection up to date (snapshot or missed deltas) and,
     /// if not yet, adds it to the audience.
     Join {
         to: Arc<Outbox>,
-        wires: Vec<Wire>,
+        frames: Vec<(Class, Wire)>,
     },
     Leave(Arc<Outbox>),
     /// Ends every connection with this close code (the room rebuilt its
@@ -108,15 +112,12 @@ impl Audience {
                 self.broadcast_from(0, &wire, usize::MAX);
                 crate::metrics::broadcast(self.label, self.members.len(), wire.len());
             }
-            Job::Direct { to, wire, answer } => {
-                if answer {
-                    to.answer(&wire);
-                } else {
-                    to.push(&wire, Class::Own);
-                }
+            Job::Answer { to, wire } => to.answer(&wire),
+            Job::Mine { to, wire } => {
+                to.push(&wire, Class::Mine);
             }
-            Job::Join { to, wires } => {
-                to.reset(&wires);
+            Job::Join { to, frames } => {
+                to.reset(&frames);
                 if !self.members.iter().any(|m| Arc::ptr_eq(m, &to)) {
                     self.members.push(to);
                 }

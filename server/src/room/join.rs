@@ -3,7 +3,7 @@
 //! plus its own questions and, for moderators, presence.
 
 use super::{Catchup, Frame, Room, audience_of, frame};
-use crate::outbox::Wire;
+use crate::outbox::{Class, Wire};
 use crate::queue::Entry;
 use crate::queue::Event;
 use crate::queue::view::{self, Audience};
@@ -51,7 +51,7 @@ impl Room {
         role: Role,
         participant: Option<&str>,
         resume: Option<ResumeFrom>,
-    ) -> Vec<Wire> {
+    ) -> Vec<(Class, Wire)> {
         let audience = audience_of(role);
         let feed = self.feeds.of(role);
         let epoch = &self.record.epoch;
@@ -59,22 +59,28 @@ impl Room {
             Some(from) if &from.epoch == epoch => feed.catchup(from.seq, self.state.seq),
             _ => Catchup::Snapshot,
         };
-        let mut frames = match catchup {
+        let frames = match catchup {
             Catchup::Deltas(frames) => frames,
             Catchup::Snapshot => vec![self.snapshot(audience)],
         };
+        let mut frames: Vec<(Class, Wire)> = frames
+            .into_iter()
+            .map(|f| (Class::Join, Wire::text(f)))
+            .collect();
         if let Some(p) = participant {
             let (votes, questions) = view::mine(&self.state, p);
-            frames.push(frame(&ServerMsg::Mine { votes, questions }));
+            let mine = frame(&ServerMsg::Mine { votes, questions });
+            frames.push((Class::Mine, Wire::text(mine)));
         }
         if role == Role::Moderator {
             let [attendees, moderators, screens] = self.presence;
-            frames.push(frame(&ServerMsg::Presence {
+            let presence = frame(&ServerMsg::Presence {
                 attendees,
                 moderators,
                 screens,
-            }));
+            });
+            frames.push((Class::Join, Wire::text(presence)));
         }
-        frames.into_iter().map(Wire::text).collect()
+        frames
     }
 }

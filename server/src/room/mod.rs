@@ -11,6 +11,7 @@
 
 mod askers;
 mod deliver;
+mod failure;
 mod fanout;
 mod join;
 
@@ -22,9 +23,7 @@ use crate::queue::view::{self, Audience};
 use crate::queue::{Actor, Command, Entry, Event, State, decide, evolve};
 use deliver::Job;
 use fanout::Feeds;
-use hoidap_protocol::{
-    Action, Change, ErrorCode, QuestionId, ResumeFrom, Role, Seq, ServerMsg, close,
-};
+use hoidap_protocol::{Action, Change, ErrorCode, QuestionId, ResumeFrom, Role, Seq, ServerMsg};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -104,29 +103,38 @@ pub async fn start(
     let record = Arc::new(record);
     // Called from the main runtime (server start, event creation).
     let main = tokio::runtime::Handle::current();
-    let mut tick = tokio::time::interval(FAST_TICK);
-    // Skip, not Delay: with thousands of connections the room is often
-    // scheduled late (behind the fan-out of the previous tick); Delay would
-    // add that lateness to every period (measured: 5.7 ticks/s instead of
-    // 10 at 10k connections), Skip keeps ticks on the grid.
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let room = Room {
-        feeds: Feeds::new(state.seq, &main),
-        main,
-        committed: state.seq,
-        staged: Vec::new(),
-        tick,
-        public_due: tokio::time::Instant::now() + TICK,
-        snapshots: Default::default(),
-        state,
-        record: record.clone(),
-        log,
-        presence: [0; 3],
-        presence_sent: [0; 3],
-        askers: Default::default(),
+    let room_record = record.clone();
+    let run = async move {
+        // Made on the room's own runtime: a timer belongs to the runtime it
+        // was created on, and the one `start` runs on may stop first (each
+        // test has its own).
+        let mut tick = tokio::time::interval(FAST_TICK);
+        // Skip, not Delay: with thousands of connections the room is often
+        // scheduled late (behind the fan-out of the previous tick); Delay
+        // would add that lateness to every period (measured: 5.7 ticks/s
+        // instead of 10 at 10k connections), Skip keeps ticks on the grid.
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let room = Room {
+            feeds: Feeds::new(state.seq, &main),
+            main,
+            committed: state.seq,
+            staged: Vec::new(),
+            tick,
+            public_due: tokio::time::Instant::now() + TICK,
+            snapshots: Default::default(),
+            state,
+            record: room_record,
+            log,
+            presence: [0; 3],
+            presence_sent: [0; 3],
+            askers: Default::default(),
+            broken: false,
+            retry_at: tokio::time::Instant::now(),
+        };
+        room.run(rx).await
     };
     // Its own thread: see `lanes`.
-    tasks.spawn_on(room.run(rx), crate::lanes::priority());
+    tasks.spawn_on(run, crate::lanes::priority());
     Ok(RoomHandle { tx, record })
 }
 
@@ -155,6 +163,11 @@ struct Room {
     presence: [u32; 3],
     presence_sent: [u32; 3],
     askers: askers::Askers,
+    /// The log could not be read after a failed commit: the room holds no
+    /// trustworthy state and serves nobody until a reload succeeds.
+    broken: bool,
+    /// When a broken room next tries to read its log.
+    retry_at: tokio::time::Instant,
 }
 
 /// One audience's view of one entry: its changes and its new vote count.
@@ -165,8 +178,16 @@ struct Pending {
     role: Role,
     reply: Arc<Outbox>,
     req: String,
+    outcome: Outcome,
+}
+
+enum Outcome {
     /// `None`: accepted without change; acknowledged at the batch's position.
-    entry: Option<Entry>,
+    Accepted(Option<Entry>),
+    /// Refused against changes of this batch that are not durable yet: sent
+    /// once they are; `unavailable` instead if their commit fails, since
+    /// the state it was decided against never existed.
+    Refused(Frame),
 }
 
 impl Room {
@@ -180,7 +201,13 @@ impl Room {
                     }
                     self.handle_batch(&mut batch).await;
                 }
-                _ = self.tick.tick() => self.on_tick(),
+                _ = self.tick.tick() => {
+                    if self.broken {
+                        self.retry_reload().await;
+                    } else {
+                        self.on_tick();
+                    }
+                }
             }
         }
         tracing::debug!(event = self.record.id, "room stopped");
@@ -200,9 +227,15 @@ impl Room {
                     action,
                     reply,
                 } => {
+                    let role = actor.role;
+                    if self.broken {
+                        // The log cannot be read: there is no state to
+                        // decide against (see `failure`).
+                        self.answer(role, &reply, unavailable(req));
+                        continue;
+                    }
                     // A retry (same requester, same id) gets the original
                     // answer, even across reconnects and restarts.
-                    let role = actor.role;
                     if let Some(applied) = self.state.applied(&actor, &req) {
                         retried.push((role, reply, req, applied));
                         continue;
@@ -220,22 +253,32 @@ impl Room {
                                 role,
                                 reply,
                                 req,
-                                entry: Some(entry),
+                                outcome: Outcome::Accepted(Some(entry)),
                             });
                         }
                         Ok(None) => pending.push(Pending {
                             role,
                             reply,
                             req,
-                            entry: None,
+                            outcome: Outcome::Accepted(None),
                         }),
                         Err(rejection) => {
                             let msg = ServerMsg::error(
-                                Some(req),
+                                Some(req.clone()),
                                 rejection.code(),
                                 rejection.to_string(),
                             );
-                            self.answer(role, &reply, frame(&msg));
+                            if changed.is_empty() {
+                                // Decided against durable state: final.
+                                self.answer(role, &reply, frame(&msg));
+                            } else {
+                                pending.push(Pending {
+                                    role,
+                                    reply,
+                                    req,
+                                    outcome: Outcome::Refused(frame(&msg)),
+                                });
+                            }
                         }
                     }
                 }
@@ -286,26 +329,24 @@ impl Room {
                 let (votes, questions) = view::mine(state, p);
                 Wire::text(frame(&ServerMsg::Mine { votes, questions }))
             },
-            |to, wire| {
-                public.deliver(Job::Direct {
-                    to,
-                    wire,
-                    answer: false,
-                })
-            },
+            |to, wire| public.deliver(Job::Mine { to, wire }),
         );
         for p in pending {
-            let msg = match p.entry {
-                Some(entry) => ServerMsg::Ack {
+            let msg = match p.outcome {
+                Outcome::Accepted(Some(entry)) => ServerMsg::Ack {
                     id: p.req,
                     seq: entry.seq,
                     question: self.asked(&entry),
                 },
-                None => ServerMsg::Ack {
+                Outcome::Accepted(None) => ServerMsg::Ack {
                     id: p.req,
                     seq,
                     question: None,
                 },
+                Outcome::Refused(refusal) => {
+                    self.answer(p.role, &p.reply, refusal);
+                    continue;
+                }
             };
             self.answer(p.role, &p.reply, frame(&msg));
         }
@@ -324,10 +365,14 @@ impl Room {
             self.answer(role, &reply, ack);
         }
         for (role, participant, resume, outbox) in joins {
-            let wires = self.joined(role, participant.as_deref(), resume);
+            if self.broken {
+                failure::turn_away(&outbox);
+                continue;
+            }
+            let frames = self.joined(role, participant.as_deref(), resume);
             self.feeds
                 .of_mut(role)
-                .deliver(Job::Join { to: outbox, wires });
+                .deliver(Job::Join { to: outbox, frames });
         }
     }
 
@@ -337,10 +382,9 @@ impl Room {
     fn answer(&mut self, role: Role, to: &Arc<Outbox>, frame: Frame) {
         let wire = Wire::text(frame);
         match role {
-            Role::Attendee => self.feeds.public.deliver(Job::Direct {
+            Role::Attendee => self.feeds.public.deliver(Job::Answer {
                 to: to.clone(),
                 wire,
-                answer: true,
             }),
             Role::Screen | Role::Moderator => to.answer(&wire),
         }
@@ -396,24 +440,6 @@ impl Room {
             }
             self.reload().await;
         }
-    }
-
-    async fn reload(&mut self) {
-        self.askers.forget_changes();
-        self.state = match self.log.replay(self.record.id).await {
-            Ok(state) => state,
-            Err(err) => {
-                tracing::error!(event = self.record.id, %err, "reload failed");
-                State::default()
-            }
-        };
-        // Drop buffered changes and make every connection resume: their
-        // position may now be ahead of the log.
-        self.feeds.kick(close::RESUME);
-        self.feeds = Feeds::new(self.state.seq, &self.main);
-        self.staged.clear();
-        self.committed = self.state.seq;
-        self.snapshots.take();
     }
 
     fn on_tick(&mut self) {

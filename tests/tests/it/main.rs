@@ -3,6 +3,9 @@
 
 mod access;
 mod bad_input;
+mod bigjoin;
+mod commit;
+mod connection;
 mod crash;
 mod queue;
 mod reconnect;
