@@ -121,6 +121,11 @@ impl Spawned {
                 "--listen",
                 &addr.to_string(),
                 "--no-demo",
+                // The generator's thousands of clients share a few 127.0.0.x
+                // addresses, as a hall shares one NAT'd access point, only
+                // more so: lift the per-address cap.
+                "--max-connections-per-address",
+                "1000000",
                 "--data",
             ])
             .arg(dir.path())
@@ -187,7 +192,11 @@ impl Spawned {
     /// The server's own counters, from `GET /metrics`: name → value (labels
     /// summed).
     pub async fn metrics(&self) -> anyhow::Result<std::collections::BTreeMap<String, f64>> {
-        let (_, text) = http_request(self.addr, "GET", "/metrics", None, None).await?;
+        let auth = format!("Bearer {}", self.admin_token);
+        let (status, text) = http_request(self.addr, "GET", "/metrics", Some(&auth), None).await?;
+        if status != 200 {
+            bail!("GET /metrics: {status} {text}");
+        }
         let mut out = std::collections::BTreeMap::new();
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let Some((key, value)) = line.rsplit_once(' ') else {

@@ -6,7 +6,7 @@
 //! links people scan) with `{{ASSETS}}` replaced by that prefix.
 //! `--web-dir` serves from disk instead, for development.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
@@ -75,28 +75,55 @@ impl Assets {
     }
 
     /// A page, with the asset prefix filled in.
-    pub fn page(&self, name: &str) -> Response {
+    pub fn page(&self, name: &str, headers: &HeaderMap) -> Response {
         let Some(body) = self.read(name) else {
             return StatusCode::NOT_FOUND.into_response();
         };
         let html = String::from_utf8_lossy(&body).replace("{{ASSETS}}", &self.prefix);
+        let Ok(csp) = HeaderValue::from_str(&content_security_policy(headers)) else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
         (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-                // Everything comes from this server; nothing else may load.
                 (
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(
-                        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-                    ),
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
                 ),
-                (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+                (header::CONTENT_SECURITY_POLICY, csp),
+                (
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                ),
             ],
             html,
         )
             .into_response()
     }
+}
+
+/// Everything comes from this server; nothing else may load, and scripts
+/// may connect only back to it. `'self'` covers `ws:` of the same host in
+/// CSP 3 only; older phone browsers need the WebSocket origin spelt out,
+/// taken from the `Host` the page was loaded from.
+fn content_security_policy(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        // A host and a port, nothing that could end the directive.
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        });
+    let connect = match host {
+        Some(host) => format!("'self' ws://{host} wss://{host}"),
+        None => "'self'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; connect-src {connect}; img-src 'self' data:; style-src 'self'; \
+         script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
 }
 
 fn mime_type(path: &str) -> &'static str {

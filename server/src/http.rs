@@ -10,7 +10,7 @@ use crate::log::EventRecord;
 use crate::queue::MAX_LENGTH_CEILING;
 use crate::rooms::Rooms;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -18,6 +18,7 @@ use hoidap_protocol::Settings;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::watch;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use crate::ws::{MAX_MESSAGE, READ_BUFFER};
 
@@ -31,48 +32,93 @@ pub struct App {
     /// Every connection task, so shutdown can wait for them to say goodbye.
     pub connections: tokio_util::task::TaskTracker,
     pub limits: crate::limits::Limits,
+    /// The pages that may open a WebSocket (see `origin`).
+    pub origins: crate::origin::Origins,
 }
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(|| async { crate::metrics::render() }))
+        .route("/metrics", get(metrics))
         .route("/api/events", get(list_events).post(create_event))
         .route("/ws", get(websocket))
         .route(
             "/",
-            get(|State(app): State<Arc<App>>| async move { app.assets.page("index.html") }),
+            get(
+                |State(app): State<Arc<App>>, headers: HeaderMap| async move {
+                    app.assets.page("index.html", &headers)
+                },
+            ),
         )
         .route(
             "/j/{code}",
-            get(|State(app): State<Arc<App>>| async move { app.assets.page("attendee.html") }),
+            get(
+                |State(app): State<Arc<App>>, headers: HeaderMap| async move {
+                    app.assets.page("attendee.html", &headers)
+                },
+            ),
         )
         .route(
             "/m/{code}",
-            get(|State(app): State<Arc<App>>| async move { app.assets.page("moderator.html") }),
+            get(
+                |State(app): State<Arc<App>>, headers: HeaderMap| async move {
+                    app.assets.page("moderator.html", &headers)
+                },
+            ),
         )
         .route(
             "/s/{code}",
-            get(|State(app): State<Arc<App>>| async move { app.assets.page("screen.html") }),
+            get(
+                |State(app): State<Arc<App>>, headers: HeaderMap| async move {
+                    app.assets.page("screen.html", &headers)
+                },
+            ),
         )
         .route("/a/{version}/{*path}", get(asset))
         .route("/qr/{file}", get(qr_code))
         // Pages and scripts shrink about threefold: it matters on a hall
         // Wi-Fi shared by hundreds of phones joining at once.
         .layer(tower_http::compression::CompressionLayer::new())
+        // No response may be read as another type than it says (a QR code
+        // or an API answer as a script).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .with_state(app)
 }
 
 async fn websocket(
     State(app): State<Arc<App>>,
     axum::Extension(peer): axum::Extension<crate::Peer>,
+    axum::Extension(slot): axum::Extension<crate::Slot>,
     req: Request,
 ) -> Response {
+    if !app.origins.allows(req.headers()) {
+        return (
+            StatusCode::FORBIDDEN,
+            "this page's origin may not connect; see --allow-origin",
+        )
+            .into_response();
+    }
     let shutdown = app.shutdown.clone();
     crate::ws::upgrade(req, move |socket| {
         let tracker = app.connections.clone();
-        tracker.track_future(conn::serve(socket, app, shutdown, peer.0))
+        tracker.track_future(async move {
+            // The socket counts against its address while it is open.
+            let _slot = slot;
+            conn::serve(socket, app, shutdown, peer.0).await
+        })
     })
+}
+
+/// `GET /metrics`: counts of connections and traffic; admin only, since
+/// they say how many people are in the hall and how active they are.
+async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    match require_admin(&app, &headers) {
+        Ok(()) => crate::metrics::render().into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn asset(

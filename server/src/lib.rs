@@ -5,6 +5,7 @@
 //! `conn` (socket task) → `room` (event actor: `queue::decide`, log append,
 //! ack) → `room::fanout` (one frame per audience) → every `conn`.
 
+pub mod accept;
 pub mod assets;
 pub mod auth;
 pub mod conn;
@@ -13,6 +14,7 @@ pub mod lanes;
 pub mod limits;
 pub mod log;
 pub mod metrics;
+pub mod origin;
 pub mod outbox;
 pub mod queue;
 pub mod room;
@@ -49,6 +51,9 @@ pub struct Config {
     /// Serve the web client from this directory instead of the embedded copy.
     pub web_dir: Option<PathBuf>,
     pub limits: limits::Limits,
+    /// Origins besides `public_url` whose pages may open a WebSocket (a
+    /// proxy's public name); `*` turns the check off. See `origin`.
+    pub allowed_origins: Vec<String>,
     /// Wraps the log before the rooms use it: tests put a log that fails or
     /// holds commits on demand around the real one.
     pub wrap_log: Option<LogWrapper>,
@@ -97,6 +102,7 @@ impl Server {
             shutdown: shutdown_rx,
             connections: tokio_util::task::TaskTracker::new(),
             limits: config.limits,
+            origins: origin::Origins::new(&config.public_url, &config.allowed_origins),
         };
         Ok(Server {
             app: Arc::new(app),
@@ -118,7 +124,7 @@ impl Server {
     ) {
         let router = http::router(self.app.clone());
         let notify = self.shutdown.clone();
-        accept(listener, router, async move {
+        accept::serve(listener, router, &self.app.limits, async move {
             shutdown.await;
             let _ = notify.send(true);
         })
@@ -132,76 +138,4 @@ impl Server {
     }
 }
 
-/// Serves HTTP/1.1 on every accepted connection until `shutdown`, then
-/// lets the requests in progress finish.
-///
-/// Our own loop rather than `axum::serve`: its connections sniff for
-/// HTTP/2 through a rewinding wrapper, and a WebSocket upgraded from one
-/// cannot be unwrapped to the `TcpStream` that the fan-out writes to
-/// directly (see `outbox`). Plain HTTP in a hall needs no HTTP/2.
-async fn accept(
-    listener: TcpListener,
-    router: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) {
-    use hyper_util::rt::TokioIo;
-    let builder = hyper::server::conn::http1::Builder::new();
-    // Closed (dropped) at shutdown: every connection then finishes the
-    // request in progress and stops.
-    let (stop, stopped) = watch::channel(());
-    let connections = tokio_util::task::TaskTracker::new();
-    tokio::pin!(shutdown);
-    loop {
-        let (tcp, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    // Out of file descriptors, most likely: wait for some to
-                    // be freed instead of spinning.
-                    tracing::warn!(%err, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        // Nagle's algorithm would hold a frame sent right after another
-        // until the phone's delayed ACK (40 ms on Linux, 200 ms on Windows):
-        // changes must go out at once.
-        let _ = tcp.set_nodelay(true);
-        // Every request knows where it came from: limits per source address
-        // and the record of new identities need it.
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
-            req.extensions_mut().insert(Peer(peer));
-            tower::ServiceExt::oneshot(router.clone(), req)
-        });
-        let conn = builder
-            .serve_connection(TokioIo::new(tcp), service)
-            .with_upgrades();
-        let mut stopped = stopped.clone();
-        connections.spawn(async move {
-            tokio::pin!(conn);
-            let result = tokio::select! {
-                result = conn.as_mut() => result,
-                _ = stopped.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
-                }
-            };
-            if let Err(err) = result {
-                tracing::trace!(%err, "connection ended with an error");
-            }
-        });
-    }
-    drop((listener, stop));
-    connections.close();
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, connections.wait()).await;
-}
-
-/// The source address of a request's TCP connection.
-#[derive(Debug, Clone, Copy)]
-pub struct Peer(pub std::net::SocketAddr);
-
-/// How long shutdown waits for connections, then for rooms.
-const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+pub use accept::{Peer, SHUTDOWN_GRACE, Slot};

@@ -18,6 +18,16 @@ pub struct Limits {
     /// A peer that takes nothing of what is queued for it for this long is
     /// stalled: it is dropped rather than allowed to hold buffers.
     pub send_timeout: Duration,
+    /// An HTTP request's head must arrive within this long, and a kept-alive
+    /// connection is closed after this long without a new request: a
+    /// slowloris client cannot hold sockets by sending a byte at a time.
+    pub header_timeout: Duration,
+    /// Open TCP connections (HTTP and WebSocket) from one source address.
+    /// A whole hall may come through one NAT'd access point: 500 phones
+    /// each hold one WebSocket, and a page load opens up to six HTTP
+    /// connections that close after `header_timeout`, so the default leaves
+    /// room for that while one laptop cannot take every descriptor.
+    pub max_connections_per_address: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +38,8 @@ impl Default for Limits {
             // Three missed heartbeats: a phone on a bad Wi-Fi may lose two.
             dead_after: Duration::from_secs(45),
             send_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            max_connections_per_address: 2000,
         }
     }
 }

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hoidap_protocol::Settings;
+use hoidap_server::limits::Limits;
 use hoidap_server::{Config, Server};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -41,6 +42,18 @@ struct ServeArgs {
     /// Serve the web client from this directory (development).
     #[arg(long, env = "HOIDAP_WEB_DIR")]
     web_dir: Option<PathBuf>,
+    /// Another origin whose pages may open a WebSocket, e.g. the public name
+    /// of a proxy in front (repeatable; `*` turns the Origin check off).
+    #[arg(
+        long = "allow-origin",
+        env = "HOIDAP_ALLOW_ORIGIN",
+        value_delimiter = ','
+    )]
+    allow_origin: Vec<String>,
+    /// Most TCP connections open at once from one source address (a whole
+    /// hall behind one NAT'd access point counts as one address).
+    #[arg(long, env = "HOIDAP_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = Limits::default().max_connections_per_address)]
+    max_connections_per_address: usize,
     /// Do not create a demo event on first start.
     #[arg(long, env = "HOIDAP_NO_DEMO")]
     no_demo: bool,
@@ -59,6 +72,12 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Serve(args)) => args,
         None => cli.serve,
     };
+    // Every phone holds a socket: the usual soft limit of 1024 descriptors
+    // would turn the 1000th delegate away, so take all the system allows.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open-file limit"),
+        Err(err) => tracing::warn!(%err, "cannot raise the open-file limit"),
+    }
     let listener = hoidap_server::listen(args.listen)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let port = listener.local_addr()?.port();
@@ -70,7 +89,11 @@ async fn main() -> anyhow::Result<()> {
         data_dir: args.data.clone(),
         public_url,
         web_dir: args.web_dir,
-        limits: Default::default(),
+        limits: Limits {
+            max_connections_per_address: args.max_connections_per_address,
+            ..Limits::default()
+        },
+        allowed_origins: args.allow_origin.clone(),
         wrap_log: None,
     })
     .await

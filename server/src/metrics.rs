@@ -51,6 +51,10 @@ fn describe() {
     );
     describe_counter!("hoidap_bytes_sent_total", "Payload bytes of those frames");
     describe_counter!(
+        "hoidap_connections_refused_total",
+        "TCP connections dropped at accept: too many from one address"
+    );
+    describe_counter!(
         "hoidap_resyncs_total",
         "Connections that lagged behind their feed and got a fresh snapshot"
     );
@@ -110,6 +114,11 @@ pub fn room_broken(broken: bool) {
     } else {
         gauge.decrement(1.0);
     }
+}
+
+/// A TCP connection dropped at accept: its address holds too many.
+pub fn connection_refused() {
+    counter!("hoidap_connections_refused_total").increment(1);
 }
 
 pub fn dropped() {

@@ -58,12 +58,24 @@ where
     }
     let headers = req.headers();
     let valid = header_contains(headers, header::CONNECTION, "upgrade")
-        && header_eq(headers, header::UPGRADE, "websocket")
-        && header_eq(headers, header::SEC_WEBSOCKET_VERSION, "13");
+        && header_eq(headers, header::UPGRADE, "websocket");
     let key = headers.get(header::SEC_WEBSOCKET_KEY);
     let (true, Some(key)) = (valid, key) else {
         return (StatusCode::BAD_REQUEST, "not a WebSocket upgrade request").into_response();
     };
+    // RFC 6455 §4.4: another version gets 426 and the one we speak, so a
+    // client that supports several can retry with it.
+    if !header_eq(headers, header::SEC_WEBSOCKET_VERSION, "13") {
+        return (
+            StatusCode::UPGRADE_REQUIRED,
+            [(
+                header::SEC_WEBSOCKET_VERSION,
+                HeaderValue::from_static("13"),
+            )],
+            "this server speaks WebSocket version 13",
+        )
+            .into_response();
+    }
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
     let Some(on_upgrade) = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
         return (

@@ -55,10 +55,20 @@ impl ServerProcess {
     /// Starts the server on `dir` (created if needed) and waits until it
     /// answers `/healthz`.
     pub async fn start(dir: &Path) -> anyhow::Result<ServerProcess> {
+        Self::start_limited(dir, None).await
+    }
+
+    /// Like [`start`](Self::start), with the soft open-file limit the
+    /// process starts with set to `soft_nofile` (as a distribution's
+    /// default of 1024 would).
+    pub async fn start_limited(
+        dir: &Path,
+        soft_nofile: Option<u64>,
+    ) -> anyhow::Result<ServerProcess> {
         let bin = server_binary()?;
         let mut last_error = None;
         for _ in 0..START_ATTEMPTS {
-            match Self::try_start(&bin, dir).await {
+            match Self::try_start(&bin, dir, soft_nofile).await {
                 Ok(server) => return Ok(server),
                 Err(e) => last_error = Some(e),
             }
@@ -66,13 +76,27 @@ impl ServerProcess {
         Err(last_error.expect("at least one attempt"))
     }
 
-    async fn try_start(bin: &Path, dir: &Path) -> anyhow::Result<ServerProcess> {
+    async fn try_start(
+        bin: &Path,
+        dir: &Path,
+        soft_nofile: Option<u64>,
+    ) -> anyhow::Result<ServerProcess> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let url = format!("http://{addr}");
-        let child = Command::new(bin)
+        let mut command = match soft_nofile {
+            // The shell lowers its own limit, then becomes the server.
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", r#"ulimit -Sn "$0" && exec "$@""#, &n.to_string()])
+                    .arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        let child = command
             .arg("serve")
             .args(["--listen", &addr.to_string()])
             .arg("--data")

@@ -141,3 +141,31 @@ pub async fn close_code(stream: &mut TcpStream, within: std::time::Duration) -> 
     };
     tokio::time::timeout(within, read).await.ok().flatten()
 }
+
+/// Sends `request` as is and returns all the server wrote until it closed
+/// (or `within` passed), as text: for checking status lines and headers.
+pub async fn exchange(
+    addr: SocketAddr,
+    request: impl AsRef<[u8]>,
+    within: std::time::Duration,
+) -> anyhow::Result<String> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.write_all(request.as_ref()).await?;
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(within, stream.read_to_end(&mut raw)).await;
+    Ok(String::from_utf8_lossy(&raw).into_owned())
+}
+
+/// Whether the server closes `stream` (EOF or reset) within `within`,
+/// discarding whatever it sends before.
+pub async fn closed_within(stream: &mut TcpStream, within: std::time::Duration) -> bool {
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => {}
+        }
+    }
+}

@@ -52,6 +52,7 @@ impl TestServer {
             public_url: format!("http://{addr}"),
             web_dir: None,
             limits: Default::default(),
+            allowed_origins: Vec::new(),
             wrap_log: None,
         };
         adjust(&mut config);

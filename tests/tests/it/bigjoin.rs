@@ -183,9 +183,13 @@ async fn a_snapshot_of_several_mib_over_a_slow_link_is_sent_once() -> anyhow::Re
 /// connection was closed for holding too much).
 #[tokio::test]
 async fn a_stalled_asker_keeps_one_notice_about_its_questions() -> anyhow::Result<()> {
-    let hall =
-        Hall::with(json!({ "title": "Sửa câu hỏi", "pre_moderation": true, "max_length": 2000 }))
-            .await?;
+    // The asker reads nothing while 400 edits go by: on a busy machine that
+    // takes longer than the stall timeout, which is not what this tests.
+    let hall = Hall::configured(
+        json!({ "title": "Sửa câu hỏi", "pre_moderation": true, "max_length": 2000 }),
+        |c| c.limits.send_timeout = Duration::from_secs(300),
+    )
+    .await?;
     let code = hall.event.join_code.clone();
     // The asker asks ten long questions, then stops reading: every `mine`
     // lists all ten, ~27 KB, so the kernel's buffers fill after a few.
