@@ -14,6 +14,7 @@ pub mod limits;
 pub mod log;
 pub mod metrics;
 pub mod outbox;
+pub mod private;
 pub mod queue;
 pub mod room;
 pub mod rooms;
@@ -80,7 +81,8 @@ impl Server {
             path: dir.clone(),
             source,
         };
-        std::fs::create_dir_all(&dir).map_err(data_err)?;
+        // 0700, and tightened if an older version made it 0755.
+        private::create_dir(&dir).map_err(data_err)?;
         metrics::install();
         let keys = auth::Keys::load_or_create(&dir).map_err(data_err)?;
         let mut log: Arc<dyn log::Log> = Arc::new(log::SqliteLog::open(&dir)?);
@@ -97,6 +99,7 @@ impl Server {
             shutdown: shutdown_rx,
             connections: tokio_util::task::TaskTracker::new(),
             limits: config.limits,
+            links: private::LinksFile::new(&dir),
         };
         Ok(Server {
             app: Arc::new(app),

@@ -55,10 +55,20 @@ impl ServerProcess {
     /// Starts the server on `dir` (created if needed) and waits until it
     /// answers `/healthz`.
     pub async fn start(dir: &Path) -> anyhow::Result<ServerProcess> {
+        Self::start_inner(dir, None).await
+    }
+
+    /// Starts the server as an operator would (a demo event on first start),
+    /// with its stdout (the printed token and links) written to `stdout`.
+    pub async fn start_printing(dir: &Path, stdout: &Path) -> anyhow::Result<ServerProcess> {
+        Self::start_inner(dir, Some(stdout)).await
+    }
+
+    async fn start_inner(dir: &Path, stdout: Option<&Path>) -> anyhow::Result<ServerProcess> {
         let bin = server_binary()?;
         let mut last_error = None;
         for _ in 0..START_ATTEMPTS {
-            match Self::try_start(&bin, dir).await {
+            match Self::try_start(&bin, dir, stdout).await {
                 Ok(server) => return Ok(server),
                 Err(e) => last_error = Some(e),
             }
@@ -66,22 +76,37 @@ impl ServerProcess {
         Err(last_error.expect("at least one attempt"))
     }
 
-    async fn try_start(bin: &Path, dir: &Path) -> anyhow::Result<ServerProcess> {
+    async fn try_start(
+        bin: &Path,
+        dir: &Path,
+        stdout: Option<&Path>,
+    ) -> anyhow::Result<ServerProcess> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let url = format!("http://{addr}");
-        let child = Command::new(bin)
+        let mut command = Command::new(bin);
+        command
             .arg("serve")
             .args(["--listen", &addr.to_string()])
             .arg("--data")
             .arg(dir)
-            .arg("--no-demo")
             .args(["--public-url", &url])
-            .env("RUST_LOG", "warn")
-            // Links and tracing go to stdout; a panic still reaches stderr.
-            .stdout(Stdio::null())
+            .env("RUST_LOG", "warn");
+        // Links and tracing go to stdout; a panic still reaches stderr.
+        match stdout {
+            // A file, not a pipe: nobody has to drain it while the server runs.
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                command.stdout(file);
+            }
+            None => {
+                command.arg("--no-demo").stdout(Stdio::null());
+            }
+        }
+        let child = command
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
         let mut server = ServerProcess {

@@ -7,6 +7,8 @@ mod bigjoin;
 mod commit;
 mod connection;
 mod crash;
+#[cfg(unix)]
+mod private_data;
 mod queue;
 mod reconnect;
 mod restart;
