@@ -78,8 +78,10 @@ async fn main() -> anyhow::Result<()> {
     let app = server.app().clone();
     // Secrets are printed only when they are new (journald keeps stdout);
     // the links file keeps all of them.
+    let mut printed = false;
     if app.keys.admin_token_new {
         println!("Admin token: {}", app.keys.admin_token);
+        printed = true;
     }
     if app.rooms.is_empty() && !args.no_demo {
         let title = "Hội nghị đối thoại giữa lãnh đạo tỉnh với cán bộ (demo)".to_owned();
@@ -89,11 +91,15 @@ async fn main() -> anyhow::Result<()> {
             .await
             .context("cannot create the demo event")?;
         print!("{}", app.event_text(&demo));
+        printed = true;
     }
     app.write_links()
         .with_context(|| format!("cannot write {}", app.links.path().display()))?;
+    if printed {
+        println!();
+    }
     println!(
-        "\nThe admin token and the links of every event are in {} (readable only by you).",
+        "The admin token and the links of every event are in {} (readable only by you).",
         app.links.path().display()
     );
     tracing::info!(listen = %args.listen, data = %args.data.display(), "hoidap is serving");
