@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use rand::{Rng, RngCore};
 use sha2::Sha256;
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
 /// Letters and digits that cannot be confused when read aloud or typed on a
@@ -101,22 +101,27 @@ impl Keys {
 }
 
 fn read_or_create(path: &Path, make: fn() -> String) -> io::Result<(String, bool)> {
+    // Older versions wrote these files before restricting them.
+    crate::private::tighten(path)?;
     match std::fs::read_to_string(path) {
         Ok(s) if !s.trim().is_empty() => Ok((s.trim().to_owned(), false)),
-        Ok(_) => write_new(path, make),
+        // Left empty by a crash right after it was created.
+        Ok(_) => {
+            std::fs::remove_file(path)?;
+            write_new(path, make)
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => write_new(path, make),
         Err(e) => Err(e),
     }
 }
 
+/// Created 0600 before the secret is written: never readable by others, not
+/// even for a moment.
 fn write_new(path: &Path, make: fn() -> String) -> io::Result<(String, bool)> {
     let value = make();
-    std::fs::write(path, format!("{value}\n"))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
+    let mut file = crate::private::create_new(path)?;
+    file.write_all(format!("{value}\n").as_bytes())?;
+    file.sync_all()?;
     Ok((value, true))
 }
 

@@ -34,6 +34,9 @@ pub struct App {
     pub limits: crate::limits::Limits,
     /// The pages that may open a WebSocket (see `origin`).
     pub origins: crate::origin::Origins,
+    /// The admin token and every event's links, kept in the data directory
+    /// (0600) rather than printed on every start.
+    pub links: crate::private::LinksFile,
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -229,6 +232,38 @@ impl App {
         format!("{}/j/{join_code}", self.public_url)
     }
 
+    /// Rewrites the links file: the admin token, then each event's links.
+    pub fn write_links(&self) -> std::io::Result<()> {
+        self.links.write(|| {
+            let mut text = format!(
+                "# hoidap: the admin token and the links of every event. Keep it private:\n\
+                 # the moderator and screen links carry their secrets.\n\n\
+                 Admin token: {}\n",
+                self.keys.admin_token
+            );
+            for record in self.rooms.list() {
+                text.push_str(&self.event_text(&record));
+            }
+            text
+        })
+    }
+
+    /// One event as printed and kept in the links file.
+    pub fn event_text(&self, record: &EventRecord) -> String {
+        let info = self.event_info(record);
+        format!(
+            "\n{} (mã tham gia / join code {})\n  \
+             Attendees / Đại biểu:   {}\n  \
+             Moderator / Chủ tọa:    {}\n  \
+             Screen / Màn hình:      {}\n",
+            info.title,
+            info.join_code,
+            info.links.attendee,
+            info.links.moderator,
+            info.links.screen
+        )
+    }
+
     pub fn event_info(&self, record: &EventRecord) -> EventInfo {
         let base = &self.public_url;
         let code = &record.join_code;
@@ -298,5 +333,13 @@ async fn create_event(
             "could not store the event; retry",
         )
     })?;
+    // The event exists whatever happens to the file: a failure is logged,
+    // and the next start rewrites it.
+    let writer = app.clone();
+    match tokio::task::spawn_blocking(move || writer.write_links()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(%e, "cannot update the links file"),
+        Err(e) => tracing::warn!(%e, "cannot update the links file"),
+    }
     Ok((StatusCode::CREATED, Json(app.event_info(&record))))
 }

@@ -16,6 +16,7 @@ pub mod log;
 pub mod metrics;
 pub mod origin;
 pub mod outbox;
+pub mod private;
 pub mod queue;
 pub mod room;
 pub mod rooms;
@@ -85,7 +86,8 @@ impl Server {
             path: dir.clone(),
             source,
         };
-        std::fs::create_dir_all(&dir).map_err(data_err)?;
+        // 0700, and tightened if an older version made it 0755.
+        private::create_dir(&dir).map_err(data_err)?;
         metrics::install();
         let keys = auth::Keys::load_or_create(&dir).map_err(data_err)?;
         let mut log: Arc<dyn log::Log> = Arc::new(log::SqliteLog::open(&dir)?);
@@ -103,6 +105,7 @@ impl Server {
             connections: tokio_util::task::TaskTracker::new(),
             limits: config.limits,
             origins: origin::Origins::new(&config.public_url, &config.allowed_origins),
+            links: private::LinksFile::new(&dir),
         };
         Ok(Server {
             app: Arc::new(app),

@@ -99,30 +99,32 @@ async fn main() -> anyhow::Result<()> {
     .await
     .context("cannot open the data directory")?;
     let app = server.app().clone();
+    // Secrets are printed only when they are new (journald keeps stdout);
+    // the links file keeps all of them.
+    let mut printed = false;
     if app.keys.admin_token_new {
-        println!(
-            "Admin token (kept in {}): {}",
-            args.data.join("admin-token").display(),
-            app.keys.admin_token
-        );
+        println!("Admin token: {}", app.keys.admin_token);
+        printed = true;
     }
     if app.rooms.is_empty() && !args.no_demo {
         let title = "Hội nghị đối thoại giữa lãnh đạo tỉnh với cán bộ (demo)".to_owned();
-        app.rooms
+        let demo = app
+            .rooms
             .create(title, Settings::default())
             .await
             .context("cannot create the demo event")?;
+        print!("{}", app.event_text(&demo));
+        printed = true;
     }
-    for record in app.rooms.list() {
-        let info = app.event_info(&record);
-        println!(
-            "\n{} (mã tham gia / join code {})",
-            info.title, info.join_code
-        );
-        println!("  Attendees / Đại biểu:   {}", info.links.attendee);
-        println!("  Moderator / Chủ tọa:    {}", info.links.moderator);
-        println!("  Screen / Màn hình:      {}", info.links.screen);
+    app.write_links()
+        .with_context(|| format!("cannot write {}", app.links.path().display()))?;
+    if printed {
+        println!();
     }
+    println!(
+        "The admin token and the links of every event are in {} (readable only by you).",
+        app.links.path().display()
+    );
     tracing::info!(listen = %args.listen, data = %args.data.display(), "hoidap is serving");
     server.serve(listener, shutdown_signal()).await;
     tracing::info!("stopped");

@@ -43,6 +43,15 @@ pub fn server_binary() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
+/// How to start a [`ServerProcess`].
+#[derive(Default)]
+struct Start<'a> {
+    /// Write stdout here and create the demo event (else: no demo, no stdout).
+    stdout: Option<&'a Path>,
+    /// Start with this soft open-file limit.
+    soft_nofile: Option<u64>,
+}
+
 /// A running `hoidap serve` on a loopback port with a given data directory.
 /// Dropping it kills the process, so a failing test leaves no server behind.
 pub struct ServerProcess {
@@ -55,20 +64,35 @@ impl ServerProcess {
     /// Starts the server on `dir` (created if needed) and waits until it
     /// answers `/healthz`.
     pub async fn start(dir: &Path) -> anyhow::Result<ServerProcess> {
-        Self::start_limited(dir, None).await
+        Self::start_inner(dir, Start::default()).await
+    }
+
+    /// Starts the server as an operator would (a demo event on first start),
+    /// with its stdout (the printed token and links) written to `stdout`.
+    pub async fn start_printing(dir: &Path, stdout: &Path) -> anyhow::Result<ServerProcess> {
+        let how = Start {
+            stdout: Some(stdout),
+            ..Start::default()
+        };
+        Self::start_inner(dir, how).await
     }
 
     /// Like [`start`](Self::start), with the soft open-file limit the
     /// process starts with set to `soft_nofile` (as a distribution's
     /// default of 1024 would).
-    pub async fn start_limited(
-        dir: &Path,
-        soft_nofile: Option<u64>,
-    ) -> anyhow::Result<ServerProcess> {
+    pub async fn start_limited(dir: &Path, soft_nofile: u64) -> anyhow::Result<ServerProcess> {
+        let how = Start {
+            soft_nofile: Some(soft_nofile),
+            ..Start::default()
+        };
+        Self::start_inner(dir, how).await
+    }
+
+    async fn start_inner(dir: &Path, how: Start<'_>) -> anyhow::Result<ServerProcess> {
         let bin = server_binary()?;
         let mut last_error = None;
         for _ in 0..START_ATTEMPTS {
-            match Self::try_start(&bin, dir, soft_nofile).await {
+            match Self::try_start(&bin, dir, &how).await {
                 Ok(server) => return Ok(server),
                 Err(e) => last_error = Some(e),
             }
@@ -76,17 +100,13 @@ impl ServerProcess {
         Err(last_error.expect("at least one attempt"))
     }
 
-    async fn try_start(
-        bin: &Path,
-        dir: &Path,
-        soft_nofile: Option<u64>,
-    ) -> anyhow::Result<ServerProcess> {
+    async fn try_start(bin: &Path, dir: &Path, how: &Start<'_>) -> anyhow::Result<ServerProcess> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let url = format!("http://{addr}");
-        let mut command = match soft_nofile {
+        let mut command = match how.soft_nofile {
             // The shell lowers its own limit, then becomes the server.
             Some(n) => {
                 let mut c = Command::new("sh");
@@ -96,16 +116,26 @@ impl ServerProcess {
             }
             None => Command::new(bin),
         };
-        let child = command
+        command
             .arg("serve")
             .args(["--listen", &addr.to_string()])
             .arg("--data")
             .arg(dir)
-            .arg("--no-demo")
             .args(["--public-url", &url])
-            .env("RUST_LOG", "warn")
-            // Links and tracing go to stdout; a panic still reaches stderr.
-            .stdout(Stdio::null())
+            .env("RUST_LOG", "warn");
+        // Links and tracing go to stdout; a panic still reaches stderr.
+        match how.stdout {
+            // A file, not a pipe: nobody has to drain it while the server runs.
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                command.stdout(file);
+            }
+            None => {
+                command.arg("--no-demo").stdout(Stdio::null());
+            }
+        }
+        let child = command
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
         let mut server = ServerProcess {

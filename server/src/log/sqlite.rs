@@ -95,10 +95,25 @@ impl Op {
     }
 }
 
+/// The database holds every secret and the authors of anonymous questions.
+/// SQLite would create it 0644 (less the umask) and gives its `-wal` and
+/// `-shm` files the database file's mode: creating the database 0600 first
+/// makes all three private. Files left by older versions are tightened.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    crate::private::ensure_file(path)?;
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        crate::private::tighten(Path::new(&side))?;
+    }
+    Ok(())
+}
+
 impl SqliteLog {
     /// Opens (creating if needed) `dir/hoidap.sqlite3` and starts the writer.
     pub fn open(dir: &Path) -> Result<SqliteLog, LogError> {
         let path = dir.join(FILE_NAME);
+        make_private(&path).map_err(|e| LogError::Storage(format!("{}: {e}", path.display())))?;
         let conn = Connection::open(&path)?;
         configure(&conn)?;
         migrate(&conn)?;

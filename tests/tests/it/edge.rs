@@ -135,7 +135,7 @@ async fn one_address_cannot_hold_every_socket() -> anyhow::Result<()> {
 #[tokio::test]
 async fn the_open_file_limit_is_raised_at_start() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let server = ServerProcess::start_limited(dir.path(), Some(512)).await?;
+    let server = ServerProcess::start_limited(dir.path(), 512).await?;
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.pid()))?;
     let line = limits
         .lines()

@@ -8,6 +8,8 @@ mod commit;
 mod connection;
 mod crash;
 mod edge;
+#[cfg(unix)]
+mod private_data;
 mod queue;
 mod reconnect;
 mod restart;

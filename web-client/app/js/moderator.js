@@ -9,6 +9,7 @@ import { errorText, votesText } from './i18n.js';
 import { createItem, updateItem, who } from './moditem.js';
 import { compareOldest, compareRank, compareRecent, countByStatus, currentQuestion } from './state.js';
 import { Outbox, memoryStore } from './outbox.js';
+import { forgetSecret, takeSecret } from './secret.js';
 import { attendeeLink, cleanText, fold, matches, normalizeCode } from './text.js';
 
 /** @typedef {import('./protocol').Question} Question */
@@ -18,8 +19,9 @@ import { attendeeLink, cleanText, fold, matches, normalizeCode } from './text.js
 /** @typedef {import('./moditem.js').Act} Act */
 
 const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ?? ''));
-// The secret travels in the fragment, which browsers never send to a server.
-const secret = decodeURIComponent(location.hash.slice(1));
+// The secret travels in the fragment, which browsers never send to a server;
+// it is then kept in this tab and taken out of the address bar.
+const secret = code ? takeSecret('moderator', code) : '';
 
 const ui = {
   title: byId('title', HTMLElement),
@@ -461,7 +463,10 @@ const client = new Client({
     ui.presence.dataset.n = String(msg.attendees);
   },
   onStatus: (status) => notice(status, client.state !== null),
-  onRefused: showRefused,
+  onRefused(reason) {
+    if (reason === 'bad_secret') forgetSecret('moderator', code);
+    showRefused(reason);
+  },
   // Unanswered actions are resent with their ids after a reconnect (the
   // server applies each once), but only for the life of the page: a
   // moderator who reloads sees the live state and decides again, rather than
@@ -480,5 +485,5 @@ initLang(() => {
   if (n) ui.presenceText.textContent = tr('mod.presence', { n });
   render();
 });
-if (!code || !secret) showRefused(code ? 'bad_secret' : 'unknown_event');
+if (!code || !secret) showRefused(code ? 'no_secret' : 'unknown_event');
 else client.start();

@@ -8,12 +8,15 @@ import { Keyed, byId, currentLang, el, find, initLang, placeChildren, setText, s
 import { votesText } from './i18n.js';
 import { currentQuestion, upNext } from './state.js';
 import { fitText } from './fit.js';
+import { forgetSecret, takeSecret } from './secret.js';
 import { attendeeLink, normalizeCode, shortLink } from './text.js';
 
 /** @typedef {import('./protocol').Question} Question */
 
 const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ?? ''));
-const secret = decodeURIComponent(location.hash.slice(1));
+// From the link's fragment, then kept in this tab and out of the address
+// bar, which the hall may see.
+const secret = code ? takeSecret('screen', code) : '';
 const NEXT_COUNT = 5;
 
 const ui = {
@@ -137,10 +140,13 @@ const client = new Client({
   secret,
   onState: render,
   // Only a wrong link is shown, and only before anything was on screen.
-  onRefused: (reason) => { if (!client.state) showRefused(reason); },
+  onRefused: (reason) => {
+    if (reason === 'bad_secret') forgetSecret('screen', code);
+    if (!client.state) showRefused(reason);
+  },
 });
 
 initLang(() => { fittedKey = ''; render(); });
 document.fonts?.ready.then(() => { fittedKey = ''; render(); });
-if (!code || !secret) showRefused(code ? 'bad_secret' : 'unknown_event');
+if (!code || !secret) showRefused(code ? 'no_secret' : 'unknown_event');
 else client.start();
