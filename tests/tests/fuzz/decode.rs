@@ -298,7 +298,7 @@ fn apply(mut v: Value, mutations: &[Mutation]) -> String {
     text
 }
 
-fn near_valid() -> impl Strategy<Value = String> {
+pub fn near_valid() -> impl Strategy<Value = String> {
     (client_msg(), proptest::collection::vec(mutation(), 1..4)).prop_map(|(msg, mutations)| {
         apply(serde_json::to_value(&msg).expect("serialises"), &mutations)
     })

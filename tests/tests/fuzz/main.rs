@@ -16,6 +16,7 @@
 //! the module that found it.
 
 mod decode;
+mod frames;
 // The integration tests' set-up: a server with one event.
 #[allow(dead_code)]
 #[path = "../it/support.rs"]

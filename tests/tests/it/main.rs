@@ -8,6 +8,7 @@ mod commit;
 mod connection;
 mod crash;
 mod error_ids;
+mod fuzz_found;
 mod queue;
 mod reconnect;
 mod restart;
