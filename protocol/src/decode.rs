@@ -106,10 +106,9 @@ mod tests {
     use super::*;
     use crate::Action;
 
-    fn refusal(text: &str) -> (Option<&str>, ErrorCode) {
-        // Leaked: test frames only, so the tuple can borrow.
-        let r = Box::leak(Box::new(decode_client(text).unwrap_err()));
-        (r.id.as_deref(), r.code)
+    fn refusal(text: &str) -> (Option<String>, ErrorCode) {
+        let r = decode_client(text).unwrap_err();
+        (r.id, r.code)
     }
 
     #[test]
@@ -154,11 +153,12 @@ mod tests {
             ("[1]", (None, BadJson)),
         ];
         for (text, expected) in cases {
+            let expected = (expected.0.map(String::from), expected.1);
             assert_eq!(refusal(text), expected, "{text}");
         }
         let long = "é".repeat(MAX_REQUEST_ID + 1);
         let text = format!(r#"{{"type":"request","id":"{long}","action":{{"type":"dance"}}}}"#);
-        assert_eq!(refusal(&text), (Some(long.as_str()), BadRequestId));
+        assert_eq!(refusal(&text), (Some(long), BadRequestId));
         // 64 two-byte characters are 128 bytes but a valid id.
         let id = "é".repeat(MAX_REQUEST_ID);
         let msg = ClientMsg::Request {
