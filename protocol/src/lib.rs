@@ -14,8 +14,13 @@
 
 use serde::{Deserialize, Serialize};
 
+mod decode;
 #[cfg(feature = "ts")]
 pub mod ts;
+
+pub use decode::{
+    CLIENT_TYPES, MAX_REQUEST_ID, Rejected, classify_parse_error, decode_client, valid_request_id,
+};
 
 /// Bumped on any change a client of the previous version could not handle.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -478,24 +483,6 @@ impl ErrorCode {
         }
     }
 }
-
-/// Why a client message could not be read, classified as the server reports it.
-pub fn classify_parse_error(frame: &str) -> ErrorCode {
-    match serde_json::from_str::<serde_json::Value>(frame) {
-        Err(_) => ErrorCode::BadJson,
-        Ok(serde_json::Value::Object(map)) => match map.get("type") {
-            Some(serde_json::Value::String(t)) if CLIENT_TYPES.contains(&t.as_str()) => {
-                ErrorCode::BadMessage
-            }
-            Some(serde_json::Value::String(_)) => ErrorCode::UnknownType,
-            _ => ErrorCode::BadJson,
-        },
-        Ok(_) => ErrorCode::BadJson,
-    }
-}
-
-/// The `type` values of [`ClientMsg`].
-pub const CLIENT_TYPES: &[&str] = &["hello", "request", "ping"];
 
 /// WebSocket close codes the server uses (4000–4999 is the application range).
 pub mod close {

@@ -16,8 +16,8 @@ use crate::room::{Frame, MAX_IN_FLIGHT, RoomHandle, RoomMsg, frame};
 use crate::ws::{Message, Socket};
 use futures_util::StreamExt;
 use hoidap_protocol::{
-    ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg,
-    classify_parse_error, close,
+    ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg, close,
+    decode_client,
 };
 use std::sync::Arc;
 use std::task::Poll;
@@ -29,7 +29,6 @@ use tokio::time::Instant;
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Bad messages tolerated before the hello; then the connection closes.
 const MAX_BAD_BEFORE_HELLO: u32 = 5;
-const MAX_REQUEST_ID: usize = 64;
 
 /// Who this connection is, once the hello is accepted.
 struct Session {
@@ -257,24 +256,15 @@ impl Conn {
 
     /// Handles one client message. Fails only when the room has stopped.
     async fn on_text(&mut self, text: &str) -> Result<(), crate::room::RoomGone> {
-        let msg = match serde_json::from_str::<ClientMsg>(text) {
+        let msg = match decode_client(text) {
             Ok(msg) => msg,
-            Err(e) => {
-                self.send(error(None, classify_parse_error(text), &e.to_string()));
+            Err(rejected) => {
+                self.send(frame(&rejected.into_msg()));
                 return Ok(());
             }
         };
         match msg {
             ClientMsg::Request { id, action } => {
-                if id.is_empty() || id.chars().count() > MAX_REQUEST_ID {
-                    let e = error(
-                        Some(id),
-                        ErrorCode::BadRequestId,
-                        "request ids are 1 to 64 characters",
-                    );
-                    self.send(e);
-                    return Ok(());
-                }
                 let actor = Actor {
                     role: self.session.role,
                     participant: self.session.participant.clone(),
@@ -341,7 +331,7 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
             }
             Err(_) => return None,
         };
-        let (code, message) = match serde_json::from_str::<ClientMsg>(&text) {
+        let refusal = match decode_client(&text) {
             Ok(ClientMsg::Hello {
                 protocol,
                 join_code,
@@ -399,10 +389,14 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
                 };
                 return Some((session, Accepted { welcome, resume }));
             }
-            Ok(_) => (ErrorCode::NotJoined, "say hello first".to_owned()),
-            Err(e) => (classify_parse_error(&text), e.to_string()),
+            // The id goes back so the client can match the refusal to its request.
+            Ok(ClientMsg::Request { id, .. }) => {
+                ServerMsg::error(Some(id), ErrorCode::NotJoined, "say hello first")
+            }
+            Ok(_) => ServerMsg::error(None, ErrorCode::NotJoined, "say hello first"),
+            Err(rejected) => rejected.into_msg(),
         };
-        push(outbox, error(None, code, &message));
+        push(outbox, frame(&refusal));
         bad += 1;
         if bad >= MAX_BAD_BEFORE_HELLO {
             return None;

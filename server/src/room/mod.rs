@@ -306,6 +306,10 @@ impl Room {
                     if let Some(p) = &participant {
                         self.askers.prune(p);
                     }
+                    // Joins are served after the batch: a connection that
+                    // ended in the same batch must not be made a member
+                    // then (it would hold its socket until a broadcast).
+                    joins.retain(|(.., joining)| !Arc::ptr_eq(joining, &outbox));
                     self.feeds.of_mut(role).deliver(Job::Leave(outbox));
                     crate::metrics::connection_closed(role);
                     let slot = &mut self.presence[role_index(role)];

@@ -8,6 +8,8 @@ mod commit;
 mod connection;
 mod crash;
 mod edge;
+mod error_ids;
+mod fuzz_found;
 #[cfg(unix)]
 mod private_data;
 mod queue;
