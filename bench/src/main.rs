@@ -11,6 +11,7 @@
 //! - `ingest`: acknowledged durable votes per second.
 //! - `idle`: server memory per idle WebSocket connection.
 //! - `coldstart`: time to replay a log of a million entries.
+//! - `stalls`: server memory over repeated stalled readers, each dropped.
 
 mod load;
 mod report;
@@ -102,6 +103,20 @@ enum Cmd {
         #[arg(long, default_value_t = 1_000_000)]
         entries: u64,
     },
+    /// Server memory over repeated stalled attendees (each joins, never
+    /// reads and is dropped) while a hall watches edits fan out.
+    Stalls {
+        #[arg(long, default_value_t = 50)]
+        episodes: usize,
+        #[arg(long, default_value_t = 200)]
+        attendees: usize,
+        /// Questions in the event (the snapshot each join is sent).
+        #[arg(long, default_value_t = 300)]
+        questions: usize,
+        /// The server's send timeout: how long a stalled peer is kept.
+        #[arg(long, default_value_t = 1000)]
+        send_timeout_ms: u64,
+    },
     /// Internal: a generator shard holding attendee connections.
     #[command(hide = true)]
     Shard(shard::ShardArgs),
@@ -176,6 +191,19 @@ async fn run(cli: Cli, pin: bool) -> anyhow::Result<()> {
             questions,
         } => scenarios::idle(&cli.server, connections, questions).await?,
         Cmd::Coldstart { entries } => scenarios::coldstart(&cli.server, entries).await?,
+        Cmd::Stalls {
+            episodes,
+            attendees,
+            questions,
+            send_timeout_ms,
+        } => {
+            let shape = hoidap_tests::stalls::HallShape {
+                watchers: attendees,
+                questions,
+                ..Default::default()
+            };
+            scenarios::stalls(&cli.server, episodes, shape, send_timeout_ms).await?
+        }
     };
     print(&result)?;
     if cli.json {

@@ -103,8 +103,13 @@ pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
 
 impl Spawned {
     pub async fn start(bin: &Path) -> anyhow::Result<Spawned> {
+        Self::start_with_args(bin, &[]).await
+    }
+
+    /// Like [`Spawned::start`], with `extra` arguments to `hoidap serve`.
+    pub async fn start_with_args(bin: &Path, extra: &[&str]) -> anyhow::Result<Spawned> {
         let cpu = SERVER_CPU.get().cloned().flatten();
-        Self::start_in(bin, cpu.as_deref(), tempfile::tempdir()?).await
+        Self::start_in_with(bin, cpu.as_deref(), tempfile::tempdir()?, extra).await
     }
 
     /// Starts the server on `dir`, pinned to `cpu` when given.
@@ -112,6 +117,15 @@ impl Spawned {
         bin: &Path,
         cpu: Option<&str>,
         dir: tempfile::TempDir,
+    ) -> anyhow::Result<Spawned> {
+        Self::start_in_with(bin, cpu, dir, &[]).await
+    }
+
+    async fn start_in_with(
+        bin: &Path,
+        cpu: Option<&str>,
+        dir: tempfile::TempDir,
+        extra: &[&str],
     ) -> anyhow::Result<Spawned> {
         let addr = free_addr()?;
         let started = std::time::Instant::now();
@@ -124,6 +138,7 @@ impl Spawned {
                 "--data",
             ])
             .arg(dir.path())
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()

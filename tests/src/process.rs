@@ -55,10 +55,16 @@ impl ServerProcess {
     /// Starts the server on `dir` (created if needed) and waits until it
     /// answers `/healthz`.
     pub async fn start(dir: &Path) -> anyhow::Result<ServerProcess> {
+        Self::start_with_args(dir, &[]).await
+    }
+
+    /// Like [`ServerProcess::start`], with `extra` arguments to `hoidap
+    /// serve` (e.g. a shorter `--send-timeout-ms`).
+    pub async fn start_with_args(dir: &Path, extra: &[&str]) -> anyhow::Result<ServerProcess> {
         let bin = server_binary()?;
         let mut last_error = None;
         for _ in 0..START_ATTEMPTS {
-            match Self::try_start(&bin, dir).await {
+            match Self::try_start(&bin, dir, extra).await {
                 Ok(server) => return Ok(server),
                 Err(e) => last_error = Some(e),
             }
@@ -66,7 +72,7 @@ impl ServerProcess {
         Err(last_error.expect("at least one attempt"))
     }
 
-    async fn try_start(bin: &Path, dir: &Path) -> anyhow::Result<ServerProcess> {
+    async fn try_start(bin: &Path, dir: &Path, extra: &[&str]) -> anyhow::Result<ServerProcess> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -79,6 +85,7 @@ impl ServerProcess {
             .arg(dir)
             .arg("--no-demo")
             .args(["--public-url", &url])
+            .args(extra)
             .env("RUST_LOG", "warn")
             // Links and tracing go to stdout; a panic still reaches stderr.
             .stdout(Stdio::null())
