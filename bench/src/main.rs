@@ -116,6 +116,10 @@ enum Cmd {
         /// The server's send timeout: how long a stalled peer is kept.
         #[arg(long, default_value_t = 1000)]
         send_timeout_ms: u64,
+        /// The same hall and load for the same time, with no stalled
+        /// attendee: what the load alone grows.
+        #[arg(long)]
+        control: bool,
     },
     /// Internal: a generator shard holding attendee connections.
     #[command(hide = true)]
@@ -196,13 +200,14 @@ async fn run(cli: Cli, pin: bool) -> anyhow::Result<()> {
             attendees,
             questions,
             send_timeout_ms,
+            control,
         } => {
             let shape = hoidap_tests::stalls::HallShape {
                 watchers: attendees,
                 questions,
                 ..Default::default()
             };
-            scenarios::stalls(&cli.server, episodes, shape, send_timeout_ms).await?
+            scenarios::stalls(&cli.server, episodes, shape, send_timeout_ms, control).await?
         }
     };
     print(&result)?;

@@ -261,6 +261,7 @@ pub async fn stalls(
     episodes: usize,
     shape: hoidap_tests::stalls::HallShape,
     send_timeout_ms: u64,
+    control: bool,
 ) -> anyhow::Result<serde_json::Value> {
     use hoidap_tests::stalls::{StallHall, metrics};
     let timeout = send_timeout_ms.to_string();
@@ -274,7 +275,14 @@ pub async fn stalls(
     let within = Duration::from_millis(send_timeout_ms) + Duration::from_secs(30);
     let mut rss = Vec::with_capacity(episodes);
     for n in 1..=episodes {
-        let took = hall.episode(within).await?;
+        let took = if control {
+            // As long as an episode takes, without the stalled attendee.
+            let pause = Duration::from_millis(send_timeout_ms + 100);
+            tokio::time::sleep(pause).await;
+            pause
+        } else {
+            hall.episode(within).await?
+        };
         // Let the room and the allocator finish with the closed connection.
         tokio::time::sleep(Duration::from_millis(200)).await;
         let kib = server.rss_kib()?;
@@ -283,7 +291,12 @@ pub async fn stalls(
             .get("hoidap_heap_live_bytes")
             .map(|b| (b / 1024.0).round());
         eprintln!(
-            "episode {n:>3}: dropped after {:>5} ms, RSS {kib} KiB{}",
+            "episode {n:>3}: {} {:>5} ms, RSS {kib} KiB{}",
+            if control {
+                "paused for"
+            } else {
+                "dropped after"
+            },
             took.as_millis(),
             heap.map_or(String::new(), |h| format!(", live heap {h} KiB"))
         );
@@ -310,7 +323,7 @@ pub async fn stalls(
         if var > 0.0 { cov / var } else { 0.0 }
     };
     Ok(serde_json::json!({
-        "scenario": "stalls",
+        "scenario": if control { "stalls (control: no stalled attendee)" } else { "stalls" },
         "episodes": episodes,
         "attendees": shape.watchers,
         "questions": shape.questions,
