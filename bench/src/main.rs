@@ -120,6 +120,9 @@ enum Cmd {
         /// attendee: what the load alone grows.
         #[arg(long)]
         control: bool,
+        /// Fail when RSS grows faster than this per episode (a leak; CI).
+        #[arg(long)]
+        max_kib_per_episode: Option<f64>,
     },
     /// Internal: a generator shard holding attendee connections.
     #[command(hide = true)]
@@ -201,13 +204,15 @@ async fn run(cli: Cli, pin: bool) -> anyhow::Result<()> {
             questions,
             send_timeout_ms,
             control,
+            max_kib_per_episode,
         } => {
             let shape = hoidap_tests::stalls::HallShape {
                 watchers: attendees,
                 questions,
                 ..Default::default()
             };
-            scenarios::stalls(&cli.server, episodes, shape, send_timeout_ms, control).await?
+            let (timeout, max) = (send_timeout_ms, max_kib_per_episode);
+            scenarios::stalls(&cli.server, episodes, shape, timeout, control, max).await?
         }
     };
     print(&result)?;

@@ -262,6 +262,7 @@ pub async fn stalls(
     shape: hoidap_tests::stalls::HallShape,
     send_timeout_ms: u64,
     control: bool,
+    max_kib_per_episode: Option<f64>,
 ) -> anyhow::Result<serde_json::Value> {
     use hoidap_tests::stalls::{StallHall, metrics};
     let timeout = send_timeout_ms.to_string();
@@ -305,11 +306,13 @@ pub async fn stalls(
     hall.close().await;
     let at = |n: usize| rss.get(n.saturating_sub(1)).copied();
     // Least squares over the episodes after the 10th (the first ones also
-    // warm up caches and buffers that are then reused).
+    // warm up caches and buffers that are then reused), or over all of a
+    // short run.
+    let from = if rss.len() >= 20 { 10 } else { 0 };
     let tail: Vec<(f64, f64)> = rss
         .iter()
         .enumerate()
-        .skip(10.min(rss.len().saturating_sub(2)))
+        .skip(from)
         .map(|(i, &k)| (i as f64, k as f64))
         .collect();
     let slope = {
@@ -322,7 +325,7 @@ pub async fn stalls(
         let var: f64 = tail.iter().map(|p| (p.0 - mx).powi(2)).sum();
         if var > 0.0 { cov / var } else { 0.0 }
     };
-    Ok(serde_json::json!({
+    let result = serde_json::json!({
         "scenario": if control { "stalls (control: no stalled attendee)" } else { "stalls" },
         "episodes": episodes,
         "attendees": shape.watchers,
@@ -333,6 +336,14 @@ pub async fn stalls(
         "rss_after_10_kib": at(10),
         "rss_after_50_kib": at(50),
         "rss_last_kib": rss.last(),
-        "kib_per_episode_after_10": crate::wire::round1(slope),
-    }))
+        "kib_per_episode": crate::wire::round1(slope),
+        "slope_from_episode": from + 1,
+    });
+    if let Some(max) = max_kib_per_episode {
+        anyhow::ensure!(
+            slope <= max,
+            "RSS grew {slope:.1} KiB per stalled episode (limit {max}): {result}"
+        );
+    }
+    Ok(result)
 }
