@@ -40,5 +40,10 @@ if [ -f web-client/package.json ]; then
   step "web client: browser tests (Chromium)"
   (cd web-client && npm run --silent test:e2e)
 fi
-step "benchmark smoke"; cargo build --release -p hoidap-server -p hoidap-bench && ./target/release/hoidap-bench smoke
+step "benchmark smoke"
+cargo build --release -p hoidap-server -p hoidap-bench
+./target/release/hoidap-bench smoke
+# RSS must not grow with stalled readers (issue 9, item 9); the full run is
+# `hoidap-bench stalls --episodes 50` (docs/performance.md).
+./target/release/hoidap-bench --no-pin stalls --episodes 10 --max-kib-per-episode 1024
 step "all tests passed"

@@ -11,6 +11,7 @@
 //! - `ingest`: acknowledged durable votes per second.
 //! - `idle`: server memory per idle WebSocket connection.
 //! - `coldstart`: time to replay a log of a million entries.
+//! - `stalls`: server memory over repeated stalled readers, each dropped.
 
 mod load;
 mod report;
@@ -102,6 +103,27 @@ enum Cmd {
         #[arg(long, default_value_t = 1_000_000)]
         entries: u64,
     },
+    /// Server memory over repeated stalled attendees (each joins, never
+    /// reads and is dropped) while a hall watches edits fan out.
+    Stalls {
+        #[arg(long, default_value_t = 50)]
+        episodes: usize,
+        #[arg(long, default_value_t = 200)]
+        attendees: usize,
+        /// Questions in the event (the snapshot each join is sent).
+        #[arg(long, default_value_t = 300)]
+        questions: usize,
+        /// The server's send timeout: how long a stalled peer is kept.
+        #[arg(long, default_value_t = 1000)]
+        send_timeout_ms: u64,
+        /// The same hall and load for the same time, with no stalled
+        /// attendee: what the load alone grows.
+        #[arg(long)]
+        control: bool,
+        /// Fail when RSS grows faster than this per episode (a leak; CI).
+        #[arg(long)]
+        max_kib_per_episode: Option<f64>,
+    },
     /// Internal: a generator shard holding attendee connections.
     #[command(hide = true)]
     Shard(shard::ShardArgs),
@@ -176,6 +198,22 @@ async fn run(cli: Cli, pin: bool) -> anyhow::Result<()> {
             questions,
         } => scenarios::idle(&cli.server, connections, questions).await?,
         Cmd::Coldstart { entries } => scenarios::coldstart(&cli.server, entries).await?,
+        Cmd::Stalls {
+            episodes,
+            attendees,
+            questions,
+            send_timeout_ms,
+            control,
+            max_kib_per_episode,
+        } => {
+            let shape = hoidap_tests::stalls::HallShape {
+                watchers: attendees,
+                questions,
+                ..Default::default()
+            };
+            let (timeout, max) = (send_timeout_ms, max_kib_per_episode);
+            scenarios::stalls(&cli.server, episodes, shape, timeout, control, max).await?
+        }
     };
     print(&result)?;
     if cli.json {

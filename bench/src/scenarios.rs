@@ -1,6 +1,7 @@
 //! The simple scenarios: durable ingestion, idle memory, cold start.
 
 use crate::server::Spawned;
+use anyhow::Context;
 use futures_util::{SinkExt, StreamExt};
 use hoidap_protocol::{Action, ClientMsg, Role, ServerMsg};
 use hoidap_tests::Client;
@@ -250,4 +251,107 @@ pub async fn coldstart(bin: &std::path::Path, entries: u64) -> anyhow::Result<se
         "start_ms_median": median,
         "rss_after_start_kib": rss,
     }))
+}
+
+/// Repeated stalled episodes (see `hoidap_tests::stalls`): the server's RSS
+/// after each, once the stalled connection is gone. A leak, or an allocator
+/// that keeps what stalled readers made it allocate, shows as a slope.
+pub async fn stalls(
+    bin: &std::path::Path,
+    episodes: usize,
+    shape: hoidap_tests::stalls::HallShape,
+    send_timeout_ms: u64,
+    control: bool,
+    max_kib_per_episode: Option<f64>,
+) -> anyhow::Result<serde_json::Value> {
+    use hoidap_tests::stalls::StallHall;
+    let timeout = send_timeout_ms.to_string();
+    let server = Spawned::start_with_args(bin, &["--send-timeout-ms", &timeout]).await?;
+    let info = server.create_event_info("Stalls", false).await?;
+    let code = info["join_code"].as_str().context("join_code")?;
+    let secret = info["moderator_secret"].as_str().context("secret")?;
+    let hall = StallHall::open(
+        server.addr,
+        server.admin_token(),
+        code,
+        secret,
+        shape.clone(),
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let baseline = server.rss_kib()?;
+    let within = Duration::from_millis(send_timeout_ms) + Duration::from_secs(30);
+    let mut rss = Vec::with_capacity(episodes);
+    for n in 1..=episodes {
+        let took = if control {
+            // As long as an episode takes, without the stalled attendee.
+            let pause = Duration::from_millis(send_timeout_ms + 100);
+            tokio::time::sleep(pause).await;
+            pause
+        } else {
+            hall.episode(within).await?
+        };
+        // Let the room and the allocator finish with the closed connection.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let kib = server.rss_kib()?;
+        let heap = server
+            .metrics()
+            .await?
+            .get("hoidap_heap_live_bytes")
+            .map(|b| (b / 1024.0).round());
+        eprintln!(
+            "episode {n:>3}: {} {:>5} ms, RSS {kib} KiB{}",
+            if control {
+                "paused for"
+            } else {
+                "dropped after"
+            },
+            took.as_millis(),
+            heap.map_or(String::new(), |h| format!(", live heap {h} KiB"))
+        );
+        rss.push(kib);
+    }
+    hall.close().await;
+    let at = |n: usize| rss.get(n.saturating_sub(1)).copied();
+    // Least squares over the episodes after the 10th (the first ones also
+    // warm up caches and buffers that are then reused), or over all of a
+    // short run.
+    let from = if rss.len() >= 20 { 10 } else { 0 };
+    let tail: Vec<(f64, f64)> = rss
+        .iter()
+        .enumerate()
+        .skip(from)
+        .map(|(i, &k)| (i as f64, k as f64))
+        .collect();
+    let slope = {
+        let n = tail.len() as f64;
+        let (mx, my) = (
+            tail.iter().map(|p| p.0).sum::<f64>() / n,
+            tail.iter().map(|p| p.1).sum::<f64>() / n,
+        );
+        let cov: f64 = tail.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+        let var: f64 = tail.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        if var > 0.0 { cov / var } else { 0.0 }
+    };
+    let result = serde_json::json!({
+        "scenario": if control { "stalls (control: no stalled attendee)" } else { "stalls" },
+        "episodes": episodes,
+        "attendees": shape.watchers,
+        "questions": shape.questions,
+        "send_timeout_ms": send_timeout_ms,
+        "rss_baseline_kib": baseline,
+        "rss_after_1_kib": at(1),
+        "rss_after_10_kib": at(10),
+        "rss_after_50_kib": at(50),
+        "rss_last_kib": rss.last(),
+        "kib_per_episode": crate::wire::round1(slope),
+        "slope_from_episode": from + 1,
+    });
+    if let Some(max) = max_kib_per_episode {
+        anyhow::ensure!(
+            slope <= max,
+            "RSS grew {slope:.1} KiB per stalled episode (limit {max}): {result}"
+        );
+    }
+    Ok(result)
 }

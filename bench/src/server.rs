@@ -103,8 +103,13 @@ pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
 
 impl Spawned {
     pub async fn start(bin: &Path) -> anyhow::Result<Spawned> {
+        Self::start_with_args(bin, &[]).await
+    }
+
+    /// Like [`Spawned::start`], with `extra` arguments to `hoidap serve`.
+    pub async fn start_with_args(bin: &Path, extra: &[&str]) -> anyhow::Result<Spawned> {
         let cpu = SERVER_CPU.get().cloned().flatten();
-        Self::start_in(bin, cpu.as_deref(), tempfile::tempdir()?).await
+        Self::start_in_with(bin, cpu.as_deref(), tempfile::tempdir()?, extra).await
     }
 
     /// Starts the server on `dir`, pinned to `cpu` when given.
@@ -112,6 +117,15 @@ impl Spawned {
         bin: &Path,
         cpu: Option<&str>,
         dir: tempfile::TempDir,
+    ) -> anyhow::Result<Spawned> {
+        Self::start_in_with(bin, cpu, dir, &[]).await
+    }
+
+    async fn start_in_with(
+        bin: &Path,
+        cpu: Option<&str>,
+        dir: tempfile::TempDir,
+        extra: &[&str],
     ) -> anyhow::Result<Spawned> {
         let addr = free_addr()?;
         let started = std::time::Instant::now();
@@ -129,6 +143,7 @@ impl Spawned {
                 "--data",
             ])
             .arg(dir.path())
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()
@@ -192,25 +207,13 @@ impl Spawned {
     /// The server's own counters, from `GET /metrics`: name → value (labels
     /// summed).
     pub async fn metrics(&self) -> anyhow::Result<std::collections::BTreeMap<String, f64>> {
-        let auth = format!("Bearer {}", self.admin_token);
-        let (status, text) = http_request(self.addr, "GET", "/metrics", Some(&auth), None).await?;
-        if status != 200 {
-            bail!("GET /metrics: {status} {text}");
-        }
-        let mut out = std::collections::BTreeMap::new();
-        for line in text.lines().filter(|l| !l.starts_with('#')) {
-            let Some((key, value)) = line.rsplit_once(' ') else {
-                continue;
-            };
-            let name = key.split('{').next().unwrap_or(key).to_owned();
-            if let Ok(v) = value.parse::<f64>() {
-                *out.entry(name).or_insert(0.0) += v;
-            }
-        }
-        Ok(out)
+        hoidap_tests::stalls::metrics(self.addr, &self.admin_token).await
     }
 
-    /// Resident memory of the server process.
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
     pub fn rss_kib(&self) -> anyhow::Result<u64> {
         rss_kib(self.pid())
     }

@@ -57,10 +57,24 @@ struct ServeArgs {
     /// Do not create a demo event on first start.
     #[arg(long, env = "HOIDAP_NO_DEMO")]
     no_demo: bool,
+    /// Drop a peer that takes nothing of what is queued for it for this
+    /// many milliseconds (default 10000). Benchmarks shorten it to repeat
+    /// stalled episodes quickly.
+    #[arg(long, env = "HOIDAP_SEND_TIMEOUT_MS")]
+    send_timeout_ms: Option<u64>,
 }
+
+#[cfg(feature = "dhat-heap")]
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Written to dhat-heap.json when main returns (after a SIGTERM).
+    #[cfg(feature = "dhat-heap")]
+    let _profiler = dhat::Profiler::new_heap();
+    #[cfg(feature = "dhat-heap")]
+    hoidap_server::metrics::HEAP_PROFILED.store(true, std::sync::atomic::Ordering::Relaxed);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -85,14 +99,18 @@ async fn main() -> anyhow::Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}:{port}", lan_address(args.listen.ip())));
+    let mut limits = Limits {
+        max_connections_per_address: args.max_connections_per_address,
+        ..Limits::default()
+    };
+    if let Some(ms) = args.send_timeout_ms {
+        limits.send_timeout = std::time::Duration::from_millis(ms);
+    }
     let server = Server::open(Config {
         data_dir: args.data.clone(),
         public_url,
         web_dir: args.web_dir,
-        limits: Limits {
-            max_connections_per_address: args.max_connections_per_address,
-            ..Limits::default()
-        },
+        limits,
         allowed_origins: args.allow_origin.clone(),
         wrap_log: None,
     })

@@ -37,8 +37,19 @@ pub fn install() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// Set by the binary once its dhat profiler runs: asking dhat for stats
+/// without one panics (tests embed the server with the feature on).
+#[cfg(feature = "dhat-heap")]
+pub static HEAP_PROFILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The exposition text.
 pub fn render() -> String {
+    // Only with the heap profiler (see the dhat-heap feature).
+    #[cfg(feature = "dhat-heap")]
+    if install().is_some() && HEAP_PROFILED.load(std::sync::atomic::Ordering::Relaxed) {
+        let stats = dhat::HeapStats::get();
+        gauge!("hoidap_heap_live_bytes").set(stats.curr_bytes as f64);
+    }
     install().map(|h| h.render()).unwrap_or_default()
 }
 

@@ -8,6 +8,7 @@ mod faulty;
 mod process;
 pub mod raw;
 mod server;
+pub mod stalls;
 mod view;
 
 pub use client::{Client, Rejected};

@@ -50,6 +50,8 @@ struct Start<'a> {
     stdout: Option<&'a Path>,
     /// Start with this soft open-file limit.
     soft_nofile: Option<u64>,
+    /// More arguments to `hoidap serve`.
+    args: &'a [&'a str],
 }
 
 /// A running `hoidap serve` on a loopback port with a given data directory.
@@ -83,6 +85,16 @@ impl ServerProcess {
     pub async fn start_limited(dir: &Path, soft_nofile: u64) -> anyhow::Result<ServerProcess> {
         let how = Start {
             soft_nofile: Some(soft_nofile),
+            ..Start::default()
+        };
+        Self::start_inner(dir, how).await
+    }
+
+    /// Like [`ServerProcess::start`], with `extra` arguments to `hoidap
+    /// serve` (e.g. a shorter `--send-timeout-ms`).
+    pub async fn start_with_args(dir: &Path, extra: &[&str]) -> anyhow::Result<ServerProcess> {
+        let how = Start {
+            args: extra,
             ..Start::default()
         };
         Self::start_inner(dir, how).await
@@ -122,6 +134,7 @@ impl ServerProcess {
             .arg("--data")
             .arg(dir)
             .args(["--public-url", &url])
+            .args(how.args)
             .env("RUST_LOG", "warn");
         // Links and tracing go to stdout; a panic still reaches stderr.
         match how.stdout {
