@@ -36,6 +36,8 @@ struct Session {
     room: RoomHandle,
     role: Role,
     participant: Option<String>,
+    /// Where the connection comes from: the key of the per-address limits.
+    peer: std::net::IpAddr,
 }
 
 /// `socket` is boxed, as are the rare steps below: a task's future is as
@@ -47,9 +49,9 @@ pub async fn serve(
     shutdown: watch::Receiver<bool>,
     peer: std::net::SocketAddr,
 ) {
-    let _ = peer;
     let outbox = socket.get_ref().outbox().clone();
-    let Some((session, first)) = Box::pin(hello(&mut socket, &outbox, &app)).await else {
+    let hello = hello(&mut socket, &outbox, &app, peer.ip());
+    let Some((session, first)) = Box::pin(hello).await else {
         Box::pin(finish(&outbox)).await;
         return;
     };
@@ -255,6 +257,20 @@ impl Conn {
         push(&self.outbox, frame);
     }
 
+    /// How long an attendee's ask or vote must wait, if it must.
+    fn limited(&self, action: &hoidap_protocol::Action) -> Option<Duration> {
+        use crate::rate::Kind;
+        use hoidap_protocol::Action;
+        let kind = match action {
+            Action::Ask { .. } => Kind::Ask,
+            Action::Vote { .. } => Kind::Vote,
+            _ => return None,
+        };
+        let participant = self.session.participant.as_deref()?;
+        let rates = &self.app.rates;
+        rates.request(kind, participant, self.session.peer).err()
+    }
+
     /// Handles one client message. Fails only when the room has stopped.
     async fn on_text(&mut self, text: &str) -> Result<(), crate::room::RoomGone> {
         let msg = match serde_json::from_str::<ClientMsg>(text) {
@@ -273,6 +289,15 @@ impl Conn {
                         "request ids are 1 to 64 characters",
                     );
                     self.send(e);
+                    return Ok(());
+                }
+                if let Some(wait) = self.limited(&action) {
+                    self.send(frame(&ServerMsg::Error {
+                        id: Some(id),
+                        code: ErrorCode::RateLimited,
+                        message: "too many requests; retry later".to_owned(),
+                        retry_after_ms: Some(crate::rate::retry_ms(wait)),
+                    }));
                     return Ok(());
                 }
                 let actor = Actor {
@@ -318,7 +343,12 @@ struct Accepted {
 
 /// Waits for a valid hello. Refusals that retrying cannot fix (version,
 /// event, secret) close the connection with [`close::REFUSED`].
-async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Session, Accepted)> {
+async fn hello(
+    socket: &mut Socket,
+    outbox: &Outbox,
+    app: &App,
+    peer: std::net::IpAddr,
+) -> Option<(Session, Accepted)> {
     let deadline = tokio::time::Instant::now() + app.limits.hello_timeout;
     let mut bad = 0;
     loop {
@@ -390,6 +420,7 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
                     room,
                     role,
                     participant: participant.as_ref().map(|p| p.id.clone()),
+                    peer,
                 };
                 let welcome = ServerMsg::Welcome {
                     protocol: PROTOCOL_VERSION,

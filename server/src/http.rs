@@ -31,6 +31,7 @@ pub struct App {
     /// Every connection task, so shutdown can wait for them to say goodbye.
     pub connections: tokio_util::task::TaskTracker,
     pub limits: crate::limits::Limits,
+    pub rates: crate::rate::Rates,
 }
 
 pub fn router(app: Arc<App>) -> Router {

@@ -15,6 +15,7 @@ pub mod log;
 pub mod metrics;
 pub mod outbox;
 pub mod queue;
+pub mod rate;
 pub mod room;
 pub mod rooms;
 pub mod ws;
@@ -96,6 +97,7 @@ impl Server {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             shutdown: shutdown_rx,
             connections: tokio_util::task::TaskTracker::new(),
+            rates: rate::Rates::new(&config.limits.rate),
             limits: config.limits,
         };
         Ok(Server {

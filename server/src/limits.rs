@@ -18,6 +18,8 @@ pub struct Limits {
     /// A peer that takes nothing of what is queued for it for this long is
     /// stalled: it is dropped rather than allowed to hold buffers.
     pub send_timeout: Duration,
+    /// Rate limits per participant and per source address (see `rate`).
+    pub rate: crate::rate::RateLimits,
 }
 
 impl Default for Limits {
@@ -28,6 +30,7 @@ impl Default for Limits {
             // Three missed heartbeats: a phone on a bad Wi-Fi may lose two.
             dead_after: Duration::from_secs(45),
             send_timeout: Duration::from_secs(10),
+            rate: Default::default(),
         }
     }
 }

@@ -44,6 +44,15 @@ struct ServeArgs {
     /// Do not create a demo event on first start.
     #[arg(long, env = "HOIDAP_NO_DEMO")]
     no_demo: bool,
+    /// Turn every rate limit off (load tests and benchmarks, where one
+    /// machine plays a whole hall). Never in a real hall.
+    #[arg(long, env = "HOIDAP_NO_RATE_LIMITS")]
+    no_rate_limits: bool,
+    /// New attendee identities per source address, as BURST/SECONDS
+    /// (default 400/2: a burst of 400, then one every 2 s). Raise it for a
+    /// hall larger than 400 behind one NAT'd access point.
+    #[arg(long, env = "HOIDAP_IDENTITIES_PER_ADDRESS")]
+    identities_per_address: Option<hoidap_server::rate::Rate>,
 }
 
 #[tokio::main]
@@ -66,11 +75,19 @@ async fn main() -> anyhow::Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}:{port}", lan_address(args.listen.ip())));
+    let mut limits = hoidap_server::limits::Limits::default();
+    if let Some(rate) = args.identities_per_address {
+        limits.rate.identities_per_address = Some(rate);
+    }
+    if args.no_rate_limits {
+        tracing::warn!("rate limits are off (--no-rate-limits)");
+        limits.rate = hoidap_server::rate::RateLimits::off();
+    }
     let server = Server::open(Config {
         data_dir: args.data.clone(),
         public_url,
         web_dir: args.web_dir,
-        limits: Default::default(),
+        limits,
         wrap_log: None,
     })
     .await

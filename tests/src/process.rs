@@ -80,6 +80,8 @@ impl ServerProcess {
             .arg("--no-demo")
             .args(["--public-url", &url])
             .env("RUST_LOG", "warn")
+            // As in-process test servers: one machine plays the hall.
+            .env("HOIDAP_NO_RATE_LIMITS", "1")
             // Links and tracing go to stdout; a panic still reaches stderr.
             .stdout(Stdio::null())
             .spawn()

@@ -7,6 +7,7 @@ mod bigjoin;
 mod commit;
 mod connection;
 mod crash;
+mod limits;
 mod queue;
 mod reconnect;
 mod restart;

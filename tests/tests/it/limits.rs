@@ -1,0 +1,122 @@
+//! Rate limits and quotas: what one attendee (or one laptop) in the hall
+//! can push through, with the server's default limits.
+
+use crate::support::Hall;
+use anyhow::Context;
+use hoidap_protocol::{Action, ClientMsg, ErrorCode, ServerMsg};
+use hoidap_server::rate::RateLimits;
+use hoidap_tests::Client;
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// What a burst of pipelined requests got back.
+#[derive(Debug, Default)]
+struct Outcome {
+    acked: usize,
+    refused: HashMap<ErrorCode, usize>,
+    /// The largest `retry_after_ms` seen.
+    retry_after_ms: Option<u64>,
+    elapsed: Duration,
+}
+
+/// Sends every action without waiting, then reads every answer.
+async fn burst(client: &mut Client, tag: &str, actions: Vec<Action>) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let n = actions.len();
+    for (i, action) in actions.into_iter().enumerate() {
+        let id = format!("{tag}-{i}");
+        client.send(&ClientMsg::Request { id, action }).await?;
+    }
+    let mut out = Outcome::default();
+    let mut answered = 0;
+    while answered < n {
+        match client.recv().await? {
+            ServerMsg::Ack { id, .. } if id.starts_with(tag) => {
+                out.acked += 1;
+                answered += 1;
+            }
+            ServerMsg::Error {
+                id: Some(id),
+                code,
+                retry_after_ms,
+                ..
+            } if id.starts_with(tag) => {
+                *out.refused.entry(code).or_default() += 1;
+                out.retry_after_ms = out.retry_after_ms.max(retry_after_ms);
+                answered += 1;
+            }
+            _ => {}
+        }
+    }
+    out.elapsed = started.elapsed();
+    Ok(out)
+}
+
+/// A hall whose server has the default limits (the suite turns them off).
+async fn limited_hall(pre_moderation: bool) -> anyhow::Result<Hall> {
+    let body = json!({ "title": "Giờ hỏi đáp", "pre_moderation": pre_moderation });
+    Hall::configured(body, |c| c.limits.rate = RateLimits::default()).await
+}
+
+fn ask(text: String) -> Action {
+    Action::Ask {
+        text,
+        name: None,
+        unit: None,
+        anonymous: false,
+    }
+}
+
+#[tokio::test]
+async fn one_attendee_cannot_flood_the_queue_with_questions() -> anyhow::Result<()> {
+    let hall = limited_hall(true).await?;
+    let mut alice = hall.attendee().await?;
+    let asks = (0..300).map(|i| ask(format!("Câu hỏi số {i}"))).collect();
+    let out = burst(&mut alice, "q", asks).await?;
+    eprintln!("300 questions from one attendee: {out:?}");
+    // Before the limits: all 300 accepted, in about 0.1 s.
+    assert_eq!(out.acked, 3, "the burst is 3 questions");
+    assert_eq!(out.refused.get(&ErrorCode::RateLimited), Some(&297));
+    let wait = out
+        .retry_after_ms
+        .context("rate_limited without retry_after_ms")?;
+    assert!((5_000..=10_000).contains(&wait), "retry after {wait} ms");
+    // Nothing of the refused ones reached the queue.
+    let mut moderator = hall.moderator().await?;
+    moderator.drain(Duration::from_millis(200)).await?;
+    assert_eq!(moderator.view.ranked().len(), 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn one_attendee_cannot_toggle_a_vote_thousands_of_times() -> anyhow::Result<()> {
+    let hall = limited_hall(false).await?;
+    let mut bob = hall.attendee().await?;
+    let question = bob.ask("Bao giờ có lịch họp?").await?;
+    let mut alice = hall.attendee().await?;
+    let toggles = (0..2000)
+        .map(|i| Action::Vote {
+            question,
+            up: i % 2 == 0,
+        })
+        .collect();
+    let out = burst(&mut alice, "v", toggles).await?;
+    let per_s = out.acked as f64 / out.elapsed.as_secs_f64();
+    eprintln!("2000 vote toggles from one attendee: {out:?}, {per_s:.0} accepted/s");
+    // Before the limits: all 2,000 accepted, ~3,000 a second (debug build).
+    // A burst of 20, then 2 a second for the second or so the burst lasts.
+    assert!(
+        (20..=30).contains(&out.acked),
+        "accepted {} of 2000 toggles",
+        out.acked
+    );
+    assert_eq!(
+        out.refused.get(&ErrorCode::RateLimited),
+        Some(&(2000 - out.acked))
+    );
+    // Another attendee (same address, as behind a NAT) still votes.
+    let mut carol = hall.attendee().await?;
+    carol.vote(question, true).await?;
+    Ok(())
+}
