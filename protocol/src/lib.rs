@@ -447,6 +447,10 @@ pub enum ErrorCode {
     /// participant or address; nothing was applied. Retry after
     /// `retry_after_ms`, with the same id.
     RateLimited,
+    /// A quota was reached (unapproved questions per participant, questions
+    /// per event); nothing was applied. Not worth retrying soon: it frees
+    /// up only when a moderator acts.
+    QuotaExceeded,
     /// Catch-all for codes added later; never sent by this version.
     #[serde(other)]
     Unknown,
@@ -474,6 +478,7 @@ impl ErrorCode {
             ErrorCode::BadRequestId => "bad_request_id",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -579,6 +584,7 @@ mod tests {
             ErrorCode::AnonymousNotAllowed,
             ErrorCode::Unavailable,
             ErrorCode::RateLimited,
+            ErrorCode::QuotaExceeded,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -88,7 +88,7 @@ impl Server {
         if let Some(wrap) = config.wrap_log {
             log = wrap(log);
         }
-        let rooms = rooms::Rooms::load(log).await?;
+        let rooms = rooms::Rooms::load(log, config.limits.quotas).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = http::App {
             rooms,

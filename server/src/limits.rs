@@ -20,6 +20,9 @@ pub struct Limits {
     pub send_timeout: Duration,
     /// Rate limits per participant and per source address (see `rate`).
     pub rate: crate::rate::RateLimits,
+    /// Pending questions per participant, questions per event (see
+    /// `queue::Quotas`).
+    pub quotas: crate::queue::Quotas,
 }
 
 impl Default for Limits {
@@ -31,6 +34,7 @@ impl Default for Limits {
             dead_after: Duration::from_secs(45),
             send_timeout: Duration::from_secs(10),
             rate: Default::default(),
+            quotas: Default::default(),
         }
     }
 }

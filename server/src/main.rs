@@ -44,7 +44,7 @@ struct ServeArgs {
     /// Do not create a demo event on first start.
     #[arg(long, env = "HOIDAP_NO_DEMO")]
     no_demo: bool,
-    /// Turn every rate limit off (load tests and benchmarks, where one
+    /// Turn every rate limit and quota off (load tests and benchmarks, where one
     /// machine plays a whole hall). Never in a real hall.
     #[arg(long, env = "HOIDAP_NO_RATE_LIMITS")]
     no_rate_limits: bool,
@@ -82,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
     if args.no_rate_limits {
         tracing::warn!("rate limits are off (--no-rate-limits)");
         limits.rate = hoidap_server::rate::RateLimits::off();
+        limits.quotas = hoidap_server::queue::Quotas::off();
     }
     let server = Server::open(Config {
         data_dir: args.data.clone(),

@@ -56,6 +56,7 @@ impl TestServer {
             // `it::limits`) turns them back on.
             limits: hoidap_server::limits::Limits {
                 rate: hoidap_server::rate::RateLimits::off(),
+                quotas: hoidap_server::queue::Quotas::off(),
                 ..Default::default()
             },
             wrap_log: None,

@@ -29,6 +29,43 @@ pub struct State {
     /// Request ids already applied, by requester: a retried request gets
     /// the original answer instead of applying twice.
     requests: FastMap<RequestKey, Applied>,
+    /// Not from the log: the server's configuration, set by the room.
+    /// `decide` enforces them; `evolve` never looks (a replayed log is
+    /// replayed whatever the quotas are now).
+    pub quotas: Quotas,
+}
+
+/// How many questions may accumulate, whatever the pace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    /// Questions of one participant waiting for approval (pre-moderation):
+    /// a person has one or two questions at a time; more is someone filling
+    /// the moderators' pending list faster than they can read it.
+    pub pending_per_participant: u32,
+    /// Questions in one event, all statuses. A long meeting gets a few
+    /// hundred; past 1,000 the snapshot every phone downloads on joining
+    /// grows to megabytes (at the 500-character default, Vietnamese text
+    /// is ~1.5 KB a question).
+    pub questions_per_event: u32,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            pending_per_participant: 5,
+            questions_per_event: 1000,
+        }
+    }
+}
+
+impl Quotas {
+    /// No quotas (load tests).
+    pub fn off() -> Self {
+        Quotas {
+            pending_per_participant: u32::MAX,
+            questions_per_event: u32::MAX,
+        }
+    }
 }
 
 /// `(participant index or role, client request id)`.
@@ -79,6 +116,15 @@ impl State {
 
     pub fn participant(&self, id: &str) -> Option<ParticipantIndex> {
         self.participants.get(id).copied()
+    }
+
+    /// Questions of participant `p` waiting for approval. A scan: asking is
+    /// rate limited and an event holds at most `questions_per_event`.
+    pub fn pending_of(&self, p: ParticipantIndex) -> u32 {
+        let pending = |q: &&QuestionState| {
+            q.asker == Some(p) && q.status == hoidap_protocol::QuestionStatus::Pending
+        };
+        self.questions.values().filter(pending).count() as u32
     }
 
     pub fn participant_id(&self, index: ParticipantIndex) -> &str {

@@ -97,8 +97,10 @@ pub async fn start(
     record: EventRecord,
     log: Arc<dyn Log>,
     tasks: &tokio_util::task::TaskTracker,
+    quotas: crate::queue::Quotas,
 ) -> Result<RoomHandle, LogError> {
-    let state = log.replay(record.id).await?;
+    let mut state = log.replay(record.id).await?;
+    state.quotas = quotas;
     let (tx, rx) = mpsc::channel(INBOX);
     let record = Arc::new(record);
     // Called from the main runtime (server start, event creation).

@@ -4,6 +4,7 @@
 use crate::support::Hall;
 use anyhow::Context;
 use hoidap_protocol::{Action, ClientMsg, ErrorCode, ServerMsg};
+use hoidap_server::queue::Quotas;
 use hoidap_server::rate::RateLimits;
 use hoidap_tests::Client;
 use serde_json::json;
@@ -118,5 +119,45 @@ async fn one_attendee_cannot_toggle_a_vote_thousands_of_times() -> anyhow::Resul
     // Another attendee (same address, as behind a NAT) still votes.
     let mut carol = hall.attendee().await?;
     carol.vote(question, true).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn pending_questions_and_questions_per_event_have_quotas() -> anyhow::Result<()> {
+    let body = json!({ "title": "Giờ hỏi đáp", "pre_moderation": true });
+    let hall = Hall::configured(body, |c| {
+        c.limits.quotas = Quotas {
+            pending_per_participant: 5,
+            questions_per_event: 7,
+        }
+    })
+    .await?;
+    let mut alice = hall.attendee().await?;
+    let asks = (0..7)
+        .map(|i| ask(format!("Câu hỏi chờ duyệt {i}")))
+        .collect();
+    let out = burst(&mut alice, "p", asks).await?;
+    // Before the quotas: all 300 of 300 stayed pending (see above).
+    assert_eq!(out.acked, 5, "{out:?}");
+    assert_eq!(out.refused.get(&ErrorCode::QuotaExceeded), Some(&2));
+    assert_eq!(
+        out.retry_after_ms, None,
+        "a quota is not a matter of waiting"
+    );
+    // A moderator approving one makes room for one more.
+    let mut moderator = hall.moderator().await?;
+    let first = *alice
+        .view
+        .my_questions
+        .keys()
+        .next()
+        .context("no question")?;
+    moderator.ok(Action::Approve { question: first }).await?;
+    alice.ask("Câu hỏi thứ sáu").await?;
+    // The event's cap counts everyone's questions.
+    let mut bob = hall.attendee().await?;
+    bob.ask("Câu hỏi của Bob").await?;
+    let refused = bob.request(ask("Một câu nữa".into())).await?;
+    assert_eq!(refused.map_err(|r| r.code), Err(ErrorCode::QuotaExceeded));
     Ok(())
 }

@@ -383,3 +383,28 @@ fn settings_are_validated() {
         (QuestionStatus::Pending, QuestionStatus::Live)
     );
 }
+
+#[test]
+fn pending_questions_are_capped_per_participant_and_questions_per_event() {
+    let mut state = created(settings(true, true, 500));
+    state.quotas = Quotas {
+        pending_per_participant: 2,
+        questions_per_event: 4,
+    };
+    check(
+        &mut state,
+        &[
+            (p(0), ask("Một"), Wrote),
+            (p(0), ask("Hai"), Wrote),
+            (p(0), ask("Ba"), Refused(Rejection::TooManyPending(2))),
+            // Someone else's pending questions do not count.
+            (p(1), ask("Bốn"), Wrote),
+            (mo(), Action::Approve { question: 1 }, Wrote),
+            // Approved, it no longer waits: room for one more.
+            (p(0), ask("Năm"), Wrote),
+            (p(2), ask("Sáu"), Refused(Rejection::EventFull(4))),
+        ],
+    );
+    assert_eq!(state.questions.len(), 4);
+    assert_eq!(Rejection::EventFull(4).code(), ErrorCode::QuotaExceeded);
+}
