@@ -404,18 +404,22 @@ async fn hello(
                 {
                     return refuse(outbox, ErrorCode::BadSecret, "wrong secret for this role");
                 }
-                let participant = (role == Role::Attendee).then(|| {
-                    let known = participant_token
-                        .as_deref()
-                        .and_then(|t| app.keys.verify_participant(t));
-                    match (known, participant_token) {
-                        (Some(id), Some(token)) => Participant { id, token },
-                        _ => {
-                            let (id, token) = app.keys.issue_participant();
-                            Participant { id, token }
+                let known = participant_token
+                    .as_deref()
+                    .and_then(|t| app.keys.verify_participant(t));
+                let participant = match (role, known, participant_token) {
+                    (Role::Attendee, Some(id), Some(token)) => Some(Participant { id, token }),
+                    (Role::Attendee, ..) => {
+                        // A new identity: each is a vote on every question,
+                        // so one address may mint only so many.
+                        if let Err(wait) = app.rates.new_identity(peer) {
+                            return refuse_for(outbox, wait);
                         }
+                        let (id, token) = app.keys.issue_participant();
+                        Some(Participant { id, token })
                     }
-                });
+                    _ => None,
+                };
                 let session = Session {
                     room,
                     role,
@@ -444,6 +448,23 @@ async fn hello(
 /// Says why, then closes (the caller flushes both).
 fn refuse<T>(outbox: &Outbox, code: ErrorCode, message: &str) -> Option<T> {
     push(outbox, error(None, code, message));
+    outbox.push(&close_frame(close::REFUSED, code.as_str()), Class::Own);
+    None
+}
+
+/// A hello refused for now (`rate_limited`): says when to come back, then
+/// closes with [`close::REFUSED`] and the code as the reason.
+fn refuse_for<T>(outbox: &Outbox, wait: Duration) -> Option<T> {
+    let code = ErrorCode::RateLimited;
+    push(
+        outbox,
+        frame(&ServerMsg::Error {
+            id: None,
+            code,
+            message: "too many new participants from this address; retry later".to_owned(),
+            retry_after_ms: Some(crate::rate::retry_ms(wait)),
+        }),
+    );
     outbox.push(&close_frame(close::REFUSED, code.as_str()), Class::Own);
     None
 }

@@ -3,9 +3,9 @@
 
 use crate::support::Hall;
 use anyhow::Context;
-use hoidap_protocol::{Action, ClientMsg, ErrorCode, ServerMsg};
+use hoidap_protocol::{Action, ClientMsg, ErrorCode, Role, ServerMsg};
 use hoidap_server::queue::Quotas;
-use hoidap_server::rate::RateLimits;
+use hoidap_server::rate::{Rate, RateLimits};
 use hoidap_tests::Client;
 use serde_json::json;
 use std::collections::HashMap;
@@ -160,4 +160,89 @@ async fn pending_questions_and_questions_per_event_have_quotas() -> anyhow::Resu
     let refused = bob.request(ask("Một câu nữa".into())).await?;
     assert_eq!(refused.map_err(|r| r.code), Err(ErrorCode::QuotaExceeded));
     Ok(())
+}
+
+/// New identities per address: a tokenless hello past the limit is
+/// refused `rate_limited` (with `retry_after_ms`, then close 4000); a
+/// participant coming back with its token is not a new identity.
+#[tokio::test]
+async fn one_address_mints_only_so_many_identities() -> anyhow::Result<()> {
+    let body = json!({ "title": "Giờ hỏi đáp" });
+    let hall = Hall::configured(body, |c| {
+        c.limits.rate.identities_per_address = Some(Rate::new(5, Duration::from_secs(60)));
+    })
+    .await?;
+    let mut first = hall.attendee().await?;
+    for _ in 0..4 {
+        hall.attendee().await?;
+    }
+    // Before the limit: every tokenless hello minted one (3,000 in 3.9 s).
+    let mut sixth = Client::connect(&hall.server.ws_url()).await?;
+    let refused = sixth
+        .hello(&hall.event.join_code, Role::Attendee, None, None)
+        .await;
+    let refused = refused.expect_err("a sixth identity from one address");
+    assert!(refused.to_string().contains("RateLimited"), "{refused}");
+    let wait = sixth.log.iter().find_map(|m| match m {
+        ServerMsg::Error { retry_after_ms, .. } => *retry_after_ms,
+        _ => None,
+    });
+    assert!(wait.is_some_and(|ms| ms > 1000), "retry after {wait:?}");
+    assert_eq!(sixth.closed().await?, Some(hoidap_protocol::close::REFUSED));
+    // The first one comes back with its token: still welcome.
+    let token = first.participant.take().context("no participant")?.token;
+    let mut back = Client::connect(&hall.server.ws_url()).await?;
+    back.hello(&hall.event.join_code, Role::Attendee, None, Some(&token))
+        .await?;
+    Ok(())
+}
+
+/// How many distinct votes one laptop (one address) puts on one question
+/// in `HOIDAP_MEASURE_SECS` (default 10) seconds, minting an identity per
+/// vote. A measurement, not a check: run it with `--ignored --nocapture`,
+/// once with the limits off (today's main had none) and once with them.
+async fn votes_from_one_laptop(limits: RateLimits) -> anyhow::Result<()> {
+    let secs: u64 = std::env::var("HOIDAP_MEASURE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let body = json!({ "title": "Đo", "pre_moderation": false });
+    let hall = Hall::configured(body, |c| c.limits.rate = limits).await?;
+    let question = hall.attendee().await?.ask("Câu hỏi bị dồn phiếu").await?;
+    let (started, mut votes, mut refused) = (Instant::now(), 0u64, 0u64);
+    while started.elapsed() < Duration::from_secs(secs) {
+        let mut bot = Client::connect(&hall.server.ws_url()).await?;
+        if bot
+            .hello(&hall.event.join_code, Role::Attendee, None, None)
+            .await
+            .is_err()
+        {
+            refused += 1;
+            continue;
+        }
+        match bot.request(Action::Vote { question, up: true }).await? {
+            Ok(_) => votes += 1,
+            Err(_) => refused += 1,
+        }
+    }
+    let mut moderator = hall.moderator().await?;
+    moderator.drain(Duration::from_millis(300)).await?;
+    let shown = moderator.view.question(question).map(|q| q.votes);
+    eprintln!(
+        "one address, {secs} s: {votes} distinct votes ({shown:?} shown), {refused} refused, {:.0} votes/s",
+        votes as f64 / started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "a measurement: run with --ignored --nocapture"]
+async fn measure_votes_from_one_laptop_without_limits() -> anyhow::Result<()> {
+    votes_from_one_laptop(RateLimits::off()).await
+}
+
+#[tokio::test]
+#[ignore = "a measurement: run with --ignored --nocapture"]
+async fn measure_votes_from_one_laptop_with_default_limits() -> anyhow::Result<()> {
+    votes_from_one_laptop(RateLimits::default()).await
 }
