@@ -386,7 +386,17 @@ async fn hello(
                     );
                     return refuse(outbox, ErrorCode::UnsupportedVersion, &m);
                 }
+                // Join codes are short: guesses are limited per address,
+                // and an address out of guesses learns nothing, known code
+                // or not (see `rate`).
+                const GUESSING: &str = "too many unknown join codes from this address; retry later";
+                if let Err(wait) = app.rates.may_guess(peer) {
+                    return refuse_for(outbox, wait, GUESSING);
+                }
                 let Some(room) = app.rooms.get(&join_code) else {
+                    if let Err(wait) = app.rates.missed(peer) {
+                        return refuse_for(outbox, wait, GUESSING);
+                    }
                     return refuse(
                         outbox,
                         ErrorCode::UnknownEvent,
@@ -413,7 +423,8 @@ async fn hello(
                         // A new identity: each is a vote on every question,
                         // so one address may mint only so many.
                         if let Err(wait) = app.rates.new_identity(peer) {
-                            return refuse_for(outbox, wait);
+                            let m = "too many new participants from this address; retry later";
+                            return refuse_for(outbox, wait, m);
                         }
                         let (id, token) = app.keys.issue_participant();
                         Some(Participant { id, token })
@@ -454,14 +465,14 @@ fn refuse<T>(outbox: &Outbox, code: ErrorCode, message: &str) -> Option<T> {
 
 /// A hello refused for now (`rate_limited`): says when to come back, then
 /// closes with [`close::REFUSED`] and the code as the reason.
-fn refuse_for<T>(outbox: &Outbox, wait: Duration) -> Option<T> {
+fn refuse_for<T>(outbox: &Outbox, wait: Duration, message: &str) -> Option<T> {
     let code = ErrorCode::RateLimited;
     push(
         outbox,
         frame(&ServerMsg::Error {
             id: None,
             code,
-            message: "too many new participants from this address; retry later".to_owned(),
+            message: message.to_owned(),
             retry_after_ms: Some(crate::rate::retry_ms(wait)),
         }),
     );

@@ -260,6 +260,14 @@ impl<K: Hash + Eq + Clone> Keyed<K> {
     }
 }
 
+/// The HTTP answer past a limit: 429 with `Retry-After` in whole seconds.
+pub fn too_many(wait: Duration) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let secs = wait.as_millis().div_ceil(1000).max(1).to_string();
+    let status = axum::http::StatusCode::TOO_MANY_REQUESTS;
+    (status, [(axum::http::header::RETRY_AFTER, secs)]).into_response()
+}
+
 /// Milliseconds to put in `retry_after_ms`, rounded up.
 pub fn retry_ms(wait: Duration) -> u64 {
     wait.as_micros().div_ceil(1000).max(1) as u64

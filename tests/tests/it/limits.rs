@@ -6,7 +6,7 @@ use anyhow::Context;
 use hoidap_protocol::{Action, ClientMsg, ErrorCode, Role, ServerMsg};
 use hoidap_server::queue::Quotas;
 use hoidap_server::rate::{Rate, RateLimits};
-use hoidap_tests::Client;
+use hoidap_tests::{Client, http_request};
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -245,4 +245,61 @@ async fn measure_votes_from_one_laptop_without_limits() -> anyhow::Result<()> {
 #[ignore = "a measurement: run with --ignored --nocapture"]
 async fn measure_votes_from_one_laptop_with_default_limits() -> anyhow::Result<()> {
     votes_from_one_laptop(RateLimits::default()).await
+}
+
+/// Tries `n` join codes that do not exist, one connection each; returns
+/// how the hellos were refused.
+async fn guess_codes(hall: &Hall, n: usize) -> anyhow::Result<HashMap<ErrorCode, usize>> {
+    let mut refused = HashMap::new();
+    for i in 0..n {
+        let mut guesser = Client::connect(&hall.server.ws_url()).await?;
+        let code = format!("ZZ{i:04}");
+        guesser.hello(&code, Role::Attendee, None, None).await.ok();
+        for msg in &guesser.log {
+            if let ServerMsg::Error { code, .. } = msg {
+                *refused.entry(*code).or_default() += 1;
+            }
+        }
+    }
+    Ok(refused)
+}
+
+#[tokio::test]
+async fn guessing_join_codes_in_hellos_is_rate_limited() -> anyhow::Result<()> {
+    let hall = limited_hall(false).await?;
+    let started = Instant::now();
+    let refused = guess_codes(&hall, 40).await?;
+    eprintln!(
+        "40 guessed codes: {refused:?}, {:.0} guesses/s",
+        40.0 / started.elapsed().as_secs_f64()
+    );
+    // Before the limit: 40 unknown_event (about 9,400 guesses a second).
+    assert_eq!(refused.get(&ErrorCode::UnknownEvent), Some(&30));
+    assert_eq!(refused.get(&ErrorCode::RateLimited), Some(&10));
+    // Out of guesses, the address learns nothing: the real code is refused too.
+    let mut guesser = Client::connect(&hall.server.ws_url()).await?;
+    let hello = guesser.hello(&hall.event.join_code, Role::Attendee, None, None);
+    let refusal = hello
+        .await
+        .expect_err("a known code from an address out of guesses");
+    assert!(refusal.to_string().contains("RateLimited"), "{refusal}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn guessing_join_codes_through_qr_404s_is_rate_limited() -> anyhow::Result<()> {
+    let hall = limited_hall(false).await?;
+    let mut statuses: HashMap<u16, usize> = HashMap::new();
+    for i in 0..40 {
+        let path = format!("/qr/ZZ{i:04}.svg");
+        let (status, _) = http_request(hall.server.addr, "GET", &path, None, None).await?;
+        *statuses.entry(status).or_default() += 1;
+    }
+    // Before the limit: 40 of 40 were 404.
+    assert_eq!(statuses.get(&404), Some(&30), "{statuses:?}");
+    assert_eq!(statuses.get(&429), Some(&10), "{statuses:?}");
+    let real = format!("/qr/{}.svg", hall.event.join_code);
+    let (status, _) = http_request(hall.server.addr, "GET", &real, None, None).await?;
+    assert_eq!(status, 429, "a known code from an address out of guesses");
+    Ok(())
 }
