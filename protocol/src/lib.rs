@@ -112,6 +112,13 @@ pub struct Question {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub asker: Option<String>,
+    /// Moderators only, from 10 votes: the percentage of the votes cast by
+    /// participants first seen from one source address (the most common
+    /// one). Expected high for a hall behind one NAT; otherwise a sign of
+    /// one device voting under many identities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub votes_top_source_share: Option<u8>,
 }
 
 /// The whole state of an event as one audience sees it, at log position `seq`.
@@ -170,6 +177,11 @@ pub struct VoteCount {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: QuestionId,
     pub votes: u32,
+    /// Moderators only: as `Question::votes_top_source_share`, for the new
+    /// count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub votes_top_source_share: Option<u8>,
 }
 
 /// Where a reconnecting client left off (sent in the hello).

@@ -90,6 +90,7 @@ async fn joined(
         resume,
         fresh: true,
         outbox: outbox.clone(),
+        source: Some(session.peer),
     };
     if Box::pin(session.room.send(join)).await.is_err() {
         Box::pin(finish(&outbox)).await;
@@ -224,6 +225,7 @@ impl Conn {
                         resume: None,
                         fresh: false,
                         outbox: outbox.clone(),
+                        source: None,
                     };
                     if Box::pin(self.session.room.send(join)).await.is_err() {
                         return Some((close::RESTART, "server restarting"));

@@ -17,7 +17,7 @@ pub mod view;
 mod tests;
 
 pub use apply::{decide, evolve};
-pub use state::{Applied, QuestionState, Quotas, REMEMBERED_REQUESTS, State};
+pub use state::{Applied, FastMap, QuestionState, Quotas, REMEMBERED_REQUESTS, State};
 pub use text::{TextError, clean_optional, clean_text};
 
 use hoidap_protocol::{Action, ErrorCode, Phase, QuestionId, QuestionStatus, Role, Seq, Settings};

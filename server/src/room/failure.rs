@@ -64,6 +64,7 @@ impl Room {
         // The quotas are configuration, not in the log.
         state.quotas = self.state.quotas;
         self.state = state;
+        self.sources.recount(&self.state);
         self.feeds = Feeds::new(self.state.seq, &self.main);
         self.committed = self.state.seq;
     }

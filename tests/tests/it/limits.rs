@@ -303,3 +303,38 @@ async fn guessing_join_codes_through_qr_404s_is_rate_limited() -> anyhow::Result
     assert_eq!(status, 429, "a known code from an address out of guesses");
     Ok(())
 }
+
+/// Moderators see when a question's votes come mostly from one address;
+/// attendees and the screen never see the figure.
+#[tokio::test]
+async fn moderators_see_votes_coming_mostly_from_one_address() -> anyhow::Result<()> {
+    let hall = Hall::new(false).await?;
+    let question = hall.attendee().await?.ask("Ai dồn phiếu?").await?;
+    let mut moderator = hall.moderator().await?;
+    let mut screen = hall.screen().await?;
+    for _ in 0..12 {
+        hall.attendee().await?.vote(question, true).await?;
+    }
+    moderator.wait_votes(question, 12).await?;
+    // Before: no such field; every vote here comes from 127.0.0.1.
+    let share = moderator
+        .view
+        .question(question)
+        .unwrap()
+        .votes_top_source_share;
+    assert_eq!(share, Some(100));
+    // A moderator joining now gets it in the snapshot.
+    let late = hall.moderator().await?;
+    let share = late.view.question(question).unwrap().votes_top_source_share;
+    assert_eq!(share, Some(100));
+    screen.wait_votes(question, 12).await?;
+    let mut watcher = hall.attendee().await?;
+    watcher.drain(Duration::from_millis(200)).await?;
+    for q in [
+        screen.view.question(question),
+        watcher.view.question(question),
+    ] {
+        assert_eq!(q.unwrap().votes_top_source_share, None);
+    }
+    Ok(())
+}

@@ -48,7 +48,14 @@ original_text?: string,
 /**
  * Moderators only: the asker's participant id (also for anonymous ones).
  */
-asker?: string, };
+asker?: string, 
+/**
+ * Moderators only, from 10 votes: the percentage of the votes cast by
+ * participants first seen from one source address (the most common
+ * one). Expected high for a hall behind one NAT; otherwise a sign of
+ * one device voting under many identities.
+ */
+votes_top_source_share?: number, };
 
 export type Snapshot = { 
 /**
@@ -63,7 +70,12 @@ questions: Array<Question>, };
 
 export type Change = { "type": "question", question: Question, } | { "type": "removed", id: number, } | { "type": "votes", counts: Array<VoteCount>, } | { "type": "current", question: number | null, } | { "type": "settings", settings: Settings, } | { "type": "phase", phase: Phase, };
 
-export type VoteCount = { id: number, votes: number, };
+export type VoteCount = { id: number, votes: number, 
+/**
+ * Moderators only: as `Question::votes_top_source_share`, for the new
+ * count.
+ */
+votes_top_source_share?: number, };
 
 export type ResumeFrom = { epoch: string, seq: number, };
 
