@@ -24,7 +24,7 @@ use crate::queue::view::{self, Audience};
 use crate::queue::{Actor, Command, Entry, Event, State, decide, evolve};
 use deliver::Job;
 use fanout::Feeds;
-use hoidap_protocol::{Action, Change, ErrorCode, ResumeFrom, Role, Seq, ServerMsg, VoteCount};
+use hoidap_protocol::{Action, Change, ErrorCode, ResumeFrom, Role, Seq, ServerMsg};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -421,19 +421,9 @@ impl Room {
         }
         self.sources.applied(&entry);
         for audience in Audience::ALL {
-            let (mut changes, votes) = view::changes(&self.state, &entry, audience);
-            let votes = votes.map(|(id, votes)| match audience {
-                Audience::Moderator => self.sources.count(id, votes),
-                Audience::Public => VoteCount {
-                    id,
-                    votes,
-                    votes_top_source_share: None,
-                },
-            });
-            if audience == Audience::Moderator {
-                self.sources.annotate(&mut changes);
-            }
-            self.staged.push((audience, changes, votes));
+            let (changes, votes) = view::changes(&self.state, &entry, audience);
+            let staged = self.sources.stage(audience, changes, votes);
+            self.staged.push(staged);
         }
         entry
     }

@@ -9,6 +9,7 @@
 //! per question, not addresses. Votes cast before a restart have no known
 //! source and count only in the total.
 
+use crate::queue::view::Audience;
 use crate::queue::{Entry, Event, FastMap, State};
 use hoidap_protocol::{Change, QuestionId, VoteCount};
 use std::net::IpAddr;
@@ -76,22 +77,35 @@ impl Sources {
         Some((u64::from(top.min(votes)) * 100 / u64::from(votes)) as u8)
     }
 
-    /// Fills in the shares of the moderators' changes.
-    pub fn annotate(&self, changes: &mut [Change]) {
-        for change in changes {
-            if let Change::Question { question } = change {
-                question.votes_top_source_share = self.share(question.id, question.votes);
+    /// What `audience` learns of one entry, with the moderators' shares
+    /// filled in (the public's stay empty).
+    pub fn stage(
+        &self,
+        audience: Audience,
+        mut changes: Vec<Change>,
+        votes: Option<(QuestionId, u32)>,
+    ) -> (Audience, Vec<Change>, Option<VoteCount>) {
+        let moderators = audience == Audience::Moderator;
+        let share = |id, votes| {
+            if moderators {
+                self.share(id, votes)
+            } else {
+                None
+            }
+        };
+        if moderators {
+            for change in &mut changes {
+                if let Change::Question { question } = change {
+                    question.votes_top_source_share = share(question.id, question.votes);
+                }
             }
         }
-    }
-
-    /// A vote count for the moderators, with its share.
-    pub fn count(&self, id: QuestionId, votes: u32) -> VoteCount {
-        VoteCount {
+        let votes = votes.map(|(id, votes)| VoteCount {
             id,
             votes,
-            votes_top_source_share: self.share(id, votes),
-        }
+            votes_top_source_share: share(id, votes),
+        });
+        (audience, changes, votes)
     }
 }
 
