@@ -46,7 +46,11 @@ struct ServeArgs {
     no_demo: bool,
     /// Turn every rate limit and quota off (load tests and benchmarks, where one
     /// machine plays a whole hall). Never in a real hall.
-    #[arg(long, env = "HOIDAP_NO_RATE_LIMITS")]
+    #[arg(
+        long,
+        env = "HOIDAP_NO_RATE_LIMITS",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     no_rate_limits: bool,
     /// New attendee identities per source address, as BURST/SECONDS
     /// (default 400/2: a burst of 400, then one every 2 s). Raise it for a
