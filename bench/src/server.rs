@@ -145,6 +145,10 @@ impl Spawned {
             .arg(dir.path())
             .args(extra)
             .env("RUST_LOG", "warn")
+            // One machine plays thousands of attendees from one address:
+            // the hall's rate limits would measure themselves, not the
+            // server. (An environment variable: older binaries ignore it.)
+            .env("HOIDAP_NO_RATE_LIMITS", "1")
             .stdout(Stdio::null())
             .spawn()
             .with_context(|| {

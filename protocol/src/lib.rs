@@ -117,6 +117,13 @@ pub struct Question {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub asker: Option<String>,
+    /// Moderators only, from 10 votes: the percentage of the votes cast by
+    /// participants first seen from one source address (the most common
+    /// one). Expected high for a hall behind one NAT; otherwise a sign of
+    /// one device voting under many identities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub votes_top_source_share: Option<u8>,
 }
 
 /// The whole state of an event as one audience sees it, at log position `seq`.
@@ -175,6 +182,11 @@ pub struct VoteCount {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: QuestionId,
     pub votes: u32,
+    /// Moderators only: as `Question::votes_top_source_share`, for the new
+    /// count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub votes_top_source_share: Option<u8>,
 }
 
 /// Where a reconnecting client left off (sent in the hello).
@@ -452,6 +464,10 @@ pub enum ErrorCode {
     /// participant or address; nothing was applied. Retry after
     /// `retry_after_ms`, with the same id.
     RateLimited,
+    /// A quota was reached (unapproved questions per participant, questions
+    /// per event); nothing was applied. Not worth retrying soon: it frees
+    /// up only when a moderator acts.
+    QuotaExceeded,
     /// Catch-all for codes added later; never sent by this version.
     #[serde(other)]
     Unknown,
@@ -479,6 +495,7 @@ impl ErrorCode {
             ErrorCode::BadRequestId => "bad_request_id",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -566,6 +583,7 @@ mod tests {
             ErrorCode::AnonymousNotAllowed,
             ErrorCode::Unavailable,
             ErrorCode::RateLimited,
+            ErrorCode::QuotaExceeded,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -35,6 +35,8 @@ struct Session {
     room: RoomHandle,
     role: Role,
     participant: Option<String>,
+    /// Where the connection comes from: the key of the per-address limits.
+    peer: std::net::IpAddr,
 }
 
 /// `socket` is boxed, as are the rare steps below: a task's future is as
@@ -46,9 +48,9 @@ pub async fn serve(
     shutdown: watch::Receiver<bool>,
     peer: std::net::SocketAddr,
 ) {
-    let _ = peer;
     let outbox = socket.get_ref().outbox().clone();
-    let Some((session, first)) = Box::pin(hello(&mut socket, &outbox, &app)).await else {
+    let hello = hello(&mut socket, &outbox, &app, peer.ip());
+    let Some((session, first)) = Box::pin(hello).await else {
         Box::pin(finish(&outbox)).await;
         return;
     };
@@ -87,6 +89,7 @@ async fn joined(
         resume,
         fresh: true,
         outbox: outbox.clone(),
+        source: Some(session.peer),
     };
     if Box::pin(session.room.send(join)).await.is_err() {
         Box::pin(finish(&outbox)).await;
@@ -221,6 +224,7 @@ impl Conn {
                         resume: None,
                         fresh: false,
                         outbox: outbox.clone(),
+                        source: None,
                     };
                     if Box::pin(self.session.room.send(join)).await.is_err() {
                         return Some((close::RESTART, "server restarting"));
@@ -254,6 +258,20 @@ impl Conn {
         push(&self.outbox, frame);
     }
 
+    /// How long an attendee's ask or vote must wait, if it must.
+    fn limited(&self, action: &hoidap_protocol::Action) -> Option<Duration> {
+        use crate::rate::Kind;
+        use hoidap_protocol::Action;
+        let kind = match action {
+            Action::Ask { .. } => Kind::Ask,
+            Action::Vote { .. } => Kind::Vote,
+            _ => return None,
+        };
+        let participant = self.session.participant.as_deref()?;
+        let rates = &self.app.rates;
+        rates.request(kind, participant, self.session.peer).err()
+    }
+
     /// Handles one client message. Fails only when the room has stopped.
     async fn on_text(&mut self, text: &str) -> Result<(), crate::room::RoomGone> {
         let msg = match decode_client(text) {
@@ -265,6 +283,15 @@ impl Conn {
         };
         match msg {
             ClientMsg::Request { id, action } => {
+                if let Some(wait) = self.limited(&action) {
+                    self.send(frame(&ServerMsg::Error {
+                        id: Some(id),
+                        code: ErrorCode::RateLimited,
+                        message: "too many requests; retry later".to_owned(),
+                        retry_after_ms: Some(crate::rate::retry_ms(wait)),
+                    }));
+                    return Ok(());
+                }
                 let actor = Actor {
                     role: self.session.role,
                     participant: self.session.participant.clone(),
@@ -308,7 +335,12 @@ struct Accepted {
 
 /// Waits for a valid hello. Refusals that retrying cannot fix (version,
 /// event, secret) close the connection with [`close::REFUSED`].
-async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Session, Accepted)> {
+async fn hello(
+    socket: &mut Socket,
+    outbox: &Outbox,
+    app: &App,
+    peer: std::net::IpAddr,
+) -> Option<(Session, Accepted)> {
     let deadline = tokio::time::Instant::now() + app.limits.hello_timeout;
     let mut bad = 0;
     loop {
@@ -346,7 +378,17 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
                     );
                     return refuse(outbox, ErrorCode::UnsupportedVersion, &m);
                 }
+                // Join codes are short: guesses are limited per address,
+                // and an address out of guesses learns nothing, known code
+                // or not (see `rate`).
+                const GUESSING: &str = "too many unknown join codes from this address; retry later";
+                if let Err(wait) = app.rates.may_guess(peer) {
+                    return refuse_for(outbox, wait, GUESSING);
+                }
                 let Some(room) = app.rooms.get(&join_code) else {
+                    if let Err(wait) = app.rates.missed(peer) {
+                        return refuse_for(outbox, wait, GUESSING);
+                    }
                     return refuse(
                         outbox,
                         ErrorCode::UnknownEvent,
@@ -364,22 +406,28 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
                 {
                     return refuse(outbox, ErrorCode::BadSecret, "wrong secret for this role");
                 }
-                let participant = (role == Role::Attendee).then(|| {
-                    let known = participant_token
-                        .as_deref()
-                        .and_then(|t| app.keys.verify_participant(t));
-                    match (known, participant_token) {
-                        (Some(id), Some(token)) => Participant { id, token },
-                        _ => {
-                            let (id, token) = app.keys.issue_participant();
-                            Participant { id, token }
+                let known = participant_token
+                    .as_deref()
+                    .and_then(|t| app.keys.verify_participant(t));
+                let participant = match (role, known, participant_token) {
+                    (Role::Attendee, Some(id), Some(token)) => Some(Participant { id, token }),
+                    (Role::Attendee, ..) => {
+                        // A new identity: each is a vote on every question,
+                        // so one address may mint only so many.
+                        if let Err(wait) = app.rates.new_identity(peer) {
+                            let m = "too many new participants from this address; retry later";
+                            return refuse_for(outbox, wait, m);
                         }
+                        let (id, token) = app.keys.issue_participant();
+                        Some(Participant { id, token })
                     }
-                });
+                    _ => None,
+                };
                 let session = Session {
                     room,
                     role,
                     participant: participant.as_ref().map(|p| p.id.clone()),
+                    peer,
                 };
                 let welcome = ServerMsg::Welcome {
                     protocol: PROTOCOL_VERSION,
@@ -407,6 +455,23 @@ async fn hello(socket: &mut Socket, outbox: &Outbox, app: &App) -> Option<(Sessi
 /// Says why, then closes (the caller flushes both).
 fn refuse<T>(outbox: &Outbox, code: ErrorCode, message: &str) -> Option<T> {
     push(outbox, error(None, code, message));
+    outbox.push(&close_frame(close::REFUSED, code.as_str()), Class::Own);
+    None
+}
+
+/// A hello refused for now (`rate_limited`): says when to come back, then
+/// closes with [`close::REFUSED`] and the code as the reason.
+fn refuse_for<T>(outbox: &Outbox, wait: Duration, message: &str) -> Option<T> {
+    let code = ErrorCode::RateLimited;
+    push(
+        outbox,
+        frame(&ServerMsg::Error {
+            id: None,
+            code,
+            message: message.to_owned(),
+            retry_after_ms: Some(crate::rate::retry_ms(wait)),
+        }),
+    );
     outbox.push(&close_frame(close::REFUSED, code.as_str()), Class::Own);
     None
 }

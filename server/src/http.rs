@@ -37,6 +37,7 @@ pub struct App {
     /// The admin token and every event's links, kept in the data directory
     /// (0600) rather than printed on every start.
     pub links: crate::private::LinksFile,
+    pub rates: crate::rate::Rates,
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -137,11 +138,24 @@ async fn asset(
 
 /// `GET /qr/{CODE}.svg`: a QR code of the event's attendee link, drawn here
 /// so the screen needs nothing from the internet.
-async fn qr_code(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
-    let Some(code) = file.strip_suffix(".svg") else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let Some(room) = app.rooms.get(code) else {
+/// A 404 here tells a guesser a join code does not exist, so 404s count
+/// against the address's guesses like unknown codes in a hello (`rate`).
+async fn qr_code(
+    State(app): State<Arc<App>>,
+    axum::Extension(peer): axum::Extension<crate::Peer>,
+    Path(file): Path<String>,
+) -> Response {
+    let peer = peer.0.ip();
+    if let Err(wait) = app.rates.may_guess(peer) {
+        return crate::rate::too_many(wait);
+    }
+    let Some(room) = file
+        .strip_suffix(".svg")
+        .and_then(|code| app.rooms.get(code))
+    else {
+        if let Err(wait) = app.rates.missed(peer) {
+            return crate::rate::too_many(wait);
+        }
         return StatusCode::NOT_FOUND.into_response();
     };
     let link = app.join_url(&room.record.join_code);

@@ -18,6 +18,7 @@ pub mod origin;
 pub mod outbox;
 pub mod private;
 pub mod queue;
+pub mod rate;
 pub mod room;
 pub mod rooms;
 pub mod ws;
@@ -94,7 +95,7 @@ impl Server {
         if let Some(wrap) = config.wrap_log {
             log = wrap(log);
         }
-        let rooms = rooms::Rooms::load(log).await?;
+        let rooms = rooms::Rooms::load(log, config.limits.quotas).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = http::App {
             rooms,
@@ -103,6 +104,7 @@ impl Server {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             shutdown: shutdown_rx,
             connections: tokio_util::task::TaskTracker::new(),
+            rates: rate::Rates::new(&config.limits.rate),
             limits: config.limits,
             origins: origin::Origins::new(&config.public_url, &config.allowed_origins),
             links: private::LinksFile::new(&dir),

@@ -28,6 +28,11 @@ pub struct Limits {
     /// connections that close after `header_timeout`, so the default leaves
     /// room for that while one laptop cannot take every descriptor.
     pub max_connections_per_address: usize,
+    /// Rate limits per participant and per source address (see `rate`).
+    pub rate: crate::rate::RateLimits,
+    /// Pending questions per participant, questions per event (see
+    /// `queue::Quotas`).
+    pub quotas: crate::queue::Quotas,
 }
 
 impl Default for Limits {
@@ -40,6 +45,8 @@ impl Default for Limits {
             send_timeout: Duration::from_secs(10),
             header_timeout: Duration::from_secs(10),
             max_connections_per_address: 2000,
+            rate: Default::default(),
+            quotas: Default::default(),
         }
     }
 }

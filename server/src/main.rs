@@ -62,6 +62,19 @@ struct ServeArgs {
     /// stalled episodes quickly.
     #[arg(long, env = "HOIDAP_SEND_TIMEOUT_MS")]
     send_timeout_ms: Option<u64>,
+    /// Turn every rate limit and quota off (load tests and benchmarks, where one
+    /// machine plays a whole hall). Never in a real hall.
+    #[arg(
+        long,
+        env = "HOIDAP_NO_RATE_LIMITS",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    no_rate_limits: bool,
+    /// New attendee identities per source address, as BURST/SECONDS
+    /// (default 400/2: a burst of 400, then one every 2 s). Raise it for a
+    /// hall larger than 400 behind one NAT'd access point.
+    #[arg(long, env = "HOIDAP_IDENTITIES_PER_ADDRESS")]
+    identities_per_address: Option<hoidap_server::rate::Rate>,
 }
 
 #[cfg(feature = "dhat-heap")]
@@ -105,6 +118,14 @@ async fn main() -> anyhow::Result<()> {
     };
     if let Some(ms) = args.send_timeout_ms {
         limits.send_timeout = std::time::Duration::from_millis(ms);
+    }
+    if let Some(rate) = args.identities_per_address {
+        limits.rate.identities_per_address = Some(rate);
+    }
+    if args.no_rate_limits {
+        tracing::warn!("rate limits are off (--no-rate-limits)");
+        limits.rate = hoidap_server::rate::RateLimits::off();
+        limits.quotas = hoidap_server::queue::Quotas::off();
     }
     let server = Server::open(Config {
         data_dir: args.data.clone(),

@@ -4,7 +4,7 @@
 
 use crate::auth;
 use crate::log::{EventId, EventRecord, Log, LogError};
-use crate::queue::{Actor, Entry, Event};
+use crate::queue::{Actor, Entry, Event, Quotas};
 use crate::room::{self, RoomHandle, now_ms};
 use dashmap::DashMap;
 use hoidap_protocol::{Role, Settings};
@@ -17,20 +17,24 @@ pub struct Rooms {
     tasks: tokio_util::task::TaskTracker,
     log: Arc<dyn Log>,
     next_id: AtomicU64,
+    /// Every room's quotas (from `Limits::quotas`).
+    quotas: Quotas,
 }
 
 impl Rooms {
     /// Starts a room for every event in the log, replaying each one.
-    pub async fn load(log: Arc<dyn Log>) -> Result<Rooms, LogError> {
+    pub async fn load(log: Arc<dyn Log>, quotas: Quotas) -> Result<Rooms, LogError> {
         let rooms = Rooms {
             tasks: tokio_util::task::TaskTracker::new(),
             by_code: DashMap::new(),
             log,
             next_id: AtomicU64::new(1),
+            quotas,
         };
         for record in rooms.log.events().await? {
             rooms.next_id.fetch_max(record.id + 1, Ordering::Relaxed);
-            rooms.insert(room::start(record, rooms.log.clone(), &rooms.tasks).await?);
+            let room = room::start(record, rooms.log.clone(), &rooms.tasks, quotas);
+            rooms.insert(room.await?);
         }
         Ok(rooms)
     }
@@ -102,7 +106,8 @@ impl Rooms {
             };
             match self.log.create_event(record.clone(), first).await {
                 Ok(()) => {
-                    let handle = room::start(record, self.log.clone(), &self.tasks).await?;
+                    let room = room::start(record, self.log.clone(), &self.tasks, self.quotas);
+                    let handle = room.await?;
                     let record = handle.record.clone();
                     self.insert(handle);
                     return Ok(record);

@@ -135,7 +135,9 @@ impl ServerProcess {
             .arg(dir)
             .args(["--public-url", &url])
             .args(how.args)
-            .env("RUST_LOG", "warn");
+            .env("RUST_LOG", "warn")
+            // As in-process test servers: one machine plays the hall.
+            .env("HOIDAP_NO_RATE_LIMITS", "1");
         // Links and tracing go to stdout; a panic still reaches stderr.
         match how.stdout {
             // A file, not a pipe: nobody has to drain it while the server runs.

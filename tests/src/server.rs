@@ -51,8 +51,15 @@ impl TestServer {
             data_dir: dir.to_owned(),
             public_url: format!("http://{addr}"),
             web_dir: None,
-            limits: Default::default(),
+            // One machine plays whole halls here, from one address, faster
+            // than people: the rate limits are off unless a test (those in
+            // `it::limits`) turns them back on.
             allowed_origins: Vec::new(),
+            limits: hoidap_server::limits::Limits {
+                rate: hoidap_server::rate::RateLimits::off(),
+                quotas: hoidap_server::queue::Quotas::off(),
+                ..Default::default()
+            },
             wrap_log: None,
         };
         adjust(&mut config);

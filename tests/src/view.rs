@@ -93,6 +93,7 @@ impl View {
                 for c in counts {
                     if let Some(q) = self.questions.get_mut(&c.id) {
                         q.votes = c.votes;
+                        q.votes_top_source_share = c.votes_top_source_share;
                     }
                 }
             }

@@ -57,6 +57,7 @@ async fn ticker(tx: broadcast::Sender<Utf8Bytes>, counts: Arc<Mutex<Counts>>) {
                 .map(|id| VoteCount {
                     id,
                     votes: c.votes[&id],
+                    votes_top_source_share: None,
                 })
                 .collect();
             let msg = ServerMsg::Delta {

@@ -18,9 +18,20 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             unit,
             anonymous,
         } => {
-            attendee(command)?;
+            let participant = attendee(command)?;
             if state.phase != Phase::Open {
                 return Err(Rejection::PhaseClosed(state.phase));
+            }
+            let quotas = state.quotas;
+            if state.questions.len() as u64 >= u64::from(quotas.questions_per_event) {
+                return Err(Rejection::EventFull(quotas.questions_per_event));
+            }
+            if state.settings.pre_moderation {
+                let asker = state.participant(participant);
+                let pending = asker.map_or(0, |p| state.pending_of(p));
+                if pending >= quotas.pending_per_participant {
+                    return Err(Rejection::TooManyPending(pending));
+                }
             }
             if *anonymous && !state.settings.allow_anonymous {
                 return Err(Rejection::AnonymousNotAllowed);

@@ -17,7 +17,7 @@ pub mod view;
 mod tests;
 
 pub use apply::{decide, evolve};
-pub use state::{Applied, QuestionState, State};
+pub use state::{Applied, FastMap, QuestionState, Quotas, REMEMBERED_REQUESTS, State};
 pub use text::{TextError, clean_optional, clean_text};
 
 use hoidap_protocol::{Action, ErrorCode, Phase, QuestionId, QuestionStatus, Role, Seq, Settings};
@@ -131,6 +131,12 @@ pub enum Rejection {
     PhaseClosed(Phase),
     #[error("invalid setting: {0}")]
     BadSetting(&'static str),
+    #[error(
+        "you have {0} questions waiting for approval; wait until a moderator has looked at them"
+    )]
+    TooManyPending(u32),
+    #[error("this event has reached its limit of {0} questions")]
+    EventFull(u32),
 }
 
 impl Rejection {
@@ -144,6 +150,7 @@ impl Rejection {
             Rejection::InvalidTransition(_) => ErrorCode::InvalidTransition,
             Rejection::PhaseClosed(_) => ErrorCode::PhaseClosed,
             Rejection::BadSetting(_) => ErrorCode::BadMessage,
+            Rejection::TooManyPending(_) | Rejection::EventFull(_) => ErrorCode::QuotaExceeded,
         }
     }
 }

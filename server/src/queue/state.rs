@@ -27,12 +27,64 @@ pub struct State {
     participants: FastMap<String, ParticipantIndex>,
     participant_ids: Vec<String>,
     /// Request ids already applied, by requester: a retried request gets
-    /// the original answer instead of applying twice.
-    requests: FastMap<RequestKey, Applied>,
+    /// the original answer instead of applying twice. Only the last
+    /// `REMEMBERED_REQUESTS` of each requester.
+    requests: FastMap<RequesterKey, Recent>,
+    /// Not from the log: the server's configuration, set by the room.
+    /// `decide` enforces them; `evolve` never looks (a replayed log is
+    /// replayed whatever the quotas are now).
+    pub quotas: Quotas,
 }
 
-/// `(participant index or role, client request id)`.
-type RequestKey = (RequesterKey, String);
+/// How many questions may accumulate, whatever the pace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    /// Questions of one participant waiting for approval (pre-moderation):
+    /// a person has one or two questions at a time; more is someone filling
+    /// the moderators' pending list faster than they can read it.
+    pub pending_per_participant: u32,
+    /// Questions in one event, all statuses. A long meeting gets a few
+    /// hundred; past 1,000 the snapshot every phone downloads on joining
+    /// grows to megabytes (at the 500-character default, Vietnamese text
+    /// is ~1.5 KB a question).
+    pub questions_per_event: u32,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            pending_per_participant: 5,
+            questions_per_event: 1000,
+        }
+    }
+}
+
+impl Quotas {
+    /// No quotas (load tests).
+    pub fn off() -> Self {
+        Quotas {
+            pending_per_participant: u32::MAX,
+            questions_per_event: u32::MAX,
+        }
+    }
+}
+
+/// Request ids remembered per requester (a participant, or a role). A
+/// retry comes within minutes of the first try (a reconnect, a reload),
+/// after at most the 64 requests a connection may have in flight plus the
+/// client's kept outbox, not days later; remembering every id forever cost
+/// a map entry per vote toggle (gigabytes an hour under a script). A
+/// request retried after 256 newer ones applies again: for a vote, the
+/// same vote (harmless); for a question, a second copy.
+pub const REMEMBERED_REQUESTS: usize = 256;
+
+/// One requester's last request ids, oldest first in `order`. Built by
+/// `evolve` alone, so a replayed log remembers exactly the same ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Recent {
+    applied: FastMap<String, Applied>,
+    order: std::collections::VecDeque<String>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum RequesterKey {
@@ -81,6 +133,15 @@ impl State {
         self.participants.get(id).copied()
     }
 
+    /// Questions of participant `p` waiting for approval. A scan: asking is
+    /// rate limited and an event holds at most `questions_per_event`.
+    pub fn pending_of(&self, p: ParticipantIndex) -> u32 {
+        let pending = |q: &&QuestionState| {
+            q.asker == Some(p) && q.status == hoidap_protocol::QuestionStatus::Pending
+        };
+        self.questions.values().filter(pending).count() as u32
+    }
+
     pub fn participant_id(&self, index: ParticipantIndex) -> &str {
         &self.participant_ids[index as usize]
     }
@@ -91,8 +152,12 @@ impl State {
             Some(p) => RequesterKey::Participant(self.participant(p)?),
             None => RequesterKey::Role(actor.role),
         };
-        // Allocation only on the retry path would be nicer; the key is small.
-        self.requests.get(&(who, req.to_owned())).copied()
+        self.requests.get(&who)?.applied.get(req).copied()
+    }
+
+    /// How many request ids are remembered, all requesters together.
+    pub fn requests_remembered(&self) -> usize {
+        self.requests.values().map(|r| r.order.len()).sum()
     }
 
     pub(super) fn record_request(&mut self, actor: &super::Actor, req: &str, applied: Applied) {
@@ -100,7 +165,18 @@ impl State {
             Some(p) => RequesterKey::Participant(self.intern(p)),
             None => RequesterKey::Role(actor.role),
         };
-        self.requests.insert((who, req.to_owned()), applied);
+        let recent = self.requests.entry(who).or_default();
+        if recent.applied.insert(req.to_owned(), applied).is_some() {
+            // The same id applied again (it was already forgotten once, or
+            // a client reused it): keep one place in the order.
+            recent.order.retain(|r| r != req);
+        }
+        recent.order.push_back(req.to_owned());
+        if recent.order.len() > REMEMBERED_REQUESTS
+            && let Some(oldest) = recent.order.pop_front()
+        {
+            recent.applied.remove(&oldest);
+        }
     }
 
     pub(super) fn intern(&mut self, id: &str) -> ParticipantIndex {

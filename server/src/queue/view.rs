@@ -35,6 +35,7 @@ pub fn question(state: &State, q: &QuestionState, audience: Audience) -> Option<
                 created_at: q.created_at,
                 original_text: None,
                 asker: None,
+                votes_top_source_share: None,
             })
         }
         Audience::Moderator => Some(own_view(state, q, true)),
@@ -62,6 +63,8 @@ pub fn own_view(state: &State, q: &QuestionState, with_asker: bool) -> Question 
             .asker
             .filter(|_| with_asker)
             .map(|p| state.participant_id(p).to_owned()),
+        // Not from the log: the room fills it in for moderators.
+        votes_top_source_share: None,
     }
 }
 

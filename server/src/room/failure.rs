@@ -60,8 +60,11 @@ impl Room {
         }
     }
 
-    fn restore(&mut self, state: crate::queue::State) {
+    fn restore(&mut self, mut state: crate::queue::State) {
+        // The quotas are configuration, not in the log.
+        state.quotas = self.state.quotas;
         self.state = state;
+        self.sources.recount(&self.state);
         self.feeds = Feeds::new(self.state.seq, &self.main);
         self.committed = self.state.seq;
     }

@@ -29,7 +29,7 @@ pub struct Feed {
     delivery: Delivery,
     /// Changes durable but not yet sent.
     changes: Vec<Change>,
-    votes: BTreeMap<QuestionId, u32>,
+    votes: BTreeMap<QuestionId, VoteCount>,
     /// The `seq` of the last delta sent: the next delta's `prev`.
     last_sent: Seq,
     /// Recent deltas `(prev, seq, frame)` for resume.
@@ -55,9 +55,9 @@ impl Feed {
         }
     }
 
-    pub fn push(&mut self, changes: Vec<Change>, votes: Option<(QuestionId, u32)>) {
-        if let Some((id, count)) = votes {
-            self.votes.insert(id, count);
+    pub fn push(&mut self, changes: Vec<Change>, votes: Option<VoteCount>) {
+        if let Some(count) = votes {
+            self.votes.insert(count.id, count);
         }
         // A question upsert carries its count as of its entry; a vote that
         // came before it in this flush would overwrite a newer value if the
@@ -77,10 +77,7 @@ impl Feed {
         }
         let mut changes = std::mem::take(&mut self.changes);
         if !self.votes.is_empty() {
-            let counts = std::mem::take(&mut self.votes)
-                .into_iter()
-                .map(|(id, votes)| VoteCount { id, votes })
-                .collect();
+            let counts = std::mem::take(&mut self.votes).into_values().collect();
             changes.push(Change::Votes { counts });
         }
         let prev = self.last_sent;
@@ -187,12 +184,7 @@ impl Feeds {
     }
 
     /// Buffers what `audience` learns from one committed entry.
-    pub fn push(
-        &mut self,
-        audience: Audience,
-        changes: Vec<Change>,
-        votes: Option<(QuestionId, u32)>,
-    ) {
+    pub fn push(&mut self, audience: Audience, changes: Vec<Change>, votes: Option<VoteCount>) {
         match audience {
             Audience::Public => {
                 self.screen.push(changes.clone(), votes);

@@ -38,7 +38,12 @@ impl Room {
             return f.clone();
         }
         let (epoch, code) = (&self.record.epoch, &self.record.join_code);
-        let snapshot = view::snapshot(&self.state, audience, epoch, code);
+        let mut snapshot = view::snapshot(&self.state, audience, epoch, code);
+        if audience == Audience::Moderator {
+            for q in &mut snapshot.questions {
+                q.votes_top_source_share = self.sources.share(q.id, q.votes);
+            }
+        }
         let f = frame(&ServerMsg::Snapshot { snapshot });
         cache[slot] = Some((self.state.seq, f.clone()));
         f

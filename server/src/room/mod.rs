@@ -14,6 +14,7 @@ mod deliver;
 mod failure;
 mod fanout;
 mod join;
+mod sources;
 
 pub use fanout::{Catchup, Frame, frame};
 
@@ -23,7 +24,7 @@ use crate::queue::view::{self, Audience};
 use crate::queue::{Actor, Command, Entry, Event, State, decide, evolve};
 use deliver::Job;
 use fanout::Feeds;
-use hoidap_protocol::{Action, Change, ErrorCode, QuestionId, ResumeFrom, Role, Seq, ServerMsg};
+use hoidap_protocol::{Action, Change, ErrorCode, ResumeFrom, Role, Seq, ServerMsg};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -68,6 +69,8 @@ pub enum RoomMsg {
         resume: Option<ResumeFrom>,
         fresh: bool,
         outbox: Arc<Outbox>,
+        /// The connection's source address, on a fresh attendee join.
+        source: Option<std::net::IpAddr>,
     },
     Leave {
         role: Role,
@@ -97,8 +100,10 @@ pub async fn start(
     record: EventRecord,
     log: Arc<dyn Log>,
     tasks: &tokio_util::task::TaskTracker,
+    quotas: crate::queue::Quotas,
 ) -> Result<RoomHandle, LogError> {
-    let state = log.replay(record.id).await?;
+    let mut state = log.replay(record.id).await?;
+    state.quotas = quotas;
     let (tx, rx) = mpsc::channel(INBOX);
     let record = Arc::new(record);
     // Called from the main runtime (server start, event creation).
@@ -128,6 +133,7 @@ pub async fn start(
             presence: [0; 3],
             presence_sent: [0; 3],
             askers: Default::default(),
+            sources: Default::default(),
             broken: false,
             retry_at: tokio::time::Instant::now(),
         };
@@ -163,6 +169,8 @@ struct Room {
     presence: [u32; 3],
     presence_sent: [u32; 3],
     askers: askers::Askers,
+    /// Where participants were first seen from (moderators' warning).
+    sources: sources::Sources,
     /// The log could not be read after a failed commit: the room holds no
     /// trustworthy state and serves nobody until a reload succeeds.
     broken: bool,
@@ -171,7 +179,7 @@ struct Room {
 }
 
 /// One audience's view of one entry: its changes and its new vote count.
-type Staged = (Audience, Vec<Change>, Option<(QuestionId, u32)>);
+type Staged = (Audience, Vec<Change>, Option<hoidap_protocol::VoteCount>);
 
 /// A decided command waiting for its commit.
 struct Pending {
@@ -288,9 +296,13 @@ impl Room {
                     resume,
                     fresh,
                     outbox,
+                    source,
                 } => {
                     if let Some(p) = &participant {
                         self.askers.register(p, &outbox);
+                        if let Some(addr) = source {
+                            self.sources.seen(p, addr);
+                        }
                     }
                     if fresh {
                         crate::metrics::connection_opened(role);
@@ -411,9 +423,11 @@ impl Room {
                 self.askers.changed(self.state.participant_id(asker));
             }
         }
+        self.sources.applied(&entry);
         for audience in Audience::ALL {
             let (changes, votes) = view::changes(&self.state, &entry, audience);
-            self.staged.push((audience, changes, votes));
+            let staged = self.sources.stage(audience, changes, votes);
+            self.staged.push(staged);
         }
         entry
     }

@@ -10,6 +10,7 @@ mod crash;
 mod edge;
 mod error_ids;
 mod fuzz_found;
+mod limits;
 mod memory;
 #[cfg(unix)]
 mod private_data;

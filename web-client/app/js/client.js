@@ -65,15 +65,22 @@ export function backoffDelay(attempt, random) {
 }
 
 export class RequestError extends Error {
-  /** @param {string} code an ErrorCode, `superseded` (a later tap replaced it) or `refused` */
-  constructor(code, message = code) {
+  /**
+   * @param {string} code an ErrorCode, `superseded` (a later tap replaced it) or `refused`
+   * @param {string} [message]
+   * @param {number} [retryAfterMs] with `rate_limited`: when to send it again
+   */
+  constructor(code, message = code, retryAfterMs = undefined) {
     super(message);
     this.code = code;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
 /**
  * @typedef {object} ClientOptions
+ * @property {(entry: Entry | null, err: RequestError) => void} [onHeld] a request (or, with
+ *   `null`, the hello) was answered `rate_limited`: it goes again after `err.retryAfterMs`
  * @property {string} joinCode
  * @property {Role} role
  * @property {string} [secret] moderator or screen secret
@@ -130,6 +137,10 @@ export class Client {
     this.held = new Set();
     /** The reason the server gave before closing with 4000. */
     this.refusal = 'unknown_event';
+    /** With a `rate_limited` refusal: when to say hello again. @type {number | undefined} */
+    this.refusalRetryMs = undefined;
+    /** When the held requests go again (ms since the epoch). */
+    this.heldDue = 0;
   }
 
   start() {
@@ -276,8 +287,11 @@ export class Client {
         this.onAck(msg);
         break;
       case 'error':
-        if (msg.id) this.onRequestError(msg.id, new RequestError(msg.code, msg.message));
-        else if (!this.joined) this.refusal = msg.code;
+        if (msg.id) this.onRequestError(msg.id, new RequestError(msg.code, msg.message, msg.retry_after_ms));
+        else if (!this.joined) {
+          this.refusal = msg.code;
+          this.refusalRetryMs = msg.retry_after_ms;
+        }
         break;
       default:
         // pong, or a kind a newer server added: the frame already counted
@@ -310,17 +324,17 @@ export class Client {
   onRequestError(id, err) {
     const sent = this.inFlight.get(id);
     this.inFlight.delete(id);
-    if (err.code === 'unavailable') {
-      // Nothing was applied; the same id goes again after a pause.
+    if (err.code === 'unavailable' || err.code === 'rate_limited') {
+      // Nothing was applied; the same id goes again after a pause: the
+      // server's `retry_after_ms` when it says (docs/protocol.md, "Limits"),
+      // plus a little spread so a hall's phones do not come back together.
       if (!sent) return;
       this.held.add(id);
-      if (this.heldTimer === undefined) {
-        this.heldTimer = setTimeout(() => {
-          this.heldTimer = undefined;
-          this.held.clear();
-          this.flush();
-        }, 1_000 + Math.random() * 2_000);
-      }
+      const wait = err.code === 'rate_limited' && err.retryAfterMs !== undefined
+        ? err.retryAfterMs + Math.random() * 250
+        : 1_000 + Math.random() * 2_000;
+      this.holdFor(wait);
+      if (err.code === 'rate_limited') this.opts.onHeld?.(sent, err);
       return;
     }
     this.held.delete(id);
@@ -328,6 +342,23 @@ export class Client {
     if (answered) this.opts.onAnswer?.(answered, null, err, this.waiters.has(id));
     this.settle(id, null, err);
     this.flush();
+  }
+
+  /**
+   * Sends the held requests again in `wait` ms, or later if a later wait
+   * is already set: everything held goes together.
+   * @param {number} wait
+   */
+  holdFor(wait) {
+    const due = Date.now() + wait;
+    if (this.heldTimer !== undefined && due <= this.heldDue) return;
+    clearTimeout(this.heldTimer);
+    this.heldDue = due;
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = undefined;
+      this.held.clear();
+      this.flush();
+    }, wait);
   }
 
   /**
@@ -352,6 +383,16 @@ export class Client {
     // replace the connection made meanwhile.
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    if (code === CLOSE_REFUSED && this.refusal === 'rate_limited') {
+      // Too many new participants (or join-code guesses) from this network
+      // right now: not a final refusal, say hello again when told.
+      this.setStatus('waiting');
+      this.opts.onHeld?.(null, new RequestError('rate_limited', 'rate_limited', this.refusalRetryMs));
+      const wait = (this.refusalRetryMs ?? 2_000) + Math.random() * 1_000;
+      this.refusal = 'unknown_event';
+      this.retryTimer = setTimeout(() => this.connect(), wait);
+      return;
+    }
     if (code === CLOSE_REFUSED) {
       this.setStatus('refused');
       for (const id of [...this.waiters.keys()]) this.settle(id, null, new RequestError('refused'));

@@ -34,6 +34,17 @@ export function who(q) {
   return parts.join(' · ');
 }
 
+/** The share (percent) from which a question's votes are flagged. */
+export const SOURCE_WARNING_SHARE = 50;
+
+/**
+ * Whether a question's votes come mostly from one address.
+ * @param {number | undefined} share `votes_top_source_share`
+ */
+export function sourceWarning(share) {
+  return share !== undefined && share >= SOURCE_WARNING_SHARE;
+}
+
 export function createItem() {
   const node = fromTemplate('mq-item');
   translate(node);
@@ -74,6 +85,15 @@ export function updateItem(node, q, view) {
   setKey(chip, `status.${status}`);
   chip.className = `chip mq-status status-${status}`;
   setText(find(node, '.mq-votes', HTMLElement), votesText(currentLang(), q.votes));
+  // Most votes from one address: one laptop under many identities, or a
+  // hall behind one NAT (the moderators know which; docs/protocol.md).
+  const source = find(node, '.mq-source', HTMLElement);
+  const share = q.votes_top_source_share;
+  source.hidden = !sourceWarning(share);
+  if (share !== undefined) {
+    setText(source, tr('mod.source.warn', { n: share }));
+    source.title = tr('mod.source.title');
+  }
   setText(find(node, '.mq-who', HTMLElement), who(q));
   setText(find(node, '.mq-time', HTMLElement), formatTime(currentLang(), q.created_at));
   setText(find(node, '.q-text', HTMLElement), q.text);

@@ -48,7 +48,14 @@ original_text?: string,
 /**
  * Moderators only: the asker's participant id (also for anonymous ones).
  */
-asker?: string, };
+asker?: string, 
+/**
+ * Moderators only, from 10 votes: the percentage of the votes cast by
+ * participants first seen from one source address (the most common
+ * one). Expected high for a hall behind one NAT; otherwise a sign of
+ * one device voting under many identities.
+ */
+votes_top_source_share?: number, };
 
 export type Snapshot = { 
 /**
@@ -63,7 +70,12 @@ questions: Array<Question>, };
 
 export type Change = { "type": "question", question: Question, } | { "type": "removed", id: number, } | { "type": "votes", counts: Array<VoteCount>, } | { "type": "current", question: number | null, } | { "type": "settings", settings: Settings, } | { "type": "phase", phase: Phase, };
 
-export type VoteCount = { id: number, votes: number, };
+export type VoteCount = { id: number, votes: number, 
+/**
+ * Moderators only: as `Question::votes_top_source_share`, for the new
+ * count.
+ */
+votes_top_source_share?: number, };
 
 export type ResumeFrom = { epoch: string, seq: number, };
 
@@ -121,4 +133,4 @@ question?: Question, } | { "type": "error", id?: string, code: ErrorCode, messag
  */
 retry_after_ms?: number, } | { "type": "presence", attendees: number, moderators: number, screens: number, } | { "type": "pong", };
 
-export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "rate_limited" | "unknown";
+export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "rate_limited" | "quota_exceeded" | "unknown";

@@ -84,9 +84,14 @@ export function applyChange(state, change) {
       if (state.current === change.id) state.current = null;
       break;
     case 'votes':
-      for (const { id, votes } of change.counts) {
-        const q = state.questions.get(id);
-        if (q) state.questions.set(id, { ...q, votes });
+      for (const count of change.counts) {
+        const q = state.questions.get(count.id);
+        if (!q) continue;
+        const next = { ...q, votes: count.votes };
+        // Moderators: the share comes with each count, and goes with it.
+        if (count.votes_top_source_share === undefined) delete next.votes_top_source_share;
+        else next.votes_top_source_share = count.votes_top_source_share;
+        state.questions.set(count.id, next);
       }
       break;
     case 'current':

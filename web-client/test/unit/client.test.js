@@ -267,3 +267,33 @@ test('a connection abandoned while it was opening does not speak on its successo
   assert.deepEqual(second.sent.map((m) => m.type), ['hello'], 'one hello on the new socket');
   assert.deepEqual(first.sent, []);
 });
+
+test('rate_limited keeps the request and sends it again after retry_after_ms, not before', () => {
+  const held = /** @type {string[]} */ ([]);
+  const { client, outbox, answers, socket } = session({ onHeld: (_e, err) => held.push(err.code) });
+  join(socket());
+  const a = client.request({ type: 'vote', question: 1, up: true });
+  socket().receive({ type: 'error', id: a.id, code: 'rate_limited', message: 'slow down', retry_after_ms: 5_000 });
+  assert.equal(answers.length, 0, 'not a final answer');
+  assert.equal(outbox.list().length, 1);
+  assert.deepEqual(held, ['rate_limited']);
+  mock.timers.tick(4_999);
+  assert.deepEqual(socket().requests().map((m) => m.id), [a.id]);
+  mock.timers.tick(251);
+  assert.deepEqual(socket().requests().map((m) => m.id), [a.id, a.id]);
+});
+
+test('a hello refused rate_limited (4000) says hello again after retry_after_ms', () => {
+  const refused = /** @type {string[]} */ ([]);
+  const { client, socket } = session({ onRefused: (code) => refused.push(code) });
+  socket().open();
+  socket().receive({ type: 'error', code: 'rate_limited', message: '…', retry_after_ms: 2_000 });
+  socket().closed(4000);
+  assert.equal(client.status, 'waiting');
+  const count = FakeSocket.all.length;
+  mock.timers.tick(1_999);
+  assert.equal(FakeSocket.all.length, count);
+  mock.timers.tick(1_002);
+  assert.equal(FakeSocket.all.length, count + 1, 'said hello again');
+  assert.deepEqual(refused, []);
+});

@@ -141,3 +141,12 @@ test('my questions: a sent question the server already lists shows once, as the 
   ];
   assert.deepEqual(mineRows(twice, new Map(), [q(2)], null, true).map((r) => r.key), ['a', 2]);
 });
+
+test('a vote count carries the moderators\' source share, and clears it when absent', () => {
+  const s = snap();
+  applyDelta(s, delta(10, 11, [{ type: 'votes', counts: [{ id: 1, votes: 12, votes_top_source_share: 92 }] }]));
+  assert.equal(s.questions.get(1).votes_top_source_share, 92);
+  applyDelta(s, delta(11, 12, [{ type: 'votes', counts: [{ id: 1, votes: 13 }] }]));
+  assert.equal(s.questions.get(1).votes, 13);
+  assert.equal('votes_top_source_share' in s.questions.get(1), false);
+});

@@ -383,3 +383,56 @@ fn settings_are_validated() {
         (QuestionStatus::Pending, QuestionStatus::Live)
     );
 }
+
+#[test]
+fn pending_questions_are_capped_per_participant_and_questions_per_event() {
+    let mut state = created(settings(true, true, 500));
+    state.quotas = Quotas {
+        pending_per_participant: 2,
+        questions_per_event: 4,
+    };
+    check(
+        &mut state,
+        &[
+            (p(0), ask("Một"), Wrote),
+            (p(0), ask("Hai"), Wrote),
+            (p(0), ask("Ba"), Refused(Rejection::TooManyPending(2))),
+            // Someone else's pending questions do not count.
+            (p(1), ask("Bốn"), Wrote),
+            (mo(), Action::Approve { question: 1 }, Wrote),
+            // Approved, it no longer waits: room for one more.
+            (p(0), ask("Năm"), Wrote),
+            (p(2), ask("Sáu"), Refused(Rejection::EventFull(4))),
+        ],
+    );
+    assert_eq!(state.questions.len(), 4);
+    assert_eq!(Rejection::EventFull(4).code(), ErrorCode::QuotaExceeded);
+}
+
+#[test]
+fn only_the_last_request_ids_of_each_requester_are_remembered() {
+    let mut state = open();
+    let first = state.clone();
+    let mut entries = vec![step_req(&mut state, &p(1), ask("Hỏi"), Some("v0")).unwrap()];
+    // 300 vote toggles by one participant, each a remembered request.
+    for i in 0..300 {
+        let r = format!("v{i}");
+        entries.push(step_req(&mut state, &p(0), vote(1, i % 2 == 0), Some(&r)).unwrap());
+    }
+    let remembered = (0..300)
+        .filter(|i| state.applied(&p(0), &format!("v{i}")).is_some())
+        .count();
+    assert_eq!(remembered, REMEMBERED_REQUESTS);
+    // The newest are the ones kept; another requester's are untouched.
+    assert!(state.applied(&p(0), "v299").is_some());
+    assert!(state.applied(&p(0), "v0").is_none());
+    assert!(state.applied(&p(1), "v0").is_some());
+    assert_eq!(state.requests_remembered(), REMEMBERED_REQUESTS + 1);
+    // Replaying the log (as stored) remembers exactly the same ids.
+    let mut replayed = first;
+    for entry in entries.into_iter().flatten() {
+        let stored: Entry = serde_json::from_str(&serde_json::to_string(&entry).unwrap()).unwrap();
+        evolve(&mut replayed, &stored);
+    }
+    assert_eq!(replayed, state);
+}
