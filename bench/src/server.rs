@@ -78,18 +78,7 @@ impl Drop for Peer {
 }
 
 /// Resident memory of a process, KiB.
-pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .context("VmRSS")?;
-    Ok(line
-        .split_whitespace()
-        .nth(1)
-        .context("VmRSS value")?
-        .parse()?)
-}
+pub use hoidap_tests::rss_kib;
 
 /// User + system CPU seconds a process has used so far.
 pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
@@ -211,7 +200,7 @@ impl Spawned {
     /// The server's own counters, from `GET /metrics`: name → value (labels
     /// summed).
     pub async fn metrics(&self) -> anyhow::Result<std::collections::BTreeMap<String, f64>> {
-        hoidap_tests::stalls::metrics(self.addr, &self.admin_token).await
+        hoidap_tests::metrics(self.addr, &self.admin_token).await
     }
 
     pub fn admin_token(&self) -> &str {

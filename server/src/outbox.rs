@@ -153,22 +153,12 @@ pub enum Class {
 }
 
 impl Class {
-    const ALL: [Class; 5] = [
-        Class::Feed,
-        Class::Join,
-        Class::Own,
-        Class::Pong,
-        Class::Mine,
-    ];
-
     fn index(self) -> usize {
         self as usize
     }
 
     /// Frames the peer asked for by sending: they count towards READ_PAUSE.
-    fn answers(self) -> bool {
-        matches!(self, Class::Own | Class::Pong | Class::Mine)
-    }
+    const ANSWERS: [Class; 3] = [Class::Own, Class::Pong, Class::Mine];
 }
 
 /// What the connection's task must act on.
@@ -273,7 +263,7 @@ impl Outbox {
         });
         if class == Class::Feed && s.cost(&[Class::Feed]) > MAX_BACKLOG {
             lag(s);
-        } else if s.cost(&[Class::Feed, Class::Own, Class::Pong, Class::Mine]) > MAX_QUEUED {
+        } else if s.cost(&[Class::Feed]) + s.cost(&Class::ANSWERS) > MAX_QUEUED {
             s.closed = true;
             wake(s);
         }
@@ -296,9 +286,8 @@ impl Outbox {
     /// The memory held by frames the peer asked for (answers, errors,
     /// pongs, notices): past [`READ_PAUSE`] its task stops reading it.
     pub fn answers_backlog(&self) -> usize {
-        let s = self.lock();
-        let classes: Vec<Class> = Class::ALL.into_iter().filter(|c| c.answers()).collect();
-        s.cost(&classes)
+        // Asked on every wake of the connection's task: no allocation.
+        self.lock().cost(&Class::ANSWERS)
     }
 
     /// The room's answer to `Event::Lagging` (or a join): these frames

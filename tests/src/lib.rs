@@ -13,6 +13,6 @@ mod view;
 
 pub use client::{Client, Rejected};
 pub use faulty::{Faults, Outcome};
-pub use process::{ServerProcess, server_binary};
-pub use server::{EventInfo, TestServer, http_request};
+pub use process::{ServerProcess, rss_kib, server_binary};
+pub use server::{EventInfo, TestServer, http_request, metrics};
 pub use view::View;

@@ -40,10 +40,7 @@ pub async fn phone(
     role: Role,
     secret: Option<&str>,
 ) -> anyhow::Result<WebSocketStream<TcpStream>> {
-    let stream = phone_tcp(addr, rcvbuf).await?;
-    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream).await?;
-    ws.send(hello(code, role, secret)).await?;
-    Ok(ws)
+    say_hello(phone_tcp(addr, rcvbuf).await?, code, role, secret).await
 }
 
 /// A WebSocket over `tcp(addr, rcvbuf)` that has said hello (and read
@@ -55,8 +52,18 @@ pub async fn joined(
     role: Role,
     secret: Option<&str>,
 ) -> anyhow::Result<WebSocketStream<TcpStream>> {
-    let stream = tcp(addr, rcvbuf).await?;
-    let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream).await?;
+    say_hello(tcp(addr, rcvbuf).await?, code, role, secret).await
+}
+
+/// Upgrades `stream` to a WebSocket and says hello on it.
+async fn say_hello(
+    stream: TcpStream,
+    code: &str,
+    role: Role,
+    secret: Option<&str>,
+) -> anyhow::Result<WebSocketStream<TcpStream>> {
+    let url = format!("ws://{}/ws", stream.peer_addr()?);
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await?;
     ws.send(hello(code, role, secret)).await?;
     Ok(ws)
 }

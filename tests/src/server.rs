@@ -3,6 +3,7 @@
 use anyhow::{Context, bail};
 use hoidap_server::{Config, Server};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -171,4 +172,25 @@ fn dechunk(mut rest: &str) -> anyhow::Result<String> {
         out.push_str(after.get(..size).context("chunk")?);
         rest = &after[size + 2..];
     }
+}
+
+/// The server's counters, from `GET /metrics` (admin only): name → value
+/// (labels summed).
+pub async fn metrics(addr: SocketAddr, admin_token: &str) -> anyhow::Result<BTreeMap<String, f64>> {
+    let auth = format!("Bearer {admin_token}");
+    let (status, text) = http_request(addr, "GET", "/metrics", Some(&auth), None).await?;
+    if status != 200 {
+        bail!("GET /metrics: {status} {text}");
+    }
+    let mut out = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let Some((key, value)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let name = key.split('{').next().unwrap_or(key).to_owned();
+        if let Ok(v) = value.parse::<f64>() {
+            *out.entry(name).or_insert(0.0) += v;
+        }
+    }
+    Ok(out)
 }

@@ -6,11 +6,10 @@
 
 use crate::client::Client;
 use crate::raw;
-use crate::server::http_request;
-use anyhow::{Context, bail};
+use crate::server::metrics;
+use anyhow::bail;
 use futures_util::{SinkExt, StreamExt};
 use hoidap_protocol::{Action, Role};
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -142,11 +141,14 @@ impl StallHall {
         let drops = before.get("hoidap_drops_total").copied().unwrap_or(0.0);
         let connections = before.get("hoidap_connections").copied().unwrap_or(0.0);
         let started = Instant::now();
-        let stream = raw::phone_tcp(self.addr, self.shape.rcvbuf).await?;
-        let url = format!("ws://{}/ws", self.addr);
-        let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await?;
-        ws.send(raw::hello(&self.code, Role::Attendee, None))
-            .await?;
+        let ws = raw::phone(
+            self.addr,
+            self.shape.rcvbuf,
+            &self.code,
+            Role::Attendee,
+            None,
+        )
+        .await?;
         let took = loop {
             // Polling: the server's counters are the only signal a client
             // that must not read can have.
@@ -179,39 +181,4 @@ impl StallHall {
             let _ = task.await;
         }
     }
-}
-
-/// The server's counters, from `GET /metrics` (admin only): name → value
-/// (labels summed).
-pub async fn metrics(addr: SocketAddr, admin_token: &str) -> anyhow::Result<BTreeMap<String, f64>> {
-    let auth = format!("Bearer {admin_token}");
-    let (status, text) = http_request(addr, "GET", "/metrics", Some(&auth), None).await?;
-    if status != 200 {
-        bail!("GET /metrics: {status} {text}");
-    }
-    let mut out = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let Some((key, value)) = line.rsplit_once(' ') else {
-            continue;
-        };
-        let name = key.split('{').next().unwrap_or(key).to_owned();
-        if let Ok(v) = value.parse::<f64>() {
-            *out.entry(name).or_insert(0.0) += v;
-        }
-    }
-    Ok(out)
-}
-
-/// Resident memory of process `pid`, KiB.
-pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .context("VmRSS")?;
-    Ok(line
-        .split_whitespace()
-        .nth(1)
-        .context("VmRSS value")?
-        .parse()?)
 }

@@ -111,14 +111,7 @@ fn well_formed(mut bytes: &[u8]) -> bool {
 
 #[test]
 fn hostile_frames_get_well_formed_answers() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let hall = rt
-        .block_on(crate::support::Hall::new(false))
-        .expect("a server with one event");
+    let (rt, hall) = crate::hall();
     let addr = hall.server.addr;
     let code = hall.event.join_code.clone();
     let before = crate::panics();

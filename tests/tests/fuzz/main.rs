@@ -47,6 +47,20 @@ pub fn panics() -> usize {
 
 static PANICS: AtomicUsize = AtomicUsize::new(0);
 
+/// A real server with one event, and the runtime that serves it while the
+/// properties (which are synchronous) drive it with `block_on`.
+pub fn hall() -> (tokio::runtime::Runtime, support::Hall) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let hall = rt
+        .block_on(support::Hall::new(false))
+        .expect("a server with one event");
+    (rt, hall)
+}
+
 fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
     std::env::var(name).ok()?.parse().ok()
 }

@@ -193,14 +193,7 @@ fn raw_request() -> impl Strategy<Value = (Vec<u8>, Option<String>)> {
 
 #[test]
 fn raw_upgrade_requests_never_break_the_server() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let hall = rt
-        .block_on(crate::support::Hall::new(false))
-        .expect("a server with one event");
+    let (rt, hall) = crate::hall();
     let addr = hall.server.addr;
     let before = crate::panics();
     let upgraded = std::sync::atomic::AtomicU64::new(0);

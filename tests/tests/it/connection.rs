@@ -5,7 +5,7 @@
 use crate::support::Hall;
 use futures_util::{SinkExt, StreamExt};
 use hoidap_protocol::{Action, ClientMsg, Role, ServerMsg};
-use hoidap_tests::{Client, Faults, ServerProcess, raw};
+use hoidap_tests::{Client, Faults, ServerProcess, raw, rss_kib};
 use serde_json::json;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -119,15 +119,6 @@ async fn a_full_request_window_reopens_when_answers_arrive() -> anyhow::Result<(
         }
     }
     Ok(())
-}
-
-fn rss_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .ok_or_else(|| anyhow::anyhow!("no VmRSS"))?;
-    Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
 }
 
 /// A client that sends pings and reads nothing must not grow the server's

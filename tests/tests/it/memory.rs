@@ -8,7 +8,8 @@
 //! timeout so 50 episodes fit in a test run.
 
 use hoidap_tests::ServerProcess;
-use hoidap_tests::stalls::{HallShape, StallHall, rss_kib};
+use hoidap_tests::rss_kib;
+use hoidap_tests::stalls::{HallShape, StallHall};
 use serde_json::json;
 use std::time::Duration;
 

@@ -8,9 +8,11 @@
 //! it. A room that waited on the stalled socket would show it in seconds.
 
 use crate::support::Hall;
+// Diacritics take 2–3 bytes in UTF-8: 750 characters are about 1 KB.
 use futures_util::{SinkExt, StreamExt};
 use hoidap_protocol::{Action, Change, ClientMsg, PROTOCOL_VERSION, QuestionId, Role, ServerMsg};
 use hoidap_tests::Client;
+use hoidap_tests::stalls::question_text;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -35,19 +37,6 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Presence goes out on the room's tick (100 ms); allow for a busy machine.
 const PRESENCE_SLACK: Duration = Duration::from_millis(1000);
-
-/// Vietnamese text of `chars` characters (diacritics take 2–3 bytes in
-/// UTF-8: 750 characters are about 1 KB).
-fn question_text(tag: &str, chars: usize) -> String {
-    let sentence = "Đề nghị lãnh đạo tỉnh cho biết lộ trình cải cách tiền lương, \
-                    chế độ phụ cấp đối với cán bộ, công chức cấp xã và người hoạt động \
-                    không chuyên trách ở thôn, tổ dân phố trong năm tới. ";
-    let mut text = format!("[{tag}] ");
-    while text.chars().count() < chars {
-        text.push_str(sentence);
-    }
-    text.chars().take(chars).collect()
-}
 
 struct Latencies(Vec<Duration>);
 
