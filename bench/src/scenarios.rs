@@ -161,7 +161,7 @@ pub async fn idle(
 pub async fn coldstart(bin: &std::path::Path, entries: u64) -> anyhow::Result<serde_json::Value> {
     use hoidap_protocol::{QuestionStatus, Settings};
     use hoidap_server::log::{EventRecord, Log, SqliteLog};
-    use hoidap_server::queue::{Actor, Entry, Event};
+    use hoidap_server::queue::{Entry, Event, Principal};
     let dir = tempfile::tempdir()?;
     let written = Instant::now();
     {
@@ -179,10 +179,10 @@ pub async fn coldstart(bin: &std::path::Path, entries: u64) -> anyhow::Result<se
             created_at: crate::wire::now_us() / 1000,
         };
         let at = record.created_at;
-        let event = |seq: u64, actor: Actor, event: Event| Entry {
+        let event = |seq: u64, by: Principal, event: Event| Entry {
             seq,
             at: at + seq,
-            actor,
+            by,
             req: Some(format!("r{seq}")),
             event,
         };
@@ -190,7 +190,7 @@ pub async fn coldstart(bin: &std::path::Path, entries: u64) -> anyhow::Result<se
             title: "Cold start".into(),
             settings: Settings::default(),
         };
-        log.create_event(record, event(1, Actor::moderator(), created))
+        log.create_event(record, event(1, Principal::moderator_link(), created))
             .await?;
         const QUESTIONS: u64 = 200;
         let mut batch = Vec::with_capacity(10_000);
@@ -213,7 +213,8 @@ pub async fn coldstart(bin: &std::path::Path, entries: u64) -> anyhow::Result<se
                     up: true,
                 }
             };
-            let who = Actor::attendee(format!("p{}", (k.saturating_sub(QUESTIONS)) / QUESTIONS));
+            let who =
+                Principal::participant(format!("p{}", (k.saturating_sub(QUESTIONS)) / QUESTIONS));
             batch.push(event(seq, who, e));
             if batch.len() == 10_000 {
                 log.append(1, std::mem::take(&mut batch)).await?;

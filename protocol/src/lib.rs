@@ -30,8 +30,10 @@ pub type QuestionId = u64;
 /// Position in an event's log: the number of log entries applied so far.
 pub type Seq = u64;
 
-/// Who a connection acts as. Chosen in the hello; proven by the secret for
-/// `moderator` and `screen`.
+/// Which page a connection is: an attendee's phone, the panel
+/// (`moderator`: moderators, the chair, observers…) or a screen. Chosen in
+/// the hello; proven by the secret for `moderator` and `screen`. What a
+/// panel connection may do depends on whose secret it is (`StaffRole`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
@@ -78,6 +80,11 @@ pub struct Settings {
     pub allow_anonymous: bool,
     /// Maximum question length in Unicode scalar values (characters, not bytes).
     pub max_length: u32,
+    /// Only the chair (and the event's shared moderator link) may choose
+    /// the current question; moderators prepare the queue. Absent in logs
+    /// written before staff existed: false.
+    #[serde(default)]
+    pub chair_sets_current: bool,
 }
 
 impl Default for Settings {
@@ -86,8 +93,51 @@ impl Default for Settings {
             pre_moderation: true,
             allow_anonymous: true,
             max_length: 500,
+            chair_sets_current: false,
         }
     }
+}
+
+/// What a named staff member of an event does. Every staff member has a
+/// personal link; the role decides what their connection may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// Presides: everything a moderator does, and the only one who may set
+    /// the current question when `Settings::chair_sets_current` is on.
+    Chair,
+    /// Approves, hides, edits, restores, marks answered, sets the current
+    /// question (unless the chair alone may).
+    Moderator,
+    /// Drives a projector: the public view, no actions.
+    Screen,
+    /// Watches the panel's view (e.g. the organisation board); no actions.
+    Observer,
+    /// An official who answers questions (follow-up work); panel view.
+    Official,
+    /// Writes written answers (follow-up work); panel view.
+    Clerk,
+}
+
+impl StaffRole {
+    /// The page a staff member's link opens: the screen, or the panel.
+    pub fn connects_as(self) -> Role {
+        match self {
+            StaffRole::Screen => Role::Screen,
+            _ => Role::Moderator,
+        }
+    }
+}
+
+/// A named staff member, as their own connection learns it in `welcome`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StaffWho {
+    /// Stable within the event, e.g. `s3`.
+    pub id: String,
+    pub name: String,
+    pub role: StaffRole,
 }
 
 /// A question as one audience sees it.
@@ -323,6 +373,10 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         max_length: Option<u32>,
+        /// Only the chair may change it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        chair_sets_current: Option<bool>,
     },
     /// Moderator: open / voting only / closed.
     SetPhase { phase: Phase },
@@ -353,6 +407,11 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         participant: Option<Participant>,
+        /// A named staff member's connection (a personal link): who they
+        /// are and what they may do. Absent for the shared links.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        staff: Option<StaffWho>,
     },
     /// The full state for this audience; replaces anything held before.
     Snapshot {
@@ -468,6 +527,9 @@ pub enum ErrorCode {
     /// per event); nothing was applied. Not worth retrying soon: it frees
     /// up only when a moderator acts.
     QuotaExceeded,
+    /// This personal staff link was revoked or re-issued; ask the organiser
+    /// for the new one. The connection closes (4003).
+    Revoked,
     /// Catch-all for codes added later; never sent by this version.
     #[serde(other)]
     Unknown,
@@ -496,6 +558,7 @@ impl ErrorCode {
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::Revoked => "revoked",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -517,6 +580,9 @@ pub mod close {
     pub const RESUME: u16 = 4001;
     /// The server is shutting down; reconnect (with `resume`) shortly.
     pub const RESTART: u16 = 4002;
+    /// A staff member's personal link was revoked or re-issued: do not
+    /// reconnect with it.
+    pub const REVOKED: u16 = 4003;
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub fn declarations() -> String {
         QuestionStatus::decl(),
         Phase::decl(),
         Settings::decl(),
+        StaffRole::decl(),
+        StaffWho::decl(),
         Question::decl(),
         Snapshot::decl(),
         Change::decl(),

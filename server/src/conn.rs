@@ -11,8 +11,8 @@
 use crate::auth::secret_eq;
 use crate::http::App;
 use crate::outbox::{Class, Event, Outbox, READ_PAUSE, Wire};
-use crate::queue::Actor;
-use crate::room::{Frame, MAX_IN_FLIGHT, RoomHandle, RoomMsg, frame};
+use crate::queue::Principal;
+use crate::room::{Frame, MAX_IN_FLIGHT, RoomHandle, RoomMsg, StaffPass, frame};
 use crate::ws::{Message, Socket};
 use futures_util::StreamExt;
 use hoidap_protocol::{
@@ -35,8 +35,21 @@ struct Session {
     room: RoomHandle,
     role: Role,
     participant: Option<String>,
+    /// A named staff member's connection (personal link).
+    staff: Option<StaffPass>,
     /// Where the connection comes from: the key of the per-address limits.
     peer: std::net::IpAddr,
+}
+
+impl Session {
+    /// Who this connection's requests come from.
+    fn principal(&self) -> Principal {
+        match (&self.staff, &self.participant) {
+            (Some(pass), _) => Principal::Staff { id: pass.id },
+            (None, Some(p)) => Principal::participant(p.clone()),
+            (None, None) => Principal::Link { role: self.role },
+        }
+    }
 }
 
 /// `socket` is boxed, as are the rare steps below: a task's future is as
@@ -83,9 +96,11 @@ async fn joined(
     app: Arc<App>,
 ) {
     let (role, participant) = (session.role, session.participant.clone());
+    let staff = session.staff.as_ref().map(|s| s.id);
     let join = RoomMsg::Join {
         role,
         participant: participant.clone(),
+        staff: session.staff.clone(),
         resume,
         fresh: true,
         outbox: outbox.clone(),
@@ -111,6 +126,7 @@ async fn joined(
     let leave = RoomMsg::Leave {
         role,
         participant,
+        staff,
         outbox,
     };
     let _ = Box::pin(room.send(leave)).await;
@@ -221,6 +237,7 @@ impl Conn {
                     let join = RoomMsg::Join {
                         role: self.session.role,
                         participant: self.session.participant.clone(),
+                        staff: self.session.staff.clone(),
                         resume: None,
                         fresh: false,
                         outbox: outbox.clone(),
@@ -292,12 +309,9 @@ impl Conn {
                     }));
                     return Ok(());
                 }
-                let actor = Actor {
-                    role: self.session.role,
-                    participant: self.session.participant.clone(),
-                };
                 let msg = RoomMsg::Command {
-                    actor,
+                    by: self.session.principal(),
+                    role: self.session.role,
                     req: id,
                     action,
                     reply: self.outbox.clone(),
@@ -395,17 +409,20 @@ async fn hello(
                         "no event has this join code",
                     );
                 };
-                let record = &room.record;
-                let expected = match role {
-                    Role::Attendee => None,
-                    Role::Moderator => Some(&record.moderator_secret),
-                    Role::Screen => Some(&record.screen_secret),
+                let (staff, who) = match role {
+                    Role::Attendee => (None, None),
+                    _ => match check_secret(&room, role, secret.as_deref()) {
+                        Ok(Some(found)) => (
+                            Some(StaffPass {
+                                id: found.id,
+                                secret_hash: found.hash,
+                            }),
+                            Some(found.who),
+                        ),
+                        Ok(None) => (None, None),
+                        Err((code, message)) => return refuse(outbox, code, message),
+                    },
                 };
-                if let Some(expected) = expected
-                    && !secret.as_deref().is_some_and(|s| secret_eq(s, expected))
-                {
-                    return refuse(outbox, ErrorCode::BadSecret, "wrong secret for this role");
-                }
                 let known = participant_token
                     .as_deref()
                     .and_then(|t| app.keys.verify_participant(t));
@@ -427,6 +444,7 @@ async fn hello(
                     room,
                     role,
                     participant: participant.as_ref().map(|p| p.id.clone()),
+                    staff,
                     peer,
                 };
                 let welcome = ServerMsg::Welcome {
@@ -434,6 +452,7 @@ async fn hello(
                     role,
                     join_url: app.join_url(&session.room.record.join_code),
                     participant,
+                    staff: who,
                 };
                 return Some((session, Accepted { welcome, resume }));
             }
@@ -450,6 +469,61 @@ async fn hello(
             return None;
         }
     }
+}
+
+/// A personal staff secret that opens this page.
+struct StaffSecret {
+    id: crate::queue::StaffId,
+    hash: String,
+    who: hoidap_protocol::StaffWho,
+}
+
+/// Checks a panel or screen hello's secret: a member's personal link
+/// (`Some`), or the event's shared link for the role (`None`). The shared
+/// moderator link stops opening the panel once the event has named panel
+/// staff, so that every action there has a name.
+fn check_secret(
+    room: &RoomHandle,
+    role: Role,
+    secret: Option<&str>,
+) -> Result<Option<StaffSecret>, (ErrorCode, &'static str)> {
+    const WRONG: (ErrorCode, &str) = (ErrorCode::BadSecret, "wrong secret for this role");
+    let secret = secret.ok_or(WRONG)?;
+    let hash = crate::auth::staff_secret_hash(secret);
+    if let Some(found) = room.credentials.find(&hash) {
+        if !found.valid {
+            return Err((
+                ErrorCode::Revoked,
+                "this personal link was revoked or re-issued; ask the organiser for the current one",
+            ));
+        }
+        if found.who.role.connects_as() != role {
+            return Err((
+                ErrorCode::BadSecret,
+                "this personal link opens another page (panel or screen)",
+            ));
+        }
+        return Ok(Some(StaffSecret {
+            id: found.id,
+            hash,
+            who: found.who,
+        }));
+    }
+    let record = &room.record;
+    let expected = match role {
+        Role::Screen => &record.screen_secret,
+        _ => &record.moderator_secret,
+    };
+    if !secret_eq(secret, expected) {
+        return Err(WRONG);
+    }
+    if role == Role::Moderator && room.credentials.has_panel_staff() {
+        return Err((
+            ErrorCode::BadSecret,
+            "this event has named staff: open your personal link",
+        ));
+    }
+    Ok(None)
 }
 
 /// Says why, then closes (the caller flushes both).
@@ -496,6 +570,7 @@ fn closing(msg: Option<Result<Message, crate::ws::Error>>) -> Option<(u16, &'sta
 fn kick_reason(code: u16) -> &'static str {
     match code {
         close::RESTART => "server restarting",
+        close::REVOKED => "revoked",
         _ => "resume",
     }
 }

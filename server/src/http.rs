@@ -46,6 +46,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/events", get(list_events).post(create_event))
         .route("/ws", get(websocket))
+        .merge(crate::staff_api::routes())
         .route(
             "/",
             get(
@@ -179,7 +180,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -195,7 +196,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn require_admin(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn require_admin(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -220,6 +221,8 @@ pub struct NewEvent {
     pub allow_anonymous: Option<bool>,
     #[serde(default)]
     pub max_length: Option<u32>,
+    #[serde(default)]
+    pub chair_sets_current: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -331,6 +334,9 @@ async fn create_event(
         pre_moderation: new.pre_moderation.unwrap_or(defaults.pre_moderation),
         allow_anonymous: new.allow_anonymous.unwrap_or(defaults.allow_anonymous),
         max_length: new.max_length.unwrap_or(defaults.max_length),
+        chair_sets_current: new
+            .chair_sets_current
+            .unwrap_or(defaults.chair_sets_current),
     };
     if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
         return Err(ApiError::new(

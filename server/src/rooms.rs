@@ -4,10 +4,10 @@
 
 use crate::auth;
 use crate::log::{EventId, EventRecord, Log, LogError};
-use crate::queue::{Actor, Entry, Event, Quotas};
+use crate::queue::{Entry, Event, Principal, Quotas};
 use crate::room::{self, RoomHandle, now_ms};
 use dashmap::DashMap;
-use hoidap_protocol::{Role, Settings};
+use hoidap_protocol::Settings;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -94,10 +94,7 @@ impl Rooms {
             let first = Entry {
                 seq: 1,
                 at: record.created_at,
-                actor: Actor {
-                    role: Role::Moderator,
-                    participant: None,
-                },
+                by: Principal::Admin {},
                 req: None,
                 event: Event::Created {
                     title: title.clone(),

@@ -1,5 +1,5 @@
 use super::*;
-use crate::queue::{Actor, Event};
+use crate::queue::{Event, Principal};
 use hoidap_protocol::{QuestionStatus, Settings};
 
 fn record(id: EventId, code: &str) -> EventRecord {
@@ -18,7 +18,7 @@ fn created(id: EventId) -> Entry {
     Entry {
         seq: 1,
         at: 1_700_000_000_000 + id,
-        actor: Actor::moderator(),
+        by: Principal::moderator_link(),
         req: None,
         event: Event::Created {
             title: format!("Event {id}"),
@@ -31,7 +31,7 @@ fn vote(seq: Seq) -> Entry {
     Entry {
         seq,
         at: 1_700_000_001_000 + seq,
-        actor: Actor::attendee("p1"),
+        by: Principal::participant("p1"),
         req: Some(format!("r{seq}")),
         event: Event::Voted {
             question: 1,
@@ -62,7 +62,7 @@ async fn reopen_reads_back_identical_entries() {
     let asked = Entry {
         seq: 2,
         at: 1_700_000_000_500,
-        actor: Actor::attendee("p7"),
+        by: Principal::participant("p7"),
         req: Some("req-1".into()),
         event: Event::Asked {
             id: 1,

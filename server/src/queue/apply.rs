@@ -1,24 +1,38 @@
 //! `decide` (may refuse, never mutates) and `evolve` (mutates, never fails).
 
+use super::people::{self, Powers};
 use super::state::{Applied, QuestionState};
 use super::text::{clean_optional, clean_text};
-use super::{Command, Entry, Event, MAX_LENGTH_CEILING, MAX_NAME, MAX_UNIT, Rejection, State};
-use hoidap_protocol::{Action, Phase, QuestionId, QuestionStatus, Role, Settings};
+use super::{Command, Entry, Event, MAX_LENGTH_CEILING, MAX_NAME, MAX_UNIT, Op, Rejection, State};
+use hoidap_protocol::{Action, Phase, QuestionId, QuestionStatus, Settings};
 
 /// Checks `command` against `state`. `Ok(None)` means accepted with nothing
 /// to change (voting for what one already voted for, approving what is
 /// already live): retries and double taps are harmless.
 pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejection> {
+    let powers = Powers::of(state, &command.by);
+    match &command.op {
+        Op::Client(action) => decide_client(state, powers, action),
+        Op::Admin(action) if powers == Powers::Admin => people::decide_admin(state, action),
+        Op::Admin(_) => Err(Rejection::Forbidden),
+    }
+}
+
+fn decide_client(
+    state: &State,
+    powers: Powers<'_>,
+    action: &Action,
+) -> Result<Option<Event>, Rejection> {
     use QuestionStatus::*;
-    let role = command.actor.role;
-    match &command.action {
+    let role = powers;
+    match action {
         Action::Ask {
             text,
             name,
             unit,
             anonymous,
         } => {
-            let participant = attendee(command)?;
+            let participant = attendee(powers)?;
             if state.phase != Phase::Open {
                 return Err(Rejection::PhaseClosed(state.phase));
             }
@@ -55,7 +69,7 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             }))
         }
         Action::Vote { question, up } => {
-            let participant = attendee(command)?;
+            let participant = attendee(powers)?;
             if state.phase == Phase::Closed {
                 return Err(Rejection::PhaseClosed(state.phase));
             }
@@ -88,7 +102,7 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
         Action::MarkAnswered { question } => transition(state, role, *question, &[Live], Answered),
         Action::Reopen { question } => transition(state, role, *question, &[Answered], Live),
         Action::SetCurrent { question } => {
-            moderator(role)?;
+            sets_current(state, powers)?;
             let q = find(state, *question)?;
             if state.current == Some(*question) {
                 return Ok(None);
@@ -101,7 +115,7 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             }))
         }
         Action::ClearCurrent {} => {
-            moderator(role)?;
+            sets_current(state, powers)?;
             Ok(state.current.map(|_| Event::CurrentSet { question: None }))
         }
         Action::Edit { question, text } => {
@@ -117,13 +131,21 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             pre_moderation,
             allow_anonymous,
             max_length,
+            chair_sets_current,
         } => {
             moderator(role)?;
             let settings = Settings {
                 pre_moderation: pre_moderation.unwrap_or(state.settings.pre_moderation),
                 allow_anonymous: allow_anonymous.unwrap_or(state.settings.allow_anonymous),
                 max_length: max_length.unwrap_or(state.settings.max_length),
+                chair_sets_current: chair_sets_current.unwrap_or(state.settings.chair_sets_current),
             };
+            // Moderators must not be able to take back what the chair kept.
+            if settings.chair_sets_current != state.settings.chair_sets_current
+                && !powers.is_chair()
+            {
+                return Err(Rejection::Forbidden);
+            }
             if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
                 return Err(Rejection::BadSetting("max_length must be 1..=2000"));
             }
@@ -136,19 +158,29 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
     }
 }
 
-fn attendee(command: &Command) -> Result<&str, Rejection> {
-    match (&command.actor.role, &command.actor.participant) {
-        (Role::Attendee, Some(p)) => Ok(p),
+fn attendee(powers: Powers<'_>) -> Result<&str, Rejection> {
+    match powers {
+        Powers::Attendee(p) => Ok(p),
         _ => Err(Rejection::Forbidden),
     }
 }
 
-fn moderator(role: Role) -> Result<(), Rejection> {
-    if role == Role::Moderator {
+fn moderator(powers: Powers<'_>) -> Result<(), Rejection> {
+    if powers.moderates() {
         Ok(())
     } else {
         Err(Rejection::Forbidden)
     }
+}
+
+/// Moderators choose the current question unless the event keeps that to
+/// the chair.
+fn sets_current(state: &State, powers: Powers<'_>) -> Result<(), Rejection> {
+    moderator(powers)?;
+    if state.settings.chair_sets_current && !powers.is_chair() {
+        return Err(Rejection::Forbidden);
+    }
+    Ok(())
 }
 
 fn find(state: &State, id: QuestionId) -> Result<&QuestionState, Rejection> {
@@ -159,7 +191,7 @@ fn find(state: &State, id: QuestionId) -> Result<&QuestionState, Rejection> {
 /// is accepted as a no-op (two moderators clicking the same button).
 fn transition(
     state: &State,
-    role: Role,
+    role: Powers<'_>,
     question: QuestionId,
     from: &[QuestionStatus],
     to: QuestionStatus,
@@ -189,7 +221,7 @@ pub fn evolve(state: &mut State, entry: &Entry) {
             _ => None,
         };
         state.record_request(
-            &entry.actor,
+            &entry.by,
             req,
             Applied {
                 seq: entry.seq,
@@ -210,7 +242,7 @@ pub fn evolve(state: &mut State, entry: &Entry) {
             anonymous,
             status,
         } => {
-            let asker = entry.actor.participant.as_deref().map(|p| state.intern(p));
+            let asker = entry.by.participant_id().map(|p| state.intern(p));
             state.questions.insert(
                 *id,
                 QuestionState {
@@ -228,7 +260,7 @@ pub fn evolve(state: &mut State, entry: &Entry) {
             );
         }
         Event::Voted { question, up } => {
-            let Some(p) = entry.actor.participant.as_deref() else {
+            let Some(p) = entry.by.participant_id() else {
                 return;
             };
             let p = state.intern(p);
@@ -260,5 +292,8 @@ pub fn evolve(state: &mut State, entry: &Entry) {
         Event::CurrentSet { question } => state.current = *question,
         Event::SettingsSet { settings } => state.settings = settings.clone(),
         Event::PhaseSet { phase } => state.phase = *phase,
+        staff => {
+            people::evolve_staff(state, staff);
+        }
     }
 }

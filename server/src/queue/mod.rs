@@ -9,6 +9,8 @@
 //! or touches I/O. Time and ids arrive inside commands.
 
 mod apply;
+mod format;
+mod people;
 mod state;
 mod text;
 pub mod view;
@@ -17,42 +19,30 @@ pub mod view;
 mod tests;
 
 pub use apply::{decide, evolve};
+pub use format::ENTRY_VERSION;
+pub use people::{AdminAction, Powers, Principal, StaffId, StaffMember};
 pub use state::{Applied, FastMap, QuestionState, Quotas, REMEMBERED_REQUESTS, State};
 pub use text::{TextError, clean_optional, clean_text};
 
-use hoidap_protocol::{Action, ErrorCode, Phase, QuestionId, QuestionStatus, Role, Seq, Settings};
+use hoidap_protocol::{
+    Action, ErrorCode, Phase, QuestionId, QuestionStatus, Seq, Settings, StaffRole,
+};
 use serde::{Deserialize, Serialize};
-
-/// Who issued a command: their role and, for attendees, participant id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Actor {
-    pub role: Role,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub participant: Option<String>,
-}
-
-impl Actor {
-    pub fn moderator() -> Self {
-        Actor {
-            role: Role::Moderator,
-            participant: None,
-        }
-    }
-    pub fn attendee(id: impl Into<String>) -> Self {
-        Actor {
-            role: Role::Attendee,
-            participant: Some(id.into()),
-        }
-    }
-}
 
 /// A command: an action with everything `decide` needs from outside.
 #[derive(Debug, Clone)]
 pub struct Command {
-    pub actor: Actor,
+    pub by: Principal,
     /// Milliseconds since the Unix epoch, stamped by the room.
     pub at: u64,
-    pub action: Action,
+    pub op: Op,
+}
+
+/// What a command asks: a client's request, or the organiser's.
+#[derive(Debug, Clone)]
+pub enum Op {
+    Client(Action),
+    Admin(AdminAction),
 }
 
 /// A fact that happened to an event. One log entry holds one event.
@@ -100,16 +90,54 @@ pub enum Event {
     PhaseSet {
         phase: Phase,
     },
+    /// The organiser named a staff member. Only the secret's hash is kept.
+    StaffAdded {
+        id: StaffId,
+        name: String,
+        role: StaffRole,
+        secret_hash: String,
+    },
+    /// Renamed and/or given another role (only what changed is present).
+    StaffChanged {
+        id: StaffId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<StaffRole>,
+    },
+    /// The member's link stops working; their connections close.
+    StaffRevoked {
+        id: StaffId,
+    },
+    /// A new personal link replaces the old one (and re-activates).
+    StaffReissued {
+        id: StaffId,
+        secret_hash: String,
+    },
+}
+
+impl Event {
+    /// A change to who is on the staff.
+    pub fn is_staff(&self) -> bool {
+        matches!(
+            self,
+            Event::StaffAdded { .. }
+                | Event::StaffChanged { .. }
+                | Event::StaffRevoked { .. }
+                | Event::StaffReissued { .. }
+        )
+    }
 }
 
 /// One log entry: the event with who, when and in answer to which request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Stored as JSON in the form `format` describes (versioned).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub seq: Seq,
     pub at: u64,
-    pub actor: Actor,
+    /// Who caused it.
+    pub by: Principal,
     /// The client's request id, kept so a retried request applies once.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub req: Option<String>,
     pub event: Event,
 }
@@ -137,6 +165,8 @@ pub enum Rejection {
     TooManyPending(u32),
     #[error("this event has reached its limit of {0} questions")]
     EventFull(u32),
+    #[error("no staff member has this id")]
+    UnknownStaff,
 }
 
 impl Rejection {
@@ -151,6 +181,7 @@ impl Rejection {
             Rejection::PhaseClosed(_) => ErrorCode::PhaseClosed,
             Rejection::BadSetting(_) => ErrorCode::BadMessage,
             Rejection::TooManyPending(_) | Rejection::EventFull(_) => ErrorCode::QuotaExceeded,
+            Rejection::UnknownStaff => ErrorCode::BadMessage,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The state of one event, as rebuilt from its log.
 
+use super::{Principal, StaffId, StaffMember};
 use hoidap_protocol::{Phase, QuestionId, QuestionStatus, Seq, Settings};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -22,6 +23,8 @@ pub struct State {
     pub phase: Phase,
     pub current: Option<QuestionId>,
     pub questions: BTreeMap<QuestionId, QuestionState>,
+    /// Named staff, revoked ones included (the log still names them).
+    pub staff: BTreeMap<StaffId, StaffMember>,
     /// Log position of the last applied entry.
     pub seq: Seq,
     participants: FastMap<String, ParticipantIndex>,
@@ -89,7 +92,9 @@ struct Recent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum RequesterKey {
     Participant(ParticipantIndex),
-    Role(hoidap_protocol::Role),
+    Staff(StaffId),
+    Link(hoidap_protocol::Role),
+    Admin,
 }
 
 /// Where a request was applied, and the question it created, if any.
@@ -147,10 +152,10 @@ impl State {
     }
 
     /// The earlier application of request `req` by `actor`, if any.
-    pub fn applied(&self, actor: &super::Actor, req: &str) -> Option<Applied> {
-        let who = match &actor.participant {
-            Some(p) => RequesterKey::Participant(self.participant(p)?),
-            None => RequesterKey::Role(actor.role),
+    pub fn applied(&self, by: &Principal, req: &str) -> Option<Applied> {
+        let who = match by {
+            Principal::Participant { id } => RequesterKey::Participant(self.participant(id)?),
+            other => requester(other),
         };
         self.requests.get(&who)?.applied.get(req).copied()
     }
@@ -160,10 +165,10 @@ impl State {
         self.requests.values().map(|r| r.order.len()).sum()
     }
 
-    pub(super) fn record_request(&mut self, actor: &super::Actor, req: &str, applied: Applied) {
-        let who = match &actor.participant {
-            Some(p) => RequesterKey::Participant(self.intern(p)),
-            None => RequesterKey::Role(actor.role),
+    pub(super) fn record_request(&mut self, by: &Principal, req: &str, applied: Applied) {
+        let who = match by {
+            Principal::Participant { id } => RequesterKey::Participant(self.intern(id)),
+            other => requester(other),
         };
         let recent = self.requests.entry(who).or_default();
         if recent.applied.insert(req.to_owned(), applied).is_some() {
@@ -194,6 +199,16 @@ impl State {
         let mut all: Vec<&QuestionState> = self.questions.values().collect();
         all.sort_by(|a, b| rank(a, b));
         all
+    }
+}
+
+/// The requester key of anyone but a participant (who is interned).
+fn requester(by: &Principal) -> RequesterKey {
+    match by {
+        Principal::Staff { id } => RequesterKey::Staff(*id),
+        Principal::Link { role } => RequesterKey::Link(*role),
+        Principal::Admin {} => RequesterKey::Admin,
+        Principal::Participant { .. } => unreachable!("callers intern participants"),
     }
 }
 

@@ -3,6 +3,7 @@
 //! over random command sequences in `tests/props.rs`.
 
 mod decide;
+mod people;
 mod props;
 mod status;
 mod views;
@@ -19,29 +20,29 @@ fn at(seq: Seq) -> u64 {
 
 /// Runs one command the way a room does: `decide`, then on `Ok(Some)` stamp
 /// the next seq and `evolve`. Returns the entry written, if any.
-fn step(state: &mut State, actor: &Actor, action: Action) -> Result<Option<Entry>, Rejection> {
+fn step(state: &mut State, actor: &Principal, action: Action) -> Result<Option<Entry>, Rejection> {
     step_req(state, actor, action, None)
 }
 
 /// `step` for a client request with id `req`.
 fn step_req(
     state: &mut State,
-    actor: &Actor,
+    actor: &Principal,
     action: Action,
     req: Option<&str>,
 ) -> Result<Option<Entry>, Rejection> {
     let seq = state.seq + 1;
     let command = Command {
-        actor: actor.clone(),
+        by: actor.clone(),
         at: at(seq),
-        action,
+        op: Op::Client(action),
     };
     let event = decide(state, &command)?;
     Ok(event.map(|event| {
         let entry = Entry {
             seq,
             at: command.at,
-            actor: command.actor,
+            by: command.by,
             req: req.map(String::from),
             event,
         };
@@ -50,7 +51,7 @@ fn step_req(
     }))
 }
 
-fn run(state: &mut State, actor: &Actor, action: Action) -> Result<Option<Event>, Rejection> {
+fn run(state: &mut State, actor: &Principal, action: Action) -> Result<Option<Event>, Rejection> {
     step(state, actor, action).map(|entry| entry.map(|e| e.event))
 }
 
@@ -59,7 +60,7 @@ fn created_entry(settings: Settings) -> Entry {
     Entry {
         seq: 1,
         at: at(1),
-        actor: Actor::moderator(),
+        by: Principal::moderator_link(),
         req: None,
         event: Event::Created {
             title: "Hội nghị cán bộ".into(),
@@ -79,6 +80,7 @@ fn settings(pre_moderation: bool, allow_anonymous: bool, max_length: u32) -> Set
         pre_moderation,
         allow_anonymous,
         max_length,
+        chair_sets_current: false,
     }
 }
 
@@ -87,19 +89,16 @@ fn open() -> State {
     created(settings(false, true, 500))
 }
 
-fn screen() -> Actor {
-    Actor {
-        role: Role::Screen,
-        participant: None,
-    }
+fn screen() -> Principal {
+    Principal::Link { role: Role::Screen }
 }
 
-fn mo() -> Actor {
-    Actor::moderator()
+fn mo() -> Principal {
+    Principal::moderator_link()
 }
 
-fn p(n: u32) -> Actor {
-    Actor::attendee(format!("p{n}"))
+fn p(n: u32) -> Principal {
+    Principal::participant(format!("p{n}"))
 }
 
 fn ask(text: &str) -> Action {
@@ -137,7 +136,7 @@ use Want::*;
 
 /// Runs each step in order and checks its outcome; refusals and no-ops
 /// must leave the state exactly as it was.
-fn check(state: &mut State, steps: &[(Actor, Action, Want)]) {
+fn check(state: &mut State, steps: &[(Principal, Action, Want)]) {
     for (i, (actor, action, want)) in steps.iter().enumerate() {
         let before = state.clone();
         let got = run(state, actor, action.clone());

@@ -158,5 +158,10 @@ pub fn changes(
             None,
         ),
         Event::PhaseSet { phase } => (vec![Change::Phase { phase: *phase }], None),
+        // Who is on the staff reaches the panel through presence.
+        Event::StaffAdded { .. }
+        | Event::StaffChanged { .. }
+        | Event::StaffRevoked { .. }
+        | Event::StaffReissued { .. } => (Vec::new(), None),
     }
 }

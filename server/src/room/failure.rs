@@ -65,6 +65,7 @@ impl Room {
         state.quotas = self.state.quotas;
         self.state = state;
         self.sources.recount(&self.state);
+        self.credentials.rebuild(&self.state);
         self.feeds = Feeds::new(self.state.seq, &self.main);
         self.committed = self.state.seq;
     }

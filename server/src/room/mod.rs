@@ -15,19 +15,23 @@ mod failure;
 mod fanout;
 mod join;
 mod sources;
+mod staff;
 
 pub use fanout::{Catchup, Frame, frame};
+pub use staff::{Credentials, Found, Listed, StaffPass};
 
 use crate::log::{EventRecord, Log, LogError};
-use crate::outbox::{Outbox, Wire};
+use crate::outbox::{Class, Outbox, Wire};
 use crate::queue::view::{self, Audience};
-use crate::queue::{Actor, Command, Entry, Event, State, decide, evolve};
+use crate::queue::{
+    AdminAction, Command, Entry, Event, Op, Principal, StaffId, State, decide, evolve,
+};
 use deliver::Job;
 use fanout::Feeds;
 use hoidap_protocol::{Action, Change, ErrorCode, ResumeFrom, Role, Seq, ServerMsg};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// How often coalesced vote counts and presence go out to attendees (and
 /// presence to moderators).
@@ -50,22 +54,46 @@ pub const MAX_IN_FLIGHT: usize = 64;
 pub struct RoomHandle {
     tx: mpsc::Sender<RoomMsg>,
     pub record: Arc<EventRecord>,
+    /// The personal staff links that open this event.
+    pub credentials: Arc<Credentials>,
+}
+
+/// The organiser's command, answered with the entry it produced (`None`:
+/// nothing to change) or why it was refused.
+pub type AdminReply = Result<Option<Entry>, AdminRefusal>;
+
+#[derive(Debug)]
+pub enum AdminRefusal {
+    Rejected(crate::queue::Rejection),
+    /// Not stored (the log failed); nothing changed, retry.
+    Unavailable,
 }
 
 pub enum RoomMsg {
     Command {
-        actor: Actor,
+        by: Principal,
+        /// The connection's page: where its answers are routed.
+        role: Role,
         req: String,
         action: Action,
         /// Where the answer goes.
         reply: Arc<Outbox>,
     },
+    /// From the admin API.
+    Admin {
+        action: AdminAction,
+        reply: oneshot::Sender<AdminReply>,
+    },
+    /// The staff, with their open connections (admin API).
+    Staff { reply: oneshot::Sender<Vec<Listed>> },
     /// Brings the connection up to date (snapshot, or the deltas it missed)
     /// and adds it to its audience. `fresh`: a new connection (counted in
     /// presence), not a resync after lagging.
     Join {
         role: Role,
         participant: Option<String>,
+        /// A named staff member's connection (personal link).
+        staff: Option<StaffPass>,
         resume: Option<ResumeFrom>,
         fresh: bool,
         outbox: Arc<Outbox>,
@@ -75,6 +103,7 @@ pub enum RoomMsg {
     Leave {
         role: Role,
         participant: Option<String>,
+        staff: Option<StaffId>,
         outbox: Arc<Outbox>,
     },
 }
@@ -104,6 +133,9 @@ pub async fn start(
 ) -> Result<RoomHandle, LogError> {
     let mut state = log.replay(record.id).await?;
     state.quotas = quotas;
+    let credentials = Arc::new(Credentials::default());
+    credentials.rebuild(&state);
+    let room_credentials = credentials.clone();
     let (tx, rx) = mpsc::channel(INBOX);
     let record = Arc::new(record);
     // Called from the main runtime (server start, event creation).
@@ -136,12 +168,18 @@ pub async fn start(
             sources: Default::default(),
             broken: false,
             retry_at: tokio::time::Instant::now(),
+            credentials: room_credentials,
+            staff_conns: Default::default(),
         };
         room.run(rx).await
     };
     // Its own thread: see `lanes`.
     tasks.spawn_on(run, crate::lanes::priority());
-    Ok(RoomHandle { tx, record })
+    Ok(RoomHandle {
+        tx,
+        record,
+        credentials,
+    })
 }
 
 struct Room {
@@ -176,6 +214,8 @@ struct Room {
     broken: bool,
     /// When a broken room next tries to read its log.
     retry_at: tokio::time::Instant,
+    credentials: Arc<Credentials>,
+    staff_conns: staff::StaffConns,
 }
 
 /// One audience's view of one entry: its changes and its new vote count.
@@ -183,10 +223,19 @@ type Staged = (Audience, Vec<Change>, Option<hoidap_protocol::VoteCount>);
 
 /// A decided command waiting for its commit.
 struct Pending {
-    role: Role,
-    reply: Arc<Outbox>,
-    req: String,
+    to: Reply,
     outcome: Outcome,
+}
+
+/// Who is waiting for a command's answer.
+enum Reply {
+    /// A connection's request.
+    Conn {
+        role: Role,
+        outbox: Arc<Outbox>,
+        req: String,
+    },
+    Admin(oneshot::Sender<AdminReply>),
 }
 
 enum Outcome {
@@ -195,7 +244,7 @@ enum Outcome {
     /// Refused against changes of this batch that are not durable yet: sent
     /// once they are; `unavailable` instead if their commit fails, since
     /// the state it was decided against never existed.
-    Refused(Frame),
+    Refused(crate::queue::Rejection),
 }
 
 impl Room {
@@ -230,12 +279,12 @@ impl Room {
         for msg in batch.drain(..) {
             match msg {
                 RoomMsg::Command {
-                    actor,
+                    by,
+                    role,
                     req,
                     action,
                     reply,
                 } => {
-                    let role = actor.role;
                     if self.broken {
                         // The log cannot be read: there is no state to
                         // decide against (see `failure`).
@@ -244,60 +293,47 @@ impl Room {
                     }
                     // A retry (same requester, same id) gets the original
                     // answer, even across reconnects and restarts.
-                    if let Some(applied) = self.state.applied(&actor, &req) {
+                    if let Some(applied) = self.state.applied(&by, &req) {
                         retried.push((role, reply, req, applied));
                         continue;
                     }
-                    let command = Command {
-                        actor,
-                        at: now_ms(),
-                        action,
+                    let to = Reply::Conn {
+                        role,
+                        outbox: reply,
+                        req,
                     };
-                    match decide(&self.state, &command) {
-                        Ok(Some(event)) => {
-                            let entry = self.apply(command, req.clone(), event);
-                            changed.push(entry.clone());
-                            pending.push(Pending {
-                                role,
-                                reply,
-                                req,
-                                outcome: Outcome::Accepted(Some(entry)),
-                            });
-                        }
-                        Ok(None) => pending.push(Pending {
-                            role,
-                            reply,
-                            req,
-                            outcome: Outcome::Accepted(None),
-                        }),
-                        Err(rejection) => {
-                            let msg = ServerMsg::error(
-                                Some(req.clone()),
-                                rejection.code(),
-                                rejection.to_string(),
-                            );
-                            if changed.is_empty() {
-                                // Decided against durable state: final.
-                                self.answer(role, &reply, frame(&msg));
-                            } else {
-                                pending.push(Pending {
-                                    role,
-                                    reply,
-                                    req,
-                                    outcome: Outcome::Refused(frame(&msg)),
-                                });
-                            }
-                        }
+                    self.decide_one(by, Op::Client(action), to, &mut changed, &mut pending);
+                }
+                RoomMsg::Admin { action, reply } => {
+                    if self.broken {
+                        let _ = reply.send(Err(AdminRefusal::Unavailable));
+                        continue;
                     }
+                    let (op, to) = (Op::Admin(action), Reply::Admin(reply));
+                    self.decide_one(Principal::Admin {}, op, to, &mut changed, &mut pending);
+                }
+                RoomMsg::Staff { reply } => {
+                    let _ = reply.send(self.staff_listed());
                 }
                 RoomMsg::Join {
                     role,
                     participant,
+                    staff,
                     resume,
                     fresh,
                     outbox,
                     source,
                 } => {
+                    if let Some(pass) = &staff {
+                        if !self.pass_valid(pass) {
+                            outbox.push(&Wire::text(staff::revoked_frame()), Class::Own);
+                            outbox.kick(hoidap_protocol::close::REVOKED);
+                            continue;
+                        }
+                        if fresh {
+                            self.staff_conns.add(pass.id, &outbox);
+                        }
+                    }
                     if let Some(p) = &participant {
                         self.askers.register(p, &outbox);
                         if let Some(addr) = source {
@@ -313,8 +349,12 @@ impl Room {
                 RoomMsg::Leave {
                     role,
                     participant,
+                    staff,
                     outbox,
                 } => {
+                    if let Some(id) = staff {
+                        self.staff_conns.remove(id, &outbox);
+                    }
                     if let Some(p) = &participant {
                         self.askers.prune(p);
                     }
@@ -348,23 +388,7 @@ impl Room {
             |to, wire| public.deliver(Job::Mine { to, wire }),
         );
         for p in pending {
-            let msg = match p.outcome {
-                Outcome::Accepted(Some(entry)) => ServerMsg::Ack {
-                    id: p.req,
-                    seq: entry.seq,
-                    question: self.asked(&entry),
-                },
-                Outcome::Accepted(None) => ServerMsg::Ack {
-                    id: p.req,
-                    seq,
-                    question: None,
-                },
-                Outcome::Refused(refusal) => {
-                    self.answer(p.role, &p.reply, refusal);
-                    continue;
-                }
-            };
-            self.answer(p.role, &p.reply, frame(&msg));
+            self.reply(p.to, p.outcome, seq);
         }
         for (role, reply, req, applied) in retried {
             if applied.seq > seq {
@@ -406,14 +430,93 @@ impl Room {
         }
     }
 
+    /// Decides one command; an accepted change is applied (and committed
+    /// with the batch), a refusal against durable state answered at once.
+    fn decide_one(
+        &mut self,
+        by: Principal,
+        op: Op,
+        to: Reply,
+        changed: &mut Vec<Entry>,
+        pending: &mut Vec<Pending>,
+    ) {
+        let command = Command {
+            by,
+            at: now_ms(),
+            op,
+        };
+        let outcome = match decide(&self.state, &command) {
+            Ok(Some(event)) => {
+                let req = match &to {
+                    Reply::Conn { req, .. } => Some(req.clone()),
+                    Reply::Admin(_) => None,
+                };
+                let entry = self.apply(command, req, event);
+                changed.push(entry.clone());
+                Outcome::Accepted(Some(entry))
+            }
+            Ok(None) => Outcome::Accepted(None),
+            Err(rejection) => {
+                let outcome = Outcome::Refused(rejection);
+                if changed.is_empty() {
+                    // Decided against durable state: final.
+                    self.reply(to, outcome, self.state.seq);
+                    return;
+                }
+                outcome
+            }
+        };
+        pending.push(Pending { to, outcome });
+    }
+
+    /// Answers a decided command once its batch is durable (`seq`: the
+    /// batch's position, for changes that changed nothing).
+    fn reply(&mut self, to: Reply, outcome: Outcome, seq: Seq) {
+        match to {
+            Reply::Conn { role, outbox, req } => {
+                let msg = match outcome {
+                    Outcome::Accepted(Some(entry)) => ServerMsg::Ack {
+                        question: self.asked(&entry),
+                        id: req,
+                        seq: entry.seq,
+                    },
+                    Outcome::Accepted(None) => ServerMsg::Ack {
+                        id: req,
+                        seq,
+                        question: None,
+                    },
+                    Outcome::Refused(r) => ServerMsg::error(Some(req), r.code(), r.to_string()),
+                };
+                self.answer(role, &outbox, frame(&msg));
+            }
+            Reply::Admin(reply) => {
+                let result = match outcome {
+                    Outcome::Accepted(entry) => Ok(entry),
+                    Outcome::Refused(r) => Err(AdminRefusal::Rejected(r)),
+                };
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    /// The answer to a command whose batch was not stored.
+    fn fail(&mut self, to: Reply) {
+        match to {
+            Reply::Conn { role, outbox, req } => self.answer(role, &outbox, unavailable(req)),
+            Reply::Admin(reply) => {
+                let _ = reply.send(Err(AdminRefusal::Unavailable));
+            }
+        }
+    }
+
     /// Applies an accepted event to the state and buffers what each audience
     /// must learn of it (released by the next flush, after the commit).
-    fn apply(&mut self, command: Command, req: String, event: Event) -> Entry {
+    fn apply(&mut self, command: Command, req: Option<String>, event: Event) -> Entry {
         let entry = Entry {
             seq: self.state.seq + 1,
             at: command.at,
-            actor: command.actor,
-            req: Some(req),
+            by: command.by,
+            req,
             event,
         };
         evolve(&mut self.state, &entry);
@@ -433,6 +536,11 @@ impl Room {
     }
 
     async fn commit(&mut self, entries: Vec<Entry>, pending: &mut Vec<Pending>) {
+        let staff: Vec<Entry> = entries
+            .iter()
+            .filter(|e| e.event.is_staff())
+            .cloned()
+            .collect();
         let (log, event) = (self.log.clone(), self.record.id);
         let append = async move { log.append(event, entries).await };
         tokio::pin!(append);
@@ -447,6 +555,7 @@ impl Room {
                 self.feeds.push(audience, changes, votes);
             }
             self.committed = self.state.seq;
+            self.staff_committed(&staff);
         }
         if let Err(err) = result {
             // The state holds entries the log does not: rebuild it from the
@@ -454,7 +563,7 @@ impl Room {
             // ever shown and every request can be retried.
             tracing::error!(event = self.record.id, %err, "log append failed; reloading room");
             for p in std::mem::take(pending) {
-                self.answer(p.role, &p.reply, unavailable(p.req));
+                self.fail(p.to);
             }
             self.reload().await;
         }
@@ -492,11 +601,13 @@ impl Room {
     }
 }
 
+const UNAVAILABLE: &str = "could not store the request; nothing was applied, retry";
+
 fn unavailable(req: String) -> Frame {
     frame(&ServerMsg::error(
         Some(req),
         ErrorCode::Unavailable,
-        "could not store the request; nothing was applied, retry",
+        UNAVAILABLE,
     ))
 }
 

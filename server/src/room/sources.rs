@@ -42,9 +42,8 @@ impl Sources {
             return;
         };
         let Some(addr) = entry
-            .actor
-            .participant
-            .as_deref()
+            .by
+            .participant_id()
             .and_then(|p| self.first_seen.get(p))
         else {
             return;
@@ -112,13 +111,13 @@ impl Sources {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::Actor;
+    use crate::queue::Principal;
 
     fn vote(p: &str, up: bool) -> Entry {
         Entry {
             seq: 0,
             at: 0,
-            actor: Actor::attendee(p),
+            by: Principal::participant(p),
             req: None,
             event: Event::Voted { question: 1, up },
         }

@@ -65,6 +65,7 @@ fn action() -> impl Strategy<Value = Action> {
                     pre_moderation,
                     allow_anonymous,
                     max_length,
+                    chair_sets_current: None,
                 }
             }),
         proptest::sample::select(vec![Phase::Open, Phase::VotingOnly, Phase::Closed])

@@ -19,5 +19,6 @@ mod queue;
 mod reconnect;
 mod restart;
 mod resume;
+mod staff;
 mod stall;
 mod support;

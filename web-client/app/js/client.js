@@ -30,6 +30,8 @@ export const PROTOCOL = 1;
 export const CLOSE_REFUSED = 4000;
 export const CLOSE_RESUME = 4001;
 export const CLOSE_RESTART = 4002;
+/** A staff member's personal link was revoked or re-issued: never reconnect with it. */
+export const CLOSE_REVOKED = 4003;
 
 const PING_EVERY_MS = 15_000;
 /** No frame for this long (pongs included) means the connection is dead. */
@@ -288,7 +290,8 @@ export class Client {
         break;
       case 'error':
         if (msg.id) this.onRequestError(msg.id, new RequestError(msg.code, msg.message, msg.retry_after_ms));
-        else if (!this.joined) {
+        else if (!this.joined || msg.code === 'revoked') {
+          // The reason for the close that follows.
           this.refusal = msg.code;
           this.refusalRetryMs = msg.retry_after_ms;
         }
@@ -393,7 +396,8 @@ export class Client {
       this.retryTimer = setTimeout(() => this.connect(), wait);
       return;
     }
-    if (code === CLOSE_REFUSED) {
+    if (code === CLOSE_REFUSED || code === CLOSE_REVOKED) {
+      if (code === CLOSE_REVOKED) this.refusal = 'revoked';
       this.setStatus('refused');
       for (const id of [...this.waiters.keys()]) this.settle(id, null, new RequestError('refused'));
       this.opts.onRefused?.(this.refusal);

@@ -25,6 +25,7 @@ const secret = code ? takeSecret('moderator', code) : '';
 
 const ui = {
   title: byId('title', HTMLElement),
+  readOnly: byId('read-only', HTMLElement),
   conn: byId('conn', HTMLElement),
   nowLive: byId('now-live', HTMLElement),
   pendingLive: byId('pending-live', HTMLElement),
@@ -204,6 +205,7 @@ function nodeOf(id) {
  * @param {Act | 'save' | 'cancel'} act
  */
 function perform(id, act) {
+  if (readOnly) return;
   const state = client.state;
   const q = state?.questions.get(id);
   if (!state || !q) return;
@@ -424,6 +426,7 @@ function shownSetting(key, actual) {
  * @param {Action} action
  */
 function sendSetting(key, value, action) {
+  if (readOnly) return;
   wanted.set(key, { value, until: Infinity });
   client
     .request(action).done
@@ -449,6 +452,29 @@ for (const radio of ui.phases) {
   });
 }
 
+// --- who is at this panel -------------------------------------------------------------------------
+
+/** Observers, officials and clerks watch the panel; only the chair and moderators act. */
+let readOnly = false;
+/** @type {import('./protocol').StaffWho | null} */
+let me = null;
+
+function showWho() {
+  const role = document.querySelector('.role-name');
+  if (!role) return;
+  role.textContent = me ? `${me.name} · ${tr(`staff.role.${me.role}`)}` : tr('mod.title');
+  ui.readOnly.hidden = !readOnly;
+}
+
+/** @param {import('./client.js').WelcomeMsg} msg */
+function welcomed(msg) {
+  me = msg.staff ?? null;
+  // The shared moderator link acts as the chair.
+  readOnly = me !== null && me.role !== 'chair' && me.role !== 'moderator';
+  document.body.classList.toggle('read-only', readOnly);
+  showWho();
+}
+
 // --- connection ----------------------------------------------------------------------------------
 
 const notice = connectionNotice(ui.conn);
@@ -463,8 +489,9 @@ const client = new Client({
     ui.presence.dataset.n = String(msg.attendees);
   },
   onStatus: (status) => notice(status, client.state !== null),
+  onWelcome: welcomed,
   onRefused(reason) {
-    if (reason === 'bad_secret') forgetSecret('moderator', code);
+    if (reason === 'bad_secret' || reason === 'revoked') forgetSecret('moderator', code);
     showRefused(reason);
   },
   // Unanswered actions are resent with their ids after a reconnect (the
@@ -481,6 +508,7 @@ const client = new Client({
 
 document.addEventListener('visibilitychange', render);
 initLang(() => {
+  showWho();
   const n = ui.presence.dataset.n;
   if (n) ui.presenceText.textContent = tr('mod.presence', { n });
   render();

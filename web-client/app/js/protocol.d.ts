@@ -21,7 +21,21 @@ allow_anonymous: boolean,
 /**
  * Maximum question length in Unicode scalar values (characters, not bytes).
  */
-max_length: number, };
+max_length: number, 
+/**
+ * Only the chair (and the event's shared moderator link) may choose
+ * the current question; moderators prepare the queue. Absent in logs
+ * written before staff existed: false.
+ */
+chair_sets_current: boolean, };
+
+export type StaffRole = "chair" | "moderator" | "screen" | "observer" | "official" | "clerk";
+
+export type StaffWho = { 
+/**
+ * Stable within the event, e.g. `s3`.
+ */
+id: string, name: string, role: StaffRole, };
 
 export type Question = { id: number, 
 /**
@@ -105,7 +119,11 @@ resume?: ResumeFrom, } | { "type": "request",
  */
 id: string, action: Action, } | { "type": "ping", };
 
-export type Action = { "type": "ask", text: string, name?: string, unit?: string, anonymous: boolean, } | { "type": "vote", question: number, up: boolean, } | { "type": "approve", question: number, } | { "type": "hide", question: number, } | { "type": "restore", question: number, } | { "type": "mark_answered", question: number, } | { "type": "reopen", question: number, } | { "type": "set_current", question: number, } | { "type": "clear_current", } | { "type": "edit", question: number, text: string, } | { "type": "update_settings", pre_moderation?: boolean, allow_anonymous?: boolean, max_length?: number, } | { "type": "set_phase", phase: Phase, };
+export type Action = { "type": "ask", text: string, name?: string, unit?: string, anonymous: boolean, } | { "type": "vote", question: number, up: boolean, } | { "type": "approve", question: number, } | { "type": "hide", question: number, } | { "type": "restore", question: number, } | { "type": "mark_answered", question: number, } | { "type": "reopen", question: number, } | { "type": "set_current", question: number, } | { "type": "clear_current", } | { "type": "edit", question: number, text: string, } | { "type": "update_settings", pre_moderation?: boolean, allow_anonymous?: boolean, max_length?: number, 
+/**
+ * Only the chair may change it.
+ */
+chair_sets_current?: boolean, } | { "type": "set_phase", phase: Phase, };
 
 export type Participant = { id: string, 
 /**
@@ -122,7 +140,12 @@ join_url: string,
 /**
  * Attendees only.
  */
-participant?: Participant, } | { "type": "snapshot", snapshot: Snapshot, } | { "type": "mine", votes: Array<number>, questions: Array<Question>, } | { "type": "delta", epoch: string, prev: number, seq: number, changes: Array<Change>, } | { "type": "ack", id: string, seq: number, 
+participant?: Participant, 
+/**
+ * A named staff member's connection (a personal link): who they
+ * are and what they may do. Absent for the shared links.
+ */
+staff?: StaffWho, } | { "type": "snapshot", snapshot: Snapshot, } | { "type": "mine", votes: Array<number>, questions: Array<Question>, } | { "type": "delta", epoch: string, prev: number, seq: number, changes: Array<Change>, } | { "type": "ack", id: string, seq: number, 
 /**
  * For `ask`: the new question, as the asker sees it.
  */
@@ -133,4 +156,4 @@ question?: Question, } | { "type": "error", id?: string, code: ErrorCode, messag
  */
 retry_after_ms?: number, } | { "type": "presence", attendees: number, moderators: number, screens: number, } | { "type": "pong", };
 
-export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "rate_limited" | "quota_exceeded" | "unknown";
+export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "rate_limited" | "quota_exceeded" | "revoked" | "unknown";

@@ -48,6 +48,7 @@ fn anonymous_only_when_allowed() {
                     pre_moderation: None,
                     allow_anonymous: Some(true),
                     max_length: None,
+                    chair_sets_current: None,
                 },
                 Wrote,
             ),
@@ -244,6 +245,7 @@ fn roles_are_enforced() {
             pre_moderation: Some(false),
             allow_anonymous: None,
             max_length: None,
+            chair_sets_current: None,
         },
         Action::SetPhase {
             phase: Phase::Closed,
@@ -268,9 +270,8 @@ fn roles_are_enforced() {
             ],
         );
         // An attendee without a participant id is not an attendee.
-        let nobody = Actor {
+        let nobody = Principal::Link {
             role: Role::Attendee,
-            participant: None,
         };
         check(&mut state, &[(nobody, action.clone(), forbidden())]);
     }
@@ -340,6 +341,7 @@ fn settings_are_validated() {
         pre_moderation: None,
         allow_anonymous: None,
         max_length: Some(n),
+        chair_sets_current: None,
     };
     let bad = || Refused(Rejection::BadSetting("max_length must be 1..=2000"));
     let mut state = created(Settings::default());
@@ -355,6 +357,7 @@ fn settings_are_validated() {
                     pre_moderation: None,
                     allow_anonymous: None,
                     max_length: None,
+                    chair_sets_current: None,
                 },
                 Same,
             ),
@@ -371,6 +374,7 @@ fn settings_are_validated() {
                     pre_moderation: Some(false),
                     allow_anonymous: None,
                     max_length: None,
+                    chair_sets_current: None,
                 },
                 Wrote,
             ),

@@ -3,7 +3,7 @@
 
 use super::{created_entry, step_req};
 use crate::queue::view::{self, Audience};
-use crate::queue::{Actor, Applied, Entry, Event, State, evolve};
+use crate::queue::{Applied, Entry, Event, Principal, State, evolve};
 use hoidap_protocol::{
     Action, Change, Phase, Question, QuestionId, QuestionStatus, Role, Settings,
 };
@@ -34,26 +34,26 @@ fn field() -> impl Strategy<Value = Option<String>> {
 }
 
 /// Mostly the role an action is meant for, sometimes anyone at all.
-fn command() -> impl Strategy<Value = (Actor, Action)> {
+fn command() -> impl Strategy<Value = (Principal, Action)> {
     (0u32..5, any_actor(), prop::bool::weighted(0.1), action()).prop_map(
         |(n, any, stray, action)| {
             let actor = if stray {
                 any
             } else if matches!(action, Action::Ask { .. } | Action::Vote { .. }) {
-                Actor::attendee(format!("p{n}"))
+                Principal::participant(format!("p{n}"))
             } else {
-                Actor::moderator()
+                Principal::moderator_link()
             };
             (actor, action)
         },
     )
 }
 
-fn any_actor() -> impl Strategy<Value = Actor> {
+fn any_actor() -> impl Strategy<Value = Principal> {
     prop_oneof![
-        5 => (0u32..5).prop_map(|n| Actor::attendee(format!("p{n}"))),
-        3 => Just(Actor::moderator()),
-        2 => Just(Actor { role: Role::Screen, participant: None }),
+        5 => (0u32..5).prop_map(|n| Principal::participant(format!("p{n}"))),
+        3 => Just(Principal::moderator_link()),
+        2 => Just(Principal::Link { role: Role::Screen }),
     ]
 }
 
@@ -91,6 +91,7 @@ fn action() -> impl Strategy<Value = Action> {
                 pre_moderation,
                 allow_anonymous,
                 max_length,
+                chair_sets_current: None,
             }
         ),
         1 => phase().prop_map(|phase| Action::SetPhase { phase }),
@@ -107,6 +108,7 @@ fn initial_settings() -> impl Strategy<Value = Settings> {
             pre_moderation,
             allow_anonymous,
             max_length,
+            chair_sets_current: false,
         })
 }
 
@@ -133,8 +135,9 @@ fn public_leak(state: &State, q: &Question) -> Option<String> {
 fn last_votes(entries: &[Entry]) -> BTreeMap<(QuestionId, &str), bool> {
     let mut last = BTreeMap::new();
     for entry in entries {
-        if let (Event::Voted { question, up }, Some(p)) = (&entry.event, &entry.actor.participant) {
-            last.insert((*question, p.as_str()), *up);
+        if let (Event::Voted { question, up }, Some(p)) = (&entry.event, &entry.by.participant_id())
+        {
+            last.insert((*question, *p), *up);
         }
     }
     last
@@ -199,7 +202,7 @@ proptest! {
         // A few questions first, so that later commands mostly find one.
         let asks = seed.into_iter().map(|(n, text)| {
             let ask = Action::Ask { text: text.into(), name: None, unit: None, anonymous: false };
-            (Actor::attendee(format!("p{n}")), ask)
+            (Principal::participant(format!("p{n}")), ask)
         });
         let first = created_entry(settings);
         let mut state = State::default();
@@ -253,7 +256,7 @@ proptest! {
             prop_assert_eq!(votes, want);
             let asked = entries
                 .iter()
-                .filter(|e| matches!(e.event, Event::Asked { .. }) && e.actor.participant.as_deref() == Some(&p))
+                .filter(|e| matches!(e.event, Event::Asked { .. }) && e.by.participant_id() == Some(p.as_str()))
                 .count();
             prop_assert_eq!(questions.len(), asked);
         }

@@ -154,7 +154,7 @@ fn edit_keeps_the_first_original() {
 #[test]
 fn ranking_most_votes_then_oldest() {
     let mut state = open();
-    let mut steps: Vec<(Actor, Action, Want)> = ["A", "B", "C", "D"]
+    let mut steps: Vec<(Principal, Action, Want)> = ["A", "B", "C", "D"]
         .into_iter()
         .map(|t| (p(9), ask(t), Wrote))
         .collect();
@@ -184,7 +184,7 @@ fn ranking_most_votes_then_oldest() {
             &Entry {
                 seq,
                 at,
-                actor: p(0),
+                by: p(0),
                 req: None,
                 event,
             },
