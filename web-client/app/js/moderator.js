@@ -462,6 +462,9 @@ let me = null;
 function showWho() {
   const role = document.querySelector('.role-name');
   if (!role) return;
+  // Not left to the page's translation pass, which would put the generic
+  // title back.
+  role.removeAttribute('data-i18n');
   role.textContent = me ? `${me.name} · ${tr(`staff.role.${me.role}`)}` : tr('mod.title');
   ui.readOnly.hidden = !readOnly;
 }
