@@ -339,6 +339,7 @@ impl Voter {
                 name: None,
                 unit: None,
                 anonymous: false,
+                identity: None,
             };
             send(&mut ws, self.dialect, &mut commands, "ask".into(), action).await?;
         }

@@ -203,6 +203,7 @@ pub async fn coldstart(bin: &std::path::Path, entries: u64) -> anyhow::Result<se
                     name: None,
                     unit: Some("Sở Nội vụ".into()),
                     anonymous: false,
+                    identity: None,
                     status: QuestionStatus::Live,
                 }
             } else {

@@ -80,6 +80,14 @@ pub struct Settings {
     pub allow_anonymous: bool,
     /// Maximum question length in Unicode scalar values (characters, not bytes).
     pub max_length: u32,
+    /// What askers may choose to show of themselves, in this order
+    /// (`Identity`). Absent in logs written before the levels existed: the
+    /// server fills it in from `allow_anonymous` (`named`, and
+    /// `hidden_from_hall` when anonymous questions were allowed), so every
+    /// settings it sends has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub identities: Option<Vec<Identity>>,
     /// Only the chair (and the event's shared moderator link) may choose
     /// the current question; moderators prepare the queue. Absent in logs
     /// written before staff existed: false.
@@ -93,8 +101,55 @@ impl Default for Settings {
             pre_moderation: true,
             allow_anonymous: true,
             max_length: 500,
+            identities: Some(vec![Identity::Named, Identity::HiddenFromHall]),
             chair_sets_current: false,
         }
+    }
+}
+
+impl Settings {
+    /// The identity levels askers may choose (also for settings read from
+    /// an old log, which only had `allow_anonymous`).
+    pub fn identities(&self) -> Vec<Identity> {
+        match &self.identities {
+            Some(levels) => levels.clone(),
+            None if self.allow_anonymous => vec![Identity::Named, Identity::HiddenFromHall],
+            None => vec![Identity::Named],
+        }
+    }
+}
+
+/// Who sees who asked a question: the asker's choice among the levels the
+/// event allows. Stated to the asker in words before they send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    /// Name and unit shown to everyone: the hall, the screen, the panel.
+    Named,
+    /// Only the unit is shown, to everyone; the name is not kept.
+    UnitOnly,
+    /// The panel sees name and unit; the phones and the screen do not.
+    HiddenFromHall,
+    /// Nobody sees who asked, staff included: name and unit are not kept,
+    /// and no view or export links the question to its asker.
+    Anonymous,
+}
+
+impl Identity {
+    /// How questions asked before the levels existed read: `anonymous`
+    /// meant hidden from the hall (the panel saw the name).
+    pub fn from_legacy(anonymous: bool) -> Identity {
+        if anonymous {
+            Identity::HiddenFromHall
+        } else {
+            Identity::Named
+        }
+    }
+
+    /// Whether the hall (phones, screen) sees no name.
+    pub fn hides_name_from_hall(self) -> bool {
+        self != Identity::Named
     }
 }
 
@@ -153,7 +208,11 @@ pub struct Question {
     pub name: Option<String>,
     /// Asker's unit (đơn vị); same rule as `name`.
     pub unit: Option<String>,
+    /// True when the hall does not see who asked (`hidden_from_hall` or
+    /// `anonymous`); kept for clients older than `identity`.
     pub anonymous: bool,
+    /// What the asker chose to show (see `Identity`).
+    pub identity: Identity,
     pub status: QuestionStatus,
     pub votes: u32,
     /// Milliseconds since the Unix epoch, UTC, as stamped by the server.
@@ -314,8 +373,14 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         unit: Option<String>,
+        /// Legacy: `true` reads as `identity: hidden_from_hall`, `false`
+        /// as `named`; ignored when `identity` is present.
         #[serde(default)]
         anonymous: bool,
+        /// One of the event's `settings.identities`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        identity: Option<Identity>,
     },
     /// Attendee: set (true) or withdraw (false) this participant's vote.
     /// Setting what is already set is accepted and changes nothing.
@@ -373,6 +438,10 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         max_length: Option<u32>,
+        /// The identity levels askers may choose (at least one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        identities: Option<Vec<Identity>>,
         /// Only the chair may change it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
@@ -507,7 +576,8 @@ pub enum ErrorCode {
     InvalidText,
     /// Text longer than the event's limit (counted in characters).
     TooLong,
-    /// The event does not allow anonymous questions.
+    /// The event does not allow this identity level (e.g. anonymous
+    /// questions).
     AnonymousNotAllowed,
     /// No question has this id (or this audience may not see it).
     UnknownQuestion,

@@ -12,6 +12,7 @@ pub fn declarations() -> String {
         QuestionStatus::decl(),
         Phase::decl(),
         Settings::decl(),
+        Identity::decl(),
         StaffRole::decl(),
         StaffWho::decl(),
         Question::decl(),

@@ -223,6 +223,10 @@ pub struct NewEvent {
     pub max_length: Option<u32>,
     #[serde(default)]
     pub chair_sets_current: Option<bool>,
+    /// The identity levels askers may choose; default: named, and hidden
+    /// from the hall when `allow_anonymous` (default true).
+    #[serde(default)]
+    pub identities: Option<Vec<hoidap_protocol::Identity>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -337,6 +341,22 @@ async fn create_event(
         chair_sets_current: new
             .chair_sets_current
             .unwrap_or(defaults.chair_sets_current),
+        identities: None,
+    };
+    let mut identities = new.identities.unwrap_or_else(|| settings.identities());
+    identities.sort();
+    identities.dedup();
+    if identities.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_setting",
+            "identities must allow at least one level",
+        ));
+    }
+    let settings = Settings {
+        allow_anonymous: identities.iter().any(|i| i.hides_name_from_hall()),
+        identities: Some(identities),
+        ..settings
     };
     if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
         return Err(ApiError::new(

@@ -21,6 +21,9 @@ pub struct Client {
     pub participant: Option<Participant>,
     /// Every message received, in order (for assertions on what was sent).
     pub log: Vec<ServerMsg>,
+    /// The same messages as the bytes of their frames (for checking that
+    /// something was never sent, in any form).
+    pub texts: Vec<String>,
 }
 
 /// A request refused by the server.
@@ -38,6 +41,7 @@ impl Client {
             view: View::default(),
             participant: None,
             log: Vec::new(),
+            texts: Vec::new(),
         })
     }
 
@@ -143,6 +147,7 @@ impl Client {
                 serde_json::from_str(&text).with_context(|| format!("unreadable: {text}"))?;
             self.view.apply(&msg)?;
             self.log.push(msg.clone());
+            self.texts.push(text.to_string());
             return Ok(msg);
         }
     }
@@ -208,6 +213,7 @@ impl Client {
             name: None,
             unit: None,
             anonymous: false,
+            identity: None,
         })
         .await?;
         self.view
@@ -254,6 +260,7 @@ impl Client {
                     let msg: ServerMsg = serde_json::from_str(&text)?;
                     self.view.apply(&msg)?;
                     self.log.push(msg);
+                    self.texts.push(text.to_string());
                 }
                 Some(Ok(_)) => {}
                 _ => break,

@@ -70,6 +70,7 @@ async fn reopen_reads_back_identical_entries() {
             name: Some("Lan".into()),
             unit: None,
             anonymous: false,
+            identity: None,
             status: QuestionStatus::Pending,
         },
     };

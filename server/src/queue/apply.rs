@@ -4,7 +4,7 @@ use super::people::{self, Powers};
 use super::state::{Applied, QuestionState};
 use super::text::{clean_optional, clean_text};
 use super::{Command, Entry, Event, MAX_LENGTH_CEILING, MAX_NAME, MAX_UNIT, Op, Rejection, State};
-use hoidap_protocol::{Action, Phase, QuestionId, QuestionStatus, Settings};
+use hoidap_protocol::{Action, Identity, Phase, QuestionId, QuestionStatus, Settings};
 
 /// Checks `command` against `state`. `Ok(None)` means accepted with nothing
 /// to change (voting for what one already voted for, approving what is
@@ -31,42 +31,11 @@ fn decide_client(
             name,
             unit,
             anonymous,
+            identity,
         } => {
             let participant = attendee(powers)?;
-            if state.phase != Phase::Open {
-                return Err(Rejection::PhaseClosed(state.phase));
-            }
-            let quotas = state.quotas;
-            if state.questions.len() as u64 >= u64::from(quotas.questions_per_event) {
-                return Err(Rejection::EventFull(quotas.questions_per_event));
-            }
-            if state.settings.pre_moderation {
-                let asker = state.participant(participant);
-                let pending = asker.map_or(0, |p| state.pending_of(p));
-                if pending >= quotas.pending_per_participant {
-                    return Err(Rejection::TooManyPending(pending));
-                }
-            }
-            if *anonymous && !state.settings.allow_anonymous {
-                return Err(Rejection::AnonymousNotAllowed);
-            }
-            let text = clean_text(text, state.settings.max_length as usize)?;
-            let name = clean_optional(name.as_deref(), MAX_NAME)?;
-            let unit = clean_optional(unit.as_deref(), MAX_UNIT)?;
-            let status = if state.settings.pre_moderation {
-                Pending
-            } else {
-                Live
-            };
-            let id = state.next_question_id();
-            Ok(Some(Event::Asked {
-                id,
-                text,
-                name,
-                unit,
-                anonymous: *anonymous,
-                status,
-            }))
+            let identity = identity.unwrap_or(Identity::from_legacy(*anonymous));
+            decide_ask(state, participant, text, name, unit, identity)
         }
         Action::Vote { question, up } => {
             let participant = attendee(powers)?;
@@ -131,12 +100,15 @@ fn decide_client(
             pre_moderation,
             allow_anonymous,
             max_length,
+            identities,
             chair_sets_current,
         } => {
             moderator(role)?;
+            let identities = identity_levels(state, *allow_anonymous, identities.as_deref())?;
             let settings = Settings {
                 pre_moderation: pre_moderation.unwrap_or(state.settings.pre_moderation),
-                allow_anonymous: allow_anonymous.unwrap_or(state.settings.allow_anonymous),
+                allow_anonymous: identities.iter().any(|i| i.hides_name_from_hall()),
+                identities: Some(identities),
                 max_length: max_length.unwrap_or(state.settings.max_length),
                 chair_sets_current: chair_sets_current.unwrap_or(state.settings.chair_sets_current),
             };
@@ -156,6 +128,94 @@ fn decide_client(
             Ok((*phase != state.phase).then_some(Event::PhaseSet { phase: *phase }))
         }
     }
+}
+
+fn decide_ask(
+    state: &State,
+    participant: &str,
+    text: &str,
+    name: &Option<String>,
+    unit: &Option<String>,
+    identity: Identity,
+) -> Result<Option<Event>, Rejection> {
+    if state.phase != Phase::Open {
+        return Err(Rejection::PhaseClosed(state.phase));
+    }
+    let quotas = state.quotas;
+    if state.questions.len() as u64 >= u64::from(quotas.questions_per_event) {
+        return Err(Rejection::EventFull(quotas.questions_per_event));
+    }
+    if state.settings.pre_moderation {
+        let asker = state.participant(participant);
+        let pending = asker.map_or(0, |p| state.pending_of(p));
+        if pending >= quotas.pending_per_participant {
+            return Err(Rejection::TooManyPending(pending));
+        }
+    }
+    if !state.settings.identities().contains(&identity) {
+        return Err(Rejection::AnonymousNotAllowed);
+    }
+    let text = clean_text(text, state.settings.max_length as usize)?;
+    // What the asker chose not to show is not kept at all: a log, a backup
+    // or an export cannot reveal a name that was never written.
+    let name = match identity {
+        Identity::Named | Identity::HiddenFromHall => clean_optional(name.as_deref(), MAX_NAME)?,
+        Identity::UnitOnly | Identity::Anonymous => None,
+    };
+    let unit = match identity {
+        Identity::Anonymous => None,
+        _ => clean_optional(unit.as_deref(), MAX_UNIT)?,
+    };
+    let status = if state.settings.pre_moderation {
+        QuestionStatus::Pending
+    } else {
+        QuestionStatus::Live
+    };
+    Ok(Some(Event::Asked {
+        id: state.next_question_id(),
+        text,
+        name,
+        unit,
+        anonymous: identity.hides_name_from_hall(),
+        identity: Some(identity),
+        status,
+    }))
+}
+
+/// The identity levels after an update: `identities` replaces them;
+/// the older `allow_anonymous` switch adds or removes the levels that hide
+/// the name.
+fn identity_levels(
+    state: &State,
+    allow_anonymous: Option<bool>,
+    identities: Option<&[Identity]>,
+) -> Result<Vec<Identity>, Rejection> {
+    let mut levels = match (identities, allow_anonymous) {
+        (Some(levels), _) => levels.to_vec(),
+        (None, Some(false)) => {
+            let mut levels = state.settings.identities();
+            levels.retain(|i| !i.hides_name_from_hall());
+            // Turning anonymity off leaves the asker at least their name.
+            if levels.is_empty() {
+                levels.push(Identity::Named);
+            }
+            levels
+        }
+        (None, Some(true)) if !state.settings.allow_anonymous => {
+            let mut levels = state.settings.identities();
+            levels.push(Identity::HiddenFromHall);
+            levels
+        }
+        (None, _) => state.settings.identities(),
+    };
+    levels.sort();
+    levels.dedup();
+    if levels.is_empty() {
+        return Err(Rejection::BadSetting(
+            "identities must allow at least one level",
+        ));
+    }
+    Ok(levels)
 }
 
 fn attendee(powers: Powers<'_>) -> Result<&str, Rejection> {
@@ -232,7 +292,7 @@ pub fn evolve(state: &mut State, entry: &Entry) {
     match &entry.event {
         Event::Created { title, settings } => {
             state.title = title.clone();
-            state.settings = settings.clone();
+            state.settings = normalised(settings);
         }
         Event::Asked {
             id,
@@ -240,6 +300,7 @@ pub fn evolve(state: &mut State, entry: &Entry) {
             name,
             unit,
             anonymous,
+            identity,
             status,
         } => {
             let asker = entry.by.participant_id().map(|p| state.intern(p));
@@ -251,7 +312,7 @@ pub fn evolve(state: &mut State, entry: &Entry) {
                     original_text: None,
                     name: name.clone(),
                     unit: unit.clone(),
-                    anonymous: *anonymous,
+                    identity: identity.unwrap_or(Identity::from_legacy(*anonymous)),
                     status: *status,
                     asker,
                     created_at: entry.at,
@@ -290,10 +351,18 @@ pub fn evolve(state: &mut State, entry: &Entry) {
             }
         }
         Event::CurrentSet { question } => state.current = *question,
-        Event::SettingsSet { settings } => state.settings = settings.clone(),
+        Event::SettingsSet { settings } => state.settings = normalised(settings),
         Event::PhaseSet { phase } => state.phase = *phase,
         staff => {
             people::evolve_staff(state, staff);
         }
+    }
+}
+
+/// Settings from an old entry spell out the identity levels they meant.
+fn normalised(settings: &Settings) -> Settings {
+    Settings {
+        identities: Some(settings.identities()),
+        ..settings.clone()
     }
 }

@@ -25,7 +25,7 @@ pub use state::{Applied, FastMap, QuestionState, Quotas, REMEMBERED_REQUESTS, St
 pub use text::{TextError, clean_optional, clean_text};
 
 use hoidap_protocol::{
-    Action, ErrorCode, Phase, QuestionId, QuestionStatus, Seq, Settings, StaffRole,
+    Action, ErrorCode, Identity, Phase, QuestionId, QuestionStatus, Seq, Settings, StaffRole,
 };
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +61,11 @@ pub enum Event {
         name: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         unit: Option<String>,
+        /// Hidden from the hall (v1's only kind of anonymity).
         anonymous: bool,
+        /// Absent in v1 entries: `Identity::from_legacy(anonymous)`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity: Option<Identity>,
         status: QuestionStatus,
     },
     /// The actor's participant set (up) or withdrew their vote.
@@ -149,7 +153,7 @@ pub enum Rejection {
     Forbidden,
     #[error("{0}")]
     Text(#[from] TextError),
-    #[error("this event does not allow anonymous questions")]
+    #[error("this event does not allow that choice of who sees the asker")]
     AnonymousNotAllowed,
     #[error("no such question")]
     UnknownQuestion,

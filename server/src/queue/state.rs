@@ -1,7 +1,7 @@
 //! The state of one event, as rebuilt from its log.
 
 use super::{Principal, StaffId, StaffMember};
-use hoidap_protocol::{Phase, QuestionId, QuestionStatus, Seq, Settings};
+use hoidap_protocol::{Identity, Phase, QuestionId, QuestionStatus, Seq, Settings};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -111,7 +111,7 @@ pub struct QuestionState {
     pub original_text: Option<String>,
     pub name: Option<String>,
     pub unit: Option<String>,
-    pub anonymous: bool,
+    pub identity: Identity,
     pub status: QuestionStatus,
     pub asker: Option<ParticipantIndex>,
     pub created_at: u64,

@@ -3,13 +3,14 @@
 //! over random command sequences in `tests/props.rs`.
 
 mod decide;
+mod identity;
 mod people;
 mod props;
 mod status;
 mod views;
 
 use super::*;
-use hoidap_protocol::{Action, Phase, QuestionStatus, Role, Seq, Settings};
+use hoidap_protocol::{Action, Identity, Phase, QuestionStatus, Role, Seq, Settings};
 
 // ---------------------------------------------------------------- harness
 
@@ -80,6 +81,12 @@ fn settings(pre_moderation: bool, allow_anonymous: bool, max_length: u32) -> Set
         pre_moderation,
         allow_anonymous,
         max_length,
+        // As the state holds them (spelled out, see `evolve`).
+        identities: Some(if allow_anonymous {
+            vec![Identity::Named, Identity::HiddenFromHall]
+        } else {
+            vec![Identity::Named]
+        }),
         chair_sets_current: false,
     }
 }
@@ -107,6 +114,7 @@ fn ask(text: &str) -> Action {
         name: None,
         unit: None,
         anonymous: false,
+        identity: None,
     }
 }
 
@@ -116,6 +124,7 @@ fn ask_as(text: &str, name: &str, unit: &str, anonymous: bool) -> Action {
         name: Some(name.into()),
         unit: Some(unit.into()),
         anonymous,
+        identity: None,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::state::QuestionState;
 use super::{Entry, Event, State};
-use hoidap_protocol::{Change, Question, QuestionId, QuestionStatus, Snapshot};
+use hoidap_protocol::{Change, Identity, Question, QuestionId, QuestionStatus, Snapshot};
 
 /// The two serialisations every update is made in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,13 +23,18 @@ pub fn question(state: &State, q: &QuestionState, audience: Audience) -> Option<
     match audience {
         Audience::Public if !q.is_public() => None,
         Audience::Public => {
-            let named = !q.anonymous;
+            let (name, unit) = match q.identity {
+                Identity::Named => (q.name.clone(), q.unit.clone()),
+                Identity::UnitOnly => (None, q.unit.clone()),
+                Identity::HiddenFromHall | Identity::Anonymous => (None, None),
+            };
             Some(Question {
                 id: q.id,
                 text: q.text.clone(),
-                name: q.name.clone().filter(|_| named),
-                unit: q.unit.clone().filter(|_| named),
-                anonymous: q.anonymous,
+                name,
+                unit,
+                anonymous: q.identity.hides_name_from_hall(),
+                identity: q.identity,
                 status: q.status,
                 votes: q.votes(),
                 created_at: q.created_at,
@@ -43,14 +48,18 @@ pub fn question(state: &State, q: &QuestionState, audience: Audience) -> Option<
 }
 
 /// The question as its asker sees it in `mine`: their own name, never the
-/// original text; `with_asker` adds the participant id (moderators).
+/// original text; `with_asker` adds the participant id (moderators), except
+/// for a question anonymous to everyone, which no staff view links to its
+/// asker (its name and unit were never kept).
 pub fn own_view(state: &State, q: &QuestionState, with_asker: bool) -> Question {
+    let with_asker = with_asker && q.identity != Identity::Anonymous;
     Question {
         id: q.id,
         text: q.text.clone(),
         name: q.name.clone(),
         unit: q.unit.clone(),
-        anonymous: q.anonymous,
+        anonymous: q.identity.hides_name_from_hall(),
+        identity: q.identity,
         status: q.status,
         votes: q.votes(),
         created_at: q.created_at,
@@ -151,9 +160,10 @@ pub fn changes(
             }],
             None,
         ),
-        Event::SettingsSet { settings } => (
+        // From the state: it spells out the identity levels.
+        Event::SettingsSet { .. } => (
             vec![Change::Settings {
-                settings: settings.clone(),
+                settings: state.settings.clone(),
             }],
             None,
         ),

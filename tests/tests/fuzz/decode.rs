@@ -44,6 +44,7 @@ fn action() -> impl Strategy<Value = Action> {
                 name,
                 unit,
                 anonymous,
+                identity: None,
             }
         }),
         (question(), any::<bool>()).prop_map(|(question, up)| Action::Vote { question, up }),
@@ -66,6 +67,7 @@ fn action() -> impl Strategy<Value = Action> {
                     allow_anonymous,
                     max_length,
                     chair_sets_current: None,
+                    identities: None,
                 }
             }),
         proptest::sample::select(vec![Phase::Open, Phase::VotingOnly, Phase::Closed])

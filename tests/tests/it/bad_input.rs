@@ -65,6 +65,7 @@ async fn malformed_messages_get_errors_and_the_server_keeps_serving() -> anyhow:
             name: None,
             unit: None,
             anonymous: false,
+            identity: None,
         })
         .await?;
     assert_eq!(refused.unwrap_err().code, ErrorCode::TooLong);
@@ -74,6 +75,7 @@ async fn malformed_messages_get_errors_and_the_server_keeps_serving() -> anyhow:
             name: None,
             unit: None,
             anonymous: false,
+            identity: None,
         })
         .await?;
     assert_eq!(refused.unwrap_err().code, ErrorCode::InvalidText);
@@ -167,6 +169,7 @@ async fn hello_is_checked_before_anything_else() -> anyhow::Result<()> {
             name: None,
             unit: None,
             anonymous: true,
+            identity: None,
         })
         .await?;
     assert_eq!(refused.unwrap_err().code, ErrorCode::AnonymousNotAllowed);

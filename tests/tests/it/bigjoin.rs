@@ -34,6 +34,7 @@ async fn fill(asker: &mut Client, n: usize) -> anyhow::Result<()> {
                 name: None,
                 unit: None,
                 anonymous: false,
+                identity: None,
             };
             asker
                 .send(&ClientMsg::Request {
@@ -200,6 +201,7 @@ async fn a_stalled_asker_keeps_one_notice_about_its_questions() -> anyhow::Resul
             name: None,
             unit: None,
             anonymous: false,
+            identity: None,
         };
         let ask = ClientMsg::Request {
             id: format!("q{i}"),

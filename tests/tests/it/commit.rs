@@ -81,6 +81,7 @@ async fn an_unreadable_log_after_a_failed_commit_stops_the_event_until_it_reads(
         name: None,
         unit: None,
         anonymous: false,
+        identity: None,
     };
     assert_eq!(
         asker

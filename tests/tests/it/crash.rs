@@ -131,6 +131,7 @@ impl Writer {
                 name: None,
                 unit: None,
                 anonymous: false,
+                identity: None,
             },
         };
         Sent { id, action }

@@ -206,23 +206,37 @@ fn snapshot(client: &Client) -> anyhow::Result<Value> {
     Ok(serde_json::to_value(snapshot)?)
 }
 
-/// Fields added to the views since the fixture was recorded, with the
-/// value an old event must show for them: everything else must be exactly
-/// as recorded.
-const ADDED_SINCE_V1: &[(&str, Value)] = &[("chair_sets_current", Value::Bool(false))];
+/// A field added to the views since the fixture was recorded: the value an
+/// old event must show for it, given the object it is in as recorded (what
+/// the old fields meant). Everything else must be exactly as recorded.
+fn added_since_v1(key: &str, recorded: &serde_json::Map<String, Value>) -> Option<Value> {
+    let flag = |name: &str| recorded.get(name).and_then(Value::as_bool);
+    match key {
+        "chair_sets_current" => Some(Value::Bool(false)),
+        // Settings: v1's anonymous questions were hidden from the hall.
+        "identities" => flag("allow_anonymous").map(|anonymous| match anonymous {
+            true => serde_json::json!(["named", "hidden_from_hall"]),
+            false => serde_json::json!(["named"]),
+        }),
+        // A question.
+        "identity" => flag("anonymous").map(|anonymous| match anonymous {
+            true => Value::from("hidden_from_hall"),
+            false => Value::from("named"),
+        }),
+        _ => None,
+    }
+}
 
 /// The path and both values of the first place `want` and `got` differ.
 fn first_difference(path: &str, want: &Value, got: &Value) -> Option<String> {
     match (want, got) {
         (Value::Object(w), Value::Object(g)) => {
             for key in w.keys().chain(g.keys()) {
-                let added = ADDED_SINCE_V1.iter().find(|(k, _)| k == key);
-                let absent = match added {
-                    Some((_, default)) if !w.contains_key(key) => default,
-                    _ => &Value::Null,
-                };
+                let added = (!w.contains_key(key))
+                    .then(|| added_since_v1(key, w))
+                    .flatten();
                 let (a, b) = (
-                    w.get(key).unwrap_or(absent),
+                    w.get(key).or(added.as_ref()).unwrap_or(&Value::Null),
                     g.get(key).unwrap_or(&Value::Null),
                 );
                 if let Some(d) = first_difference(&format!("{path}.{key}"), a, b) {

@@ -66,6 +66,7 @@ fn ask(text: String) -> Action {
         name: None,
         unit: None,
         anonymous: false,
+        identity: None,
     }
 }
 

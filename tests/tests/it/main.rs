@@ -2,6 +2,7 @@
 //! sockets, as phones and laptops in the hall would.
 
 mod access;
+mod anonymity;
 mod bad_input;
 mod bigjoin;
 mod commit;

@@ -154,6 +154,7 @@ async fn attendees_never_receive_hidden_questions_or_anonymous_names() -> anyhow
             name: Some("Nguyễn Văn An".into()),
             unit: Some("Sở Nội vụ".into()),
             anonymous: true,
+            identity: None,
         })
         .await?;
     let anon = *asker.view.my_questions.keys().next().unwrap();
@@ -267,6 +268,7 @@ async fn vietnamese_round_trips_in_nfc_and_counts_characters() -> anyhow::Result
             name: None,
             unit: None,
             anonymous: false,
+            identity: None,
         })
         .await?;
     let refused = refused.unwrap_err();

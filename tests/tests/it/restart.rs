@@ -142,6 +142,7 @@ async fn a_retry_after_restart_gets_the_original_ack_and_applies_once() -> anyho
         name: Some("Trần Thị Bình".into()),
         unit: None,
         anonymous: false,
+        identity: None,
     };
     let ask_seq = acked(&mut asker, "ask-1", ask.clone()).await?;
     let question = acked_question(&asker)?;

@@ -149,6 +149,7 @@ async fn staff_work_under_their_own_names_and_the_log_says_who() -> anyhow::Resu
         allow_anonymous: None,
         max_length: None,
         chair_sets_current: Some(true),
+        identities: None,
     };
     let by_moderator = lan.request(keep.clone()).await?;
     assert_eq!(by_moderator.unwrap_err().code, ErrorCode::Forbidden);

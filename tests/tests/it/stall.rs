@@ -113,6 +113,7 @@ async fn measure(
             name: None,
             unit: None,
             anonymous: false,
+            identity: None,
         };
         asker
             .request_with_id(&format!("{tag}-{i}"), ask)
@@ -153,6 +154,7 @@ async fn fill(asker: &mut Client, bytes: usize) -> anyhow::Result<Vec<QuestionId
                 name: None,
                 unit: None,
                 anonymous: false,
+                identity: None,
             };
             let id = format!("fill-{}", ids.len() + i);
             asker.send(&ClientMsg::Request { id, action: ask }).await?;

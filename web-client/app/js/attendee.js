@@ -16,6 +16,7 @@ import { compareRank, compareRecent, currentQuestion, mineRows, trackOwn } from 
 import { KEYS, load, save } from './storage.js';
 import { charCount, cleanText, normalizeCode } from './text.js';
 import { HOLD_MS, VoteBook } from './votes.js';
+import { IdentityPicker, allowedLevels, carried } from './identity.js';
 
 /** @typedef {import('./protocol').Question} Question */
 /** @typedef {import('./protocol').Action} Action */
@@ -40,8 +41,11 @@ const ui = {
   count: byId('ask-count', HTMLElement),
   name: byId('ask-name', HTMLInputElement),
   unit: byId('ask-unit', HTMLInputElement),
-  anonRow: byId('anon-row', HTMLElement),
-  anon: byId('ask-anon', HTMLInputElement),
+  identity: byId('identity', HTMLFieldSetElement),
+  identityOptions: byId('identity-options', HTMLElement),
+  identitySummary: byId('identity-summary', HTMLElement),
+  nameRow: byId('name-row', HTMLElement),
+  unitRow: byId('unit-row', HTMLElement),
   error: byId('ask-error', HTMLElement),
   close: byId('ask-close', HTMLButtonElement),
   submit: byId('ask-submit', HTMLButtonElement),
@@ -102,6 +106,7 @@ addEventListener('scroll', () => { if (holdUntil !== Infinity) hold(400); }, { p
  * @returns {string}
  */
 function who(q) {
+  if (q.identity === 'unit_only') return q.unit ?? '';
   if (q.anonymous) return tr('q.anonymous');
   return [q.name, q.unit].filter(Boolean).join(' · ');
 }
@@ -173,8 +178,7 @@ function render() {
   document.title = `${state.title} — ${tr('app.name')}`;
 
   // Settings and phase: only attributes and visibility of the form change.
-  ui.anonRow.hidden = !state.settings.allow_anonymous;
-  if (!state.settings.allow_anonymous) ui.anon.checked = false;
+  picker.show(allowedLevels(state.settings), load(KEYS.identity));
   updateCounter();
   const open = state.phase === 'open';
   ui.phaseNote.hidden = open;
@@ -288,6 +292,14 @@ for (const b of tabs) {
 
 // --- asking -------------------------------------------------------------------------------
 
+// The choice of who sees the name stays as the asker left it.
+const picker = new IdentityPicker(
+  {
+    fieldset: ui.identity, options: ui.identityOptions, summary: ui.identitySummary,
+    nameRow: ui.nameRow, unitRow: ui.unitRow,
+  },
+  (level) => save(KEYS.identity, level),
+);
 ui.name.value = load(KEYS.name) ?? '';
 ui.unit.value = load(KEYS.unit) ?? '';
 
@@ -354,14 +366,19 @@ ui.form.addEventListener('submit', (e) => {
   const max = state.settings.max_length;
   if (!text) return formError(tr('att.ask.empty'));
   if (charCount(text) > max) return formError(tr('att.ask.too_long', { max }));
+  const identity = picker.choice;
+  if (!identity) {
+    ui.identityOptions.querySelector('input')?.focus();
+    return formError(tr('identity.choose'));
+  }
   const name = cleanText(ui.name.value);
   const unit = cleanText(ui.unit.value);
   save(KEYS.name, name || null);
   save(KEYS.unit, unit || null);
   /** @type {Action} */
-  const action = { type: 'ask', text, anonymous: state.settings.allow_anonymous && ui.anon.checked };
-  if (name) action.name = name;
-  if (unit) action.unit = unit;
+  const action = {
+    type: 'ask', text, identity, anonymous: identity !== 'named', ...carried(identity, name, unit),
+  };
   // Stored in the outbox before it is sent: from here on the words are
   // safe there, not in the draft (which would ask them twice after a reload).
   const { id } = client.request(action);
@@ -395,7 +412,6 @@ function waitNoLonger() {
  */
 function asked(value) {
   ui.mineDetails.open = true;
-  ui.anon.checked = false;
   if (ui.text.value !== value) return;
   showForm(false);
   ui.text.value = '';

@@ -9,6 +9,7 @@ import { errorText, votesText } from './i18n.js';
 import { createItem, updateItem, who } from './moditem.js';
 import { compareOldest, compareRank, compareRecent, countByStatus, currentQuestion } from './state.js';
 import { Outbox, memoryStore } from './outbox.js';
+import { PanelIdentity } from './panelwho.js';
 import { forgetSecret, takeSecret } from './secret.js';
 import { attendeeLink, cleanText, fold, matches, normalizeCode } from './text.js';
 
@@ -454,29 +455,9 @@ for (const radio of ui.phases) {
 
 // --- who is at this panel -------------------------------------------------------------------------
 
+const panel = new PanelIdentity(document.querySelector('.role-name'), ui.readOnly);
 /** Observers, officials and clerks watch the panel; only the chair and moderators act. */
 let readOnly = false;
-/** @type {import('./protocol').StaffWho | null} */
-let me = null;
-
-function showWho() {
-  const role = document.querySelector('.role-name');
-  if (!role) return;
-  // Not left to the page's translation pass, which would put the generic
-  // title back.
-  role.removeAttribute('data-i18n');
-  role.textContent = me ? `${me.name} · ${tr(`staff.role.${me.role}`)}` : tr('mod.title');
-  ui.readOnly.hidden = !readOnly;
-}
-
-/** @param {import('./client.js').WelcomeMsg} msg */
-function welcomed(msg) {
-  me = msg.staff ?? null;
-  // The shared moderator link acts as the chair.
-  readOnly = me !== null && me.role !== 'chair' && me.role !== 'moderator';
-  document.body.classList.toggle('read-only', readOnly);
-  showWho();
-}
 
 // --- connection ----------------------------------------------------------------------------------
 
@@ -492,7 +473,9 @@ const client = new Client({
     ui.presence.dataset.n = String(msg.attendees);
   },
   onStatus: (status) => notice(status, client.state !== null),
-  onWelcome: welcomed,
+  onWelcome(msg) {
+    readOnly = panel.welcomed(msg);
+  },
   onRefused(reason) {
     if (reason === 'bad_secret' || reason === 'revoked') forgetSecret('moderator', code);
     showRefused(reason);
@@ -511,7 +494,7 @@ const client = new Client({
 
 document.addEventListener('visibilitychange', render);
 initLang(() => {
-  showWho();
+  panel.show();
   const n = ui.presence.dataset.n;
   if (n) ui.presenceText.textContent = tr('mod.presence', { n });
   render();

@@ -30,7 +30,9 @@ const KEY_OF = { approve: 'a', hide: 'h', set_current: 'c', clear_current: 'c', 
 /** @param {Question} q */
 export function who(q) {
   const parts = [q.name, q.unit].filter(Boolean);
-  if (q.anonymous) parts.push(`(${tr('q.anonymous')})`);
+  // A server older than identity levels only says `anonymous` (hidden from the hall).
+  const level = q.identity ?? (q.anonymous ? 'hidden_from_hall' : 'named');
+  if (level !== 'named') parts.push(`(${tr(`identity.${level}`)})`);
   return parts.join(' · ');
 }
 

@@ -23,11 +23,21 @@ allow_anonymous: boolean,
  */
 max_length: number, 
 /**
+ * What askers may choose to show of themselves, in this order
+ * (`Identity`). Absent in logs written before the levels existed: the
+ * server fills it in from `allow_anonymous` (`named`, and
+ * `hidden_from_hall` when anonymous questions were allowed), so every
+ * settings it sends has it.
+ */
+identities?: Array<Identity>, 
+/**
  * Only the chair (and the event's shared moderator link) may choose
  * the current question; moderators prepare the queue. Absent in logs
  * written before staff existed: false.
  */
 chair_sets_current: boolean, };
+
+export type Identity = "named" | "unit_only" | "hidden_from_hall" | "anonymous";
 
 export type StaffRole = "chair" | "moderator" | "screen" | "observer" | "official" | "clerk";
 
@@ -50,7 +60,16 @@ name: string | null,
 /**
  * Asker's unit (đơn vị); same rule as `name`.
  */
-unit: string | null, anonymous: boolean, status: QuestionStatus, votes: number, 
+unit: string | null, 
+/**
+ * True when the hall does not see who asked (`hidden_from_hall` or
+ * `anonymous`); kept for clients older than `identity`.
+ */
+anonymous: boolean, 
+/**
+ * What the asker chose to show (see `Identity`).
+ */
+identity: Identity, status: QuestionStatus, votes: number, 
 /**
  * Milliseconds since the Unix epoch, UTC, as stamped by the server.
  */
@@ -119,7 +138,20 @@ resume?: ResumeFrom, } | { "type": "request",
  */
 id: string, action: Action, } | { "type": "ping", };
 
-export type Action = { "type": "ask", text: string, name?: string, unit?: string, anonymous: boolean, } | { "type": "vote", question: number, up: boolean, } | { "type": "approve", question: number, } | { "type": "hide", question: number, } | { "type": "restore", question: number, } | { "type": "mark_answered", question: number, } | { "type": "reopen", question: number, } | { "type": "set_current", question: number, } | { "type": "clear_current", } | { "type": "edit", question: number, text: string, } | { "type": "update_settings", pre_moderation?: boolean, allow_anonymous?: boolean, max_length?: number, 
+export type Action = { "type": "ask", text: string, name?: string, unit?: string, 
+/**
+ * Legacy: `true` reads as `identity: hidden_from_hall`, `false`
+ * as `named`; ignored when `identity` is present.
+ */
+anonymous: boolean, 
+/**
+ * One of the event's `settings.identities`.
+ */
+identity?: Identity, } | { "type": "vote", question: number, up: boolean, } | { "type": "approve", question: number, } | { "type": "hide", question: number, } | { "type": "restore", question: number, } | { "type": "mark_answered", question: number, } | { "type": "reopen", question: number, } | { "type": "set_current", question: number, } | { "type": "clear_current", } | { "type": "edit", question: number, text: string, } | { "type": "update_settings", pre_moderation?: boolean, allow_anonymous?: boolean, max_length?: number, 
+/**
+ * The identity levels askers may choose (at least one).
+ */
+identities?: Array<Identity>, 
 /**
  * Only the chair may change it.
  */

@@ -77,7 +77,8 @@ function render() {
   ui.idle.hidden = !!q;
   if (q) {
     setText(ui.curText, q.text);
-    setText(ui.curWho, q.anonymous ? '' : [q.name, q.unit].filter(Boolean).join(' — '));
+    // The public view already holds only what the asker chose to show.
+    setText(ui.curWho, [q.name, q.unit].filter(Boolean).join(' — '));
     setText(ui.curVotes, votesText(currentLang(), q.votes));
   }
   if (state.current !== announced) {

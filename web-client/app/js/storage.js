@@ -37,6 +37,8 @@ export const KEYS = {
   lang: 'hoidap.lang',
   name: 'hoidap.name',
   unit: 'hoidap.unit',
+  /** Who may see the asker's name, as last chosen. */
+  identity: 'hoidap.identity',
   /** @param {string} code */
   participant: (code) => `hoidap.participant.${code}`,
   /** The question being typed, kept across reloads. @param {string} code */

@@ -214,16 +214,21 @@ export function texts(page, selector) {
  * An attendee asks through the form, as a person would.
  * @param {import('playwright-core').Page} page
  * @param {string} text
- * @param {{type?: boolean, name?: string, unit?: string, anonymous?: boolean}} [opt]
+ * @param {{type?: boolean, name?: string, unit?: string, anonymous?: boolean,
+ *   identity?: import('../../app/js/protocol').Identity}} [opt] `anonymous`: hidden from the hall
  */
 export async function ask(page, text, opt = {}) {
   if (await page.locator('#ask').isHidden()) await page.click('#ask-open');
   const box = page.locator('#ask-text');
   if (opt.type) await box.pressSequentially(text);
   else await box.fill(text);
+  // Who sees the name is chosen explicitly, as a person must (nothing is
+  // preselected when the event offers a choice).
+  const level = opt.identity ?? (opt.anonymous ? 'hidden_from_hall' : 'named');
+  const radio = page.locator(`#identity-${level}`);
+  if (await radio.isVisible()) await radio.check();
   if (opt.name !== undefined) await page.fill('#ask-name', opt.name);
   if (opt.unit !== undefined) await page.fill('#ask-unit', opt.unit);
-  if (opt.anonymous) await page.check('#ask-anon');
   await page.click('#ask-submit');
   await page.locator('#ask').waitFor({ state: 'hidden' });
 }

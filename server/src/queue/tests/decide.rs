@@ -17,6 +17,7 @@ fn ask_goes_pending_with_premoderation_and_live_without() {
             name: None,
             unit: None,
             anonymous: false,
+            identity: Some(Identity::Named),
             status: QuestionStatus::Pending,
         })
     );
@@ -49,6 +50,7 @@ fn anonymous_only_when_allowed() {
                     allow_anonymous: Some(true),
                     max_length: None,
                     chair_sets_current: None,
+                    identities: None,
                 },
                 Wrote,
             ),
@@ -59,7 +61,7 @@ fn anonymous_only_when_allowed() {
         Rejection::AnonymousNotAllowed.code(),
         ErrorCode::AnonymousNotAllowed
     );
-    assert!(state.questions[&2].anonymous);
+    assert_eq!(state.questions[&2].identity, Identity::HiddenFromHall);
 }
 
 #[test]
@@ -246,6 +248,7 @@ fn roles_are_enforced() {
             allow_anonymous: None,
             max_length: None,
             chair_sets_current: None,
+            identities: None,
         },
         Action::SetPhase {
             phase: Phase::Closed,
@@ -342,6 +345,7 @@ fn settings_are_validated() {
         allow_anonymous: None,
         max_length: Some(n),
         chair_sets_current: None,
+        identities: None,
     };
     let bad = || Refused(Rejection::BadSetting("max_length must be 1..=2000"));
     let mut state = created(Settings::default());
@@ -358,6 +362,7 @@ fn settings_are_validated() {
                     allow_anonymous: None,
                     max_length: None,
                     chair_sets_current: None,
+                    identities: None,
                 },
                 Same,
             ),
@@ -375,6 +380,7 @@ fn settings_are_validated() {
                     allow_anonymous: None,
                     max_length: None,
                     chair_sets_current: None,
+                    identities: None,
                 },
                 Wrote,
             ),

@@ -122,6 +122,7 @@ fn each_role_does_what_it_is_for() {
         allow_anonymous: None,
         max_length: None,
         chair_sets_current: Some(on),
+        identities: None,
     };
     check(
         &mut state,

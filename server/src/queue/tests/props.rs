@@ -76,7 +76,7 @@ fn question_id() -> impl Strategy<Value = QuestionId> {
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         6 => (text(), field(), field(), prop::bool::weighted(0.3))
-            .prop_map(|(text, name, unit, anonymous)| Action::Ask { text, name, unit, anonymous }),
+            .prop_map(|(text, name, unit, anonymous)| Action::Ask { text, name, unit, anonymous, identity: None, }),
         6 => (question_id(), prop::bool::weighted(0.7)).prop_map(|(question, up)| Action::Vote { question, up }),
         4 => question_id().prop_map(|question| Action::Approve { question }),
         1 => question_id().prop_map(|question| Action::Hide { question }),
@@ -92,6 +92,7 @@ fn action() -> impl Strategy<Value = Action> {
                 allow_anonymous,
                 max_length,
                 chair_sets_current: None,
+                identities: None,
             }
         ),
         1 => phase().prop_map(|phase| Action::SetPhase { phase }),
@@ -108,6 +109,7 @@ fn initial_settings() -> impl Strategy<Value = Settings> {
             pre_moderation,
             allow_anonymous,
             max_length,
+            identities: None,
             chair_sets_current: false,
         })
 }
@@ -125,7 +127,8 @@ fn public_leak(state: &State, q: &Question) -> Option<String> {
     if q.asker.is_some() || q.original_text.is_some() {
         return Some(format!("question {} shows moderator fields", q.id));
     }
-    if q.anonymous != real.anonymous || (real.anonymous && (q.name.is_some() || q.unit.is_some())) {
+    let hidden = real.identity.hides_name_from_hall();
+    if q.anonymous != hidden || q.identity != real.identity || (hidden && q.name.is_some()) {
         return Some(format!("anonymous question {} shows its asker", q.id));
     }
     None
@@ -201,7 +204,7 @@ proptest! {
     ) {
         // A few questions first, so that later commands mostly find one.
         let asks = seed.into_iter().map(|(n, text)| {
-            let ask = Action::Ask { text: text.into(), name: None, unit: None, anonymous: false };
+            let ask = Action::Ask { text: text.into(), name: None, unit: None, anonymous: false, identity: None, };
             (Principal::participant(format!("p{n}")), ask)
         });
         let first = created_entry(settings);

@@ -177,6 +177,7 @@ fn ranking_most_votes_then_oldest() {
             name: None,
             unit: None,
             anonymous: false,
+            identity: None,
             status: QuestionStatus::Live,
         };
         evolve(
