@@ -13,10 +13,12 @@ mod askers;
 mod deliver;
 mod failure;
 mod fanout;
+mod idle;
 mod join;
 mod sources;
 
 pub use fanout::{Catchup, Frame, frame};
+pub use idle::{Idle, Live, summary};
 
 use crate::log::{EventRecord, Log, LogError};
 use crate::outbox::{Outbox, Wire};
@@ -87,6 +89,12 @@ impl RoomHandle {
     pub async fn send(&self, msg: RoomMsg) -> Result<(), RoomGone> {
         self.tx.send(msg).await.map_err(|_| RoomGone)
     }
+
+    /// Handles alive (this one included): the registry unloads a room only
+    /// when its own is the last (see `idle`).
+    pub fn holders(&self) -> usize {
+        self.tx.strong_count()
+    }
 }
 
 pub fn now_ms() -> u64 {
@@ -101,9 +109,11 @@ pub async fn start(
     log: Arc<dyn Log>,
     tasks: &tokio_util::task::TaskTracker,
     quotas: crate::queue::Quotas,
+    idle: Idle,
 ) -> Result<RoomHandle, LogError> {
     let mut state = log.replay(record.id).await?;
     state.quotas = quotas;
+    let idle = idle::Watch::new(idle, &state);
     let (tx, rx) = mpsc::channel(INBOX);
     let record = Arc::new(record);
     // Called from the main runtime (server start, event creation).
@@ -136,6 +146,7 @@ pub async fn start(
             sources: Default::default(),
             broken: false,
             retry_at: tokio::time::Instant::now(),
+            idle,
         };
         room.run(rx).await
     };
@@ -176,6 +187,9 @@ struct Room {
     broken: bool,
     /// When a broken room next tries to read its log.
     retry_at: tokio::time::Instant,
+    /// When to offer the registry to stop (then the room ends once its
+    /// inbox is drained).
+    idle: idle::Watch,
 }
 
 /// One audience's view of one entry: its changes and its new vote count.
@@ -208,6 +222,7 @@ impl Room {
                         break;
                     }
                     self.handle_batch(&mut batch).await;
+                    self.idle.touched();
                 }
                 _ = self.tick.tick() => {
                     if self.broken {
@@ -215,8 +230,17 @@ impl Room {
                     } else {
                         self.on_tick();
                     }
+                    self.idle.check(&self.state, self.presence, inbox.is_empty());
                 }
             }
+        }
+        // Every commit is done: what is saved now is what the log holds.
+        // A broken room's state is not the log's.
+        let summary = self.idle.summary(&self.state);
+        if !self.broken
+            && let Err(err) = self.log.save_summary(self.record.id, summary).await
+        {
+            tracing::warn!(event = self.record.id, %err, "saving the summary failed");
         }
         tracing::debug!(event = self.record.id, "room stopped");
     }

@@ -11,6 +11,7 @@ mod edge;
 mod error_ids;
 mod fixture;
 mod fuzz_found;
+mod lazy;
 mod limits;
 mod memory;
 #[cfg(unix)]
