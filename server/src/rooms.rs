@@ -167,7 +167,15 @@ impl Rooms {
                 },
             };
             match self.shared.log.create_event(record.clone(), first).await {
-                Ok(()) => return Ok(self.insert(record)),
+                Ok(()) => {
+                    let created = record.created_at;
+                    let record = self.insert(record);
+                    // Known without a load: an event starts open and empty.
+                    if let Some(slot) = self.slot(&record.join_code) {
+                        slot.created(created);
+                    }
+                    return Ok(record);
+                }
                 Err(LogError::DuplicateCode) => continue,
                 Err(e) => return Err(e),
             }

@@ -51,6 +51,21 @@ impl Slot {
         }
     }
 
+    /// A new event's figures, before its room ever loads.
+    pub fn created(&self, at: u64) {
+        let summary = crate::log::Summary {
+            phase: hoidap_protocol::Phase::Open,
+            questions: 0,
+            pending: 0,
+            last_activity: at,
+        };
+        let live = Live {
+            summary,
+            connections: 0,
+        };
+        *self.live.lock().unwrap_or_else(PoisonError::into_inner) = Some(live);
+    }
+
     fn lock(&self) -> MutexGuard<'_, Loading> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -152,6 +152,10 @@ async fn many_concurrent_first_joins_load_the_room_once() -> anyhow::Result<()> 
     let event = server.create_event(json!({ "title": "Hội nghị" })).await?;
     let before = faults.replays.load(Ordering::SeqCst);
     assert_eq!(before, 0, "creating an event loads no room");
+    let s = stats(&server, &event.join_code).await?;
+    let fresh = json!({"loaded": false, "phase": "open", "questions": 0, "pending": 0,
+        "connections": 0, "last_activity": event.created_at});
+    assert_eq!(s, fresh);
     let url = server.ws_url();
     let joins = (0..64).map(|_| {
         let (url, code) = (url.clone(), event.join_code.clone());
@@ -163,6 +167,16 @@ async fn many_concurrent_first_joins_load_the_room_once() -> anyhow::Result<()> 
     }
     assert_eq!(faults.replays.load(Ordering::SeqCst), 1);
     assert!(clients.iter().all(|c| c.view.title == "Hội nghị"));
+    // Process-wide (tests share the recorder): present, not exact.
+    let m = hoidap_tests::metrics(server.addr, &server.admin_token).await?;
+    assert!(
+        m.get("hoidap_room_loads_total").is_some_and(|n| *n >= 1.0),
+        "{m:?}"
+    );
+    assert!(
+        m.get("hoidap_rooms_loaded").is_some_and(|n| *n >= 1.0),
+        "{m:?}"
+    );
     Ok(())
 }
 
