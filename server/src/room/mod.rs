@@ -18,7 +18,7 @@ mod join;
 mod sources;
 
 pub use fanout::{Catchup, Frame, frame};
-pub use idle::{Idle, Live, summary};
+pub use idle::{Idle, Live};
 
 use crate::log::{EventRecord, Log, LogError};
 use crate::outbox::{Outbox, Wire};
@@ -116,7 +116,7 @@ pub async fn start(
     let idle = idle::Watch::new(idle, &state);
     let (tx, rx) = mpsc::channel(INBOX);
     let record = Arc::new(record);
-    // Called from the main runtime (server start, event creation).
+    // Called from the main runtime (a connection's hello: see `rooms`).
     let main = tokio::runtime::Handle::current();
     let room_record = record.clone();
     let run = async move {

@@ -243,3 +243,23 @@ async fn joins_racing_the_unload_all_get_the_room() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_log_that_does_not_read_turns_the_hello_away_until_it_does() -> anyhow::Result<()> {
+    let temp = tempfile::tempdir()?;
+    let faults = Faults::new();
+    let server = start(temp.path(), &faults).await?;
+    let event = server.create_event(json!({ "title": "Hội nghị" })).await?;
+    faults.fail_replay(true);
+    let mut c = Client::connect(&server.ws_url()).await?;
+    let refused = c.hello(&event.join_code, Role::Attendee, None, None).await;
+    let refused = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(refused.contains("Unavailable"), "{refused}");
+    // 4002: come back, as after a restart; nothing was loaded half-way.
+    assert_eq!(c.closed().await?, Some(hoidap_protocol::close::RESTART));
+    assert_eq!(stats(&server, &event.join_code).await?["loaded"], false);
+    faults.fail_replay(false);
+    let a = Client::join(&server.ws_url(), &event.join_code, Role::Attendee, None).await?;
+    assert_eq!(a.view.title, "Hội nghị");
+    Ok(())
+}
