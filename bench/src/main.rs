@@ -12,7 +12,9 @@
 //! - `idle`: server memory per idle WebSocket connection.
 //! - `coldstart`: time to replay a log of a million entries.
 //! - `stalls`: server memory over repeated stalled readers, each dropped.
+//! - `history`: start-up time, RSS and first join with 1,000 past events.
 
+mod history;
 mod load;
 mod report;
 mod scenarios;
@@ -124,6 +126,17 @@ enum Cmd {
         #[arg(long)]
         max_kib_per_episode: Option<f64>,
     },
+    /// Start-up, RSS and an old event's first join on a server holding
+    /// many past events (not in CI: writing the data takes a while).
+    History {
+        #[arg(long, default_value_t = 1000)]
+        events: u64,
+        #[arg(long, default_value_t = 1000)]
+        entries: u64,
+        /// Other binaries measured on the same data (e.g. main's build).
+        #[arg(long)]
+        compare: Vec<PathBuf>,
+    },
     /// Internal: a generator shard holding attendee connections.
     #[command(hide = true)]
     Shard(shard::ShardArgs),
@@ -198,6 +211,11 @@ async fn run(cli: Cli, pin: bool) -> anyhow::Result<()> {
             questions,
         } => scenarios::idle(&cli.server, connections, questions).await?,
         Cmd::Coldstart { entries } => scenarios::coldstart(&cli.server, entries).await?,
+        Cmd::History {
+            events,
+            entries,
+            compare,
+        } => history::run(&cli.server, &compare, events, entries).await?,
         Cmd::Stalls {
             episodes,
             attendees,

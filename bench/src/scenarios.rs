@@ -157,7 +157,9 @@ pub async fn idle(
 /// Cold start: writes a log of `entries` entries for one event (200
 /// questions, then up-votes by 5,000 participants) straight through the
 /// server's own SQLite log, then times the real binary from spawn to its
-/// first healthy answer: it replays every event before it serves.
+/// first healthy answer. Binaries before lazy loading replay every event
+/// before they serve; later ones read only the events table, and the replay
+/// moves to the event's first join (measured by `history`).
 pub async fn coldstart(bin: &std::path::Path, entries: u64) -> anyhow::Result<serde_json::Value> {
     use hoidap_protocol::{QuestionStatus, Settings};
     use hoidap_server::log::{EventRecord, Log, SqliteLog};

@@ -146,8 +146,9 @@ impl Spawned {
                     bin.display()
                 )
             })?;
-        // Up to 30 s: a cold start replays every event's log first.
-        for _ in 0..3000 {
+        // Up to 120 s: a cold start of an older binary replays every
+        // event's log first (`history`).
+        for _ in 0..12_000 {
             if let Ok((200, _)) = http_request(addr, "GET", "/healthz", None, None).await {
                 let startup = started.elapsed();
                 let admin_token = std::fs::read_to_string(dir.path().join("admin-token"))?

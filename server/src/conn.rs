@@ -399,15 +399,21 @@ async fn hello(
                 if let Err(wait) = app.rates.may_guess(peer) {
                     return refuse_for(outbox, wait, GUESSING);
                 }
-                let Some(room) = app.rooms.get(&join_code) else {
-                    if let Err(wait) = app.rates.missed(peer) {
-                        return refuse_for(outbox, wait, GUESSING);
+                // Loads the room on its first use; an unknown code is
+                // answered from the registry's map, without the log.
+                let room = match Box::pin(app.rooms.get(&join_code)).await {
+                    Ok(Some(room)) => room,
+                    Ok(None) => {
+                        if let Err(wait) = app.rates.missed(peer) {
+                            return refuse_for(outbox, wait, GUESSING);
+                        }
+                        return refuse(
+                            outbox,
+                            ErrorCode::UnknownEvent,
+                            "no event has this join code",
+                        );
                     }
-                    return refuse(
-                        outbox,
-                        ErrorCode::UnknownEvent,
-                        "no event has this join code",
-                    );
+                    Err(err) => return unavailable(outbox, &err),
                 };
                 let (staff, who) = match role {
                     Role::Attendee => (None, None),
@@ -530,6 +536,19 @@ fn check_secret(
 fn refuse<T>(outbox: &Outbox, code: ErrorCode, message: &str) -> Option<T> {
     push(outbox, error(None, code, message));
     outbox.push(&close_frame(close::REFUSED, code.as_str()), Class::Own);
+    None
+}
+
+/// The event's room could not be loaded (its log does not read, or the
+/// server is stopping): come back, as after a restart.
+fn unavailable<T>(outbox: &Outbox, err: &crate::log::LogError) -> Option<T> {
+    tracing::warn!(%err, "loading a room failed");
+    let code = ErrorCode::Unavailable;
+    push(
+        outbox,
+        error(None, code, "the event cannot be loaded; retry"),
+    );
+    outbox.push(&close_frame(close::RESTART, code.as_str()), Class::Own);
     None
 }
 

@@ -150,16 +150,17 @@ async fn qr_code(
     if let Err(wait) = app.rates.may_guess(peer) {
         return crate::rate::too_many(wait);
     }
-    let Some(room) = file
+    // The record is enough: drawing a code never loads the room.
+    let Some(record) = file
         .strip_suffix(".svg")
-        .and_then(|code| app.rooms.get(code))
+        .and_then(|code| app.rooms.record(code))
     else {
         if let Err(wait) = app.rates.missed(peer) {
             return crate::rate::too_many(wait);
         }
         return StatusCode::NOT_FOUND.into_response();
     };
-    let link = app.join_url(&room.record.join_code);
+    let link = app.join_url(&record.join_code);
     let Ok(qr) = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
     else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -247,6 +248,14 @@ pub struct EventInfo {
     pub links: EventLinks,
 }
 
+/// One item of `GET /api/events`: the event and its figures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventListItem {
+    #[serde(flatten)]
+    pub info: EventInfo,
+    pub stats: crate::rooms::Stats,
+}
+
 impl App {
     /// The attendee link: what the QR code and the screen show.
     pub fn join_url(&self, join_code: &str) -> String {
@@ -309,11 +318,22 @@ impl App {
 async fn list_events(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-) -> Result<Json<Vec<EventInfo>>, ApiError> {
+) -> Result<Json<Vec<EventListItem>>, ApiError> {
     require_admin(&app, &headers)?;
-    Ok(Json(
-        app.rooms.list().iter().map(|r| app.event_info(r)).collect(),
-    ))
+    // Loads no room: unloaded events' figures are their saved summaries.
+    let all = app.rooms.list_stats().await.map_err(|e| {
+        tracing::error!(%e, "reading the events' summaries failed");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "could not read the events; retry",
+        )
+    })?;
+    let items = all.into_iter().map(|(record, stats)| EventListItem {
+        info: app.event_info(&record),
+        stats,
+    });
+    Ok(Json(items.collect()))
 }
 
 async fn create_event(

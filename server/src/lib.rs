@@ -81,7 +81,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the data directory and rebuilds every event from its log.
+    /// Opens the data directory and reads its events (their rooms load on
+    /// first use).
     pub async fn open(config: Config) -> Result<Server, ServerError> {
         let dir = config.data_dir;
         let data_err = |source| ServerError::DataDir {
@@ -96,7 +97,7 @@ impl Server {
         if let Some(wrap) = config.wrap_log {
             log = wrap(log);
         }
-        let rooms = rooms::Rooms::load(log, config.limits.quotas).await?;
+        let rooms = rooms::Rooms::load(log, config.limits.quotas, config.limits.room_idle).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = http::App {
             rooms,

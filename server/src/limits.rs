@@ -33,6 +33,12 @@ pub struct Limits {
     /// Pending questions per participant, questions per event (see
     /// `queue::Quotas`).
     pub quotas: crate::queue::Quotas,
+    /// A room with no connection and nothing queued unloads after this
+    /// long without activity (its memory freed; the next hello replays its
+    /// log again). Minutes, not seconds: a moderator's page reloading or a
+    /// coffee break must not cost a replay, while a server that has held
+    /// hundreds of meetings keeps only today's in memory.
+    pub room_idle: Duration,
 }
 
 impl Default for Limits {
@@ -47,6 +53,7 @@ impl Default for Limits {
             max_connections_per_address: 2000,
             rate: Default::default(),
             quotas: Default::default(),
+            room_idle: Duration::from_secs(600),
         }
     }
 }

@@ -54,6 +54,10 @@ struct ServeArgs {
     /// hall behind one NAT'd access point counts as one address).
     #[arg(long, env = "HOIDAP_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = Limits::default().max_connections_per_address)]
     max_connections_per_address: usize,
+    /// Unload an event's room after this many seconds with no connection
+    /// and no activity; its next hello replays its log again.
+    #[arg(long, env = "HOIDAP_ROOM_IDLE_SECS", default_value_t = Limits::default().room_idle.as_secs())]
+    room_idle_secs: u64,
     /// Do not create a demo event on first start.
     #[arg(long, env = "HOIDAP_NO_DEMO")]
     no_demo: bool,
@@ -114,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{}:{port}", lan_address(args.listen.ip())));
     let mut limits = Limits {
         max_connections_per_address: args.max_connections_per_address,
+        room_idle: std::time::Duration::from_secs(args.room_idle_secs),
         ..Limits::default()
     };
     if let Some(ms) = args.send_timeout_ms {

@@ -83,6 +83,14 @@ fn describe() {
         "hoidap_room_apply_seconds",
         "Time to decide and apply one room batch, before its commit"
     );
+    describe_gauge!(
+        "hoidap_rooms_loaded",
+        "Rooms in memory (loaded on first use, unloaded when idle)"
+    );
+    describe_counter!(
+        "hoidap_room_loads_total",
+        "Rooms loaded: a log replayed because an event was used"
+    );
     describe_histogram!(
         "hoidap_room_tick_seconds",
         "Time of one room tick: serialising and broadcasting coalesced changes"
@@ -144,6 +152,17 @@ pub fn log_commit(took: Duration, entries: usize) {
 pub fn room_batch(messages: usize, apply: Duration) {
     histogram!("hoidap_room_batch_messages").record(messages as f64);
     histogram!("hoidap_room_apply_seconds").record(apply.as_secs_f64());
+}
+
+/// A room was loaded (its log replayed) and is now in memory.
+pub fn room_loaded() {
+    counter!("hoidap_room_loads_total").increment(1);
+    gauge!("hoidap_rooms_loaded").increment(1.0);
+}
+
+/// A room left the registry (idle, or shutdown).
+pub fn room_unloaded() {
+    gauge!("hoidap_rooms_loaded").decrement(1.0);
 }
 
 pub fn room_tick(took: Duration) {

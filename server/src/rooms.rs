@@ -1,67 +1,129 @@
-//! The registry of rooms: join code -> room handle. A concurrent map, so
+//! The registry of rooms: join code -> event slot. A concurrent map, so
 //! connections find their room without a global lock; guards are never held
-//! across an await (handles are cloned out).
+//! across an await (slots and handles are cloned out).
+//!
+//! Start-up reads only the events table: a room is loaded (its log
+//! replayed, its task started) by the first hello that needs it, and
+//! unloaded again when idle (`slot`), so start-up time and memory follow
+//! the events in use, not the history.
+
+mod slot;
+mod stats;
+
+pub use stats::Stats;
 
 use crate::auth;
 use crate::log::{EventId, EventRecord, Log, LogError};
 use crate::queue::{Entry, Event, Principal, Quotas};
-use crate::room::{self, RoomHandle, now_ms};
+use crate::room::{RoomHandle, now_ms};
 use dashmap::DashMap;
 use hoidap_protocol::Settings;
+use slot::Slot;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 pub struct Rooms {
-    by_code: DashMap<String, RoomHandle>,
+    by_code: DashMap<String, Arc<Slot>>,
+    shared: Arc<Shared>,
+    next_id: AtomicU64,
+}
+
+/// What loading a room needs, shared with the slots.
+struct Shared {
     /// Room tasks, so shutdown can wait for their last commits.
     tasks: tokio_util::task::TaskTracker,
     log: Arc<dyn Log>,
-    next_id: AtomicU64,
     /// Every room's quotas (from `Limits::quotas`).
     quotas: Quotas,
+    /// A room with no connection unloads after this long without activity.
+    idle_after: Duration,
+    /// Set by `close`: no room loads after it.
+    closed: AtomicBool,
+    generations: AtomicU64,
 }
 
 impl Rooms {
-    /// Starts a room for every event in the log, replaying each one.
-    pub async fn load(log: Arc<dyn Log>, quotas: Quotas) -> Result<Rooms, LogError> {
+    /// Reads every event's record; no log is replayed (rooms load on use).
+    pub async fn load(
+        log: Arc<dyn Log>,
+        quotas: Quotas,
+        idle_after: Duration,
+    ) -> Result<Rooms, LogError> {
         let rooms = Rooms {
-            tasks: tokio_util::task::TaskTracker::new(),
             by_code: DashMap::new(),
-            log,
+            shared: Arc::new(Shared {
+                tasks: tokio_util::task::TaskTracker::new(),
+                log,
+                quotas,
+                idle_after,
+                closed: AtomicBool::new(false),
+                generations: AtomicU64::new(1),
+            }),
             next_id: AtomicU64::new(1),
-            quotas,
         };
-        for record in rooms.log.events().await? {
+        for record in rooms.shared.log.events().await? {
             rooms.next_id.fetch_max(record.id + 1, Ordering::Relaxed);
-            let room = room::start(record, rooms.log.clone(), &rooms.tasks, quotas);
-            rooms.insert(room.await?);
+            rooms.insert(record);
         }
         Ok(rooms)
     }
 
-    fn insert(&self, handle: RoomHandle) {
-        self.by_code.insert(handle.record.join_code.clone(), handle);
+    fn insert(&self, record: EventRecord) -> Arc<EventRecord> {
+        let slot = Arc::new(Slot::new(record));
+        let record = slot.record.clone();
+        self.by_code.insert(record.join_code.clone(), slot);
+        record
     }
 
-    pub fn get(&self, join_code: &str) -> Option<RoomHandle> {
-        self.by_code
-            .get(&auth::normalize_code(join_code))
-            .map(|r| r.clone())
+    fn slot(&self, join_code: &str) -> Option<Arc<Slot>> {
+        let slot = self.by_code.get(&auth::normalize_code(join_code));
+        slot.map(|s| s.clone())
+    }
+
+    /// The event's record, without loading its room.
+    pub fn record(&self, join_code: &str) -> Option<Arc<EventRecord>> {
+        self.slot(join_code).map(|s| s.record.clone())
+    }
+
+    /// The event's room, loading it if it is not. `Ok(None)`: no such
+    /// code, answered from the map alone (no log access), as cheaply as a
+    /// known one is refused.
+    pub async fn get(&self, join_code: &str) -> Result<Option<RoomHandle>, LogError> {
+        let Some(slot) = self.slot(join_code) else {
+            return Ok(None);
+        };
+        slot.handle(&self.shared).await.map(Some)
     }
 
     /// Every event, oldest first.
     pub fn list(&self) -> Vec<Arc<EventRecord>> {
-        let mut all: Vec<_> = self.by_code.iter().map(|r| r.record.clone()).collect();
+        let mut all: Vec<_> = self.by_code.iter().map(|s| s.record.clone()).collect();
         all.sort_by_key(|r| r.id);
         all
     }
 
+    /// Every event with its figures, oldest first (see `stats`).
+    pub async fn list_stats(&self) -> Result<Vec<(Arc<EventRecord>, Stats)>, LogError> {
+        let slots: Vec<_> = self.by_code.iter().map(|s| s.value().clone()).collect();
+        stats::collect(slots, &*self.shared.log).await
+    }
+
+    /// Rooms loaded now.
+    pub fn loaded(&self) -> usize {
+        self.by_code.iter().filter(|s| s.is_loaded()).count()
+    }
+
     /// Drops every room handle and waits for the room tasks to finish: each
-    /// drains its inbox and completes its last commit first.
+    /// drains its inbox and completes its last commit first. No room loads
+    /// after this starts.
     pub async fn close(&self) {
-        self.by_code.clear();
-        self.tasks.close();
-        self.tasks.wait().await;
+        self.shared.closed.store(true, Ordering::Release);
+        for slot in self.by_code.iter() {
+            slot.unload();
+        }
+        self.shared.tasks.close();
+        self.shared.tasks.wait().await;
     }
 
     pub fn len(&self) -> usize {
@@ -72,8 +134,8 @@ impl Rooms {
         self.by_code.is_empty()
     }
 
-    /// Creates an event with fresh codes and secrets, durably, and starts its
-    /// room.
+    /// Creates an event with fresh codes and secrets, durably. Its room
+    /// loads on first use, like any other.
     pub async fn create(
         &self,
         title: String,
@@ -101,12 +163,14 @@ impl Rooms {
                     settings: settings.clone(),
                 },
             };
-            match self.log.create_event(record.clone(), first).await {
+            match self.shared.log.create_event(record.clone(), first).await {
                 Ok(()) => {
-                    let room = room::start(record, self.log.clone(), &self.tasks, self.quotas);
-                    let handle = room.await?;
-                    let record = handle.record.clone();
-                    self.insert(handle);
+                    let created = record.created_at;
+                    let record = self.insert(record);
+                    // Known without a load: an event starts open and empty.
+                    if let Some(slot) = self.slot(&record.join_code) {
+                        slot.created(created);
+                    }
                     return Ok(record);
                 }
                 Err(LogError::DuplicateCode) => continue,

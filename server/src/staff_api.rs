@@ -65,7 +65,7 @@ async fn list(
     Path(code): Path<String>,
 ) -> Result<Json<Vec<Member>>, ApiError> {
     require_admin(&app, &headers)?;
-    let room = room(&app, &code)?;
+    let room = room(&app, &code).await?;
     let listed = staff(&room).await?;
     Ok(Json(listed.into_iter().map(|l| member(l, None)).collect()))
 }
@@ -77,7 +77,7 @@ async fn add(
     body: Body<NewMember>,
 ) -> Result<(StatusCode, Json<Member>), ApiError> {
     require_admin(&app, &headers)?;
-    let room = room(&app, &code)?;
+    let room = room(&app, &code).await?;
     let new = json(body)?;
     let role = role(new.role)?;
     let secret = auth::secret();
@@ -104,7 +104,7 @@ async fn change(
     body: Body<MemberChange>,
 ) -> Result<Json<Member>, ApiError> {
     require_admin(&app, &headers)?;
-    let (room, id) = (room(&app, &code)?, staff_id(&id)?);
+    let (room, id) = (room(&app, &code).await?, staff_id(&id)?);
     let change = json(body)?;
     let role = change.role.map(role).transpose()?;
     let action = AdminAction::ChangeStaff {
@@ -122,7 +122,7 @@ async fn revoke(
     Path((code, id)): Path<(String, String)>,
 ) -> Result<Json<Member>, ApiError> {
     require_admin(&app, &headers)?;
-    let (room, id) = (room(&app, &code)?, staff_id(&id)?);
+    let (room, id) = (room(&app, &code).await?, staff_id(&id)?);
     command(&room, AdminAction::RevokeStaff { id }).await?;
     Ok(Json(find(&room, id, None).await?))
 }
@@ -133,7 +133,7 @@ async fn reissue(
     Path((code, id)): Path<(String, String)>,
 ) -> Result<Json<Member>, ApiError> {
     require_admin(&app, &headers)?;
-    let (room, id) = (room(&app, &code)?, staff_id(&id)?);
+    let (room, id) = (room(&app, &code).await?, staff_id(&id)?);
     let secret = auth::secret();
     let action = AdminAction::ReissueStaff {
         id,
@@ -145,10 +145,20 @@ async fn reissue(
     Ok(Json(member))
 }
 
-fn room(app: &App, code: &str) -> Result<RoomHandle, ApiError> {
-    app.rooms
-        .get(code)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_event", "no such event"))
+/// The event's room, loaded if it was not (see `rooms`).
+async fn room(app: &App, code: &str) -> Result<RoomHandle, ApiError> {
+    match app.rooms.get(code).await {
+        Ok(Some(room)) => Ok(room),
+        Ok(None) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_event",
+            "no such event",
+        )),
+        Err(e) => {
+            tracing::error!(%e, "loading an event's room failed");
+            Err(unavailable())
+        }
+    }
 }
 
 fn json<T>(body: Body<T>) -> Result<T, ApiError> {

@@ -2,7 +2,7 @@
 //! the commit-failure paths of the room cannot be reached otherwise (a real
 //! full disk is another test's business).
 
-use hoidap_server::log::{EventId, EventRecord, Log, LogError, LogFuture};
+use hoidap_server::log::{EventId, EventRecord, Log, LogError, LogFuture, Summary, SummaryRow};
 use hoidap_server::queue::{Entry, State};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -28,6 +28,8 @@ pub struct Faults {
     hold: Option<watch::Sender<bool>>,
     /// Appends that have started (and may be waiting on `hold`).
     pub appends: AtomicUsize,
+    /// Replays asked for: a room loading, or reloading after a failure.
+    pub replays: AtomicUsize,
 }
 
 impl Faults {
@@ -104,7 +106,16 @@ impl Log for FaultyLog {
         self.inner.entries(event, after)
     }
 
+    fn save_summary(&self, event: EventId, summary: Summary) -> LogFuture<'_, ()> {
+        self.inner.save_summary(event, summary)
+    }
+
+    fn summaries(&self) -> LogFuture<'_, Vec<SummaryRow>> {
+        self.inner.summaries()
+    }
+
     fn replay(&self, event: EventId) -> LogFuture<'_, State> {
+        self.faults.replays.fetch_add(1, Ordering::SeqCst);
         if self.faults.fail_replay.load(Ordering::SeqCst) {
             return Box::pin(async { Err(LogError::Storage("injected replay failure".into())) });
         }

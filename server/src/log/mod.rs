@@ -5,6 +5,7 @@
 //! replace the embedded SQLite one without touching rooms or connections.
 
 mod sqlite;
+mod summary;
 
 pub use sqlite::SqliteLog;
 
@@ -68,4 +69,31 @@ pub trait Log: Send + Sync + 'static {
     /// one at a time as it is read, so start-up never holds a whole log in
     /// memory (a million entries: 198 → 167 MB of RSS after start).
     fn replay(&self, event: EventId) -> LogFuture<'_, State>;
+
+    /// Keeps what `GET /api/events` shows of an event while its room is not
+    /// loaded (see `rooms::stats`). Not part of the log: a lost summary
+    /// costs a stale figure, never an entry.
+    fn save_summary(&self, _event: EventId, _summary: Summary) -> LogFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Every saved summary, and every event's last entry time, without
+    /// reading any entry body.
+    fn summaries(&self) -> LogFuture<'_, Vec<SummaryRow>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
+/// An event, its saved summary if any, and the time of its last entry.
+pub type SummaryRow = (EventId, Option<Summary>, Option<u64>);
+
+/// An event's figures as its room last saw them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub phase: hoidap_protocol::Phase,
+    pub questions: u32,
+    /// Questions waiting for a moderator's approval.
+    pub pending: u32,
+    /// Milliseconds since the Unix epoch of the last change or connection.
+    pub last_activity: u64,
 }

@@ -10,7 +10,7 @@
 //! Reads use a second connection on blocking threads: in WAL mode readers see
 //! the last commit and never wait for the writer.
 
-use super::{EventId, EventRecord, Log, LogError, LogFuture};
+use super::{EventId, EventRecord, Log, LogError, LogFuture, Summary, summary};
 use crate::queue::{Entry, State, evolve};
 use hoidap_protocol::Seq;
 use rusqlite::{Connection, params};
@@ -84,6 +84,8 @@ enum Op {
         event: EventId,
         entries: Vec<Entry>,
     },
+    /// Not an entry: see `summary`.
+    Summary(EventId, Summary),
 }
 
 impl Op {
@@ -91,6 +93,7 @@ impl Op {
         match self {
             Op::Create(_) => 1,
             Op::Append { entries, .. } => entries.len(),
+            Op::Summary(..) => 1,
         }
     }
 }
@@ -117,6 +120,7 @@ impl SqliteLog {
         let conn = Connection::open(&path)?;
         configure(&conn)?;
         migrate(&conn)?;
+        conn.execute_batch(summary::SCHEMA)?;
         // Opened after the schema exists; `query_only` guards against a read
         // path ever writing behind the writer's back (and its seq cache).
         let reader = Connection::open(&path)?;
@@ -242,6 +246,14 @@ impl Log for SqliteLog {
             scan(conn, event, 0, |entry| evolve(&mut state, &entry))?;
             Ok(state)
         })
+    }
+
+    fn save_summary(&self, event: EventId, summary: Summary) -> LogFuture<'_, ()> {
+        self.submit(Op::Summary(event, summary))
+    }
+
+    fn summaries(&self) -> LogFuture<'_, Vec<super::SummaryRow>> {
+        self.read(summary::all)
     }
 }
 
@@ -391,9 +403,11 @@ impl Writer {
         for op in ops {
             self.exec("SAVEPOINT job")?;
             match self.apply(op) {
-                Ok((event, last)) => {
+                Ok(written) => {
                     self.exec("RELEASE job")?;
-                    self.last_seq.insert(event, last);
+                    if let Some((event, last)) = written {
+                        self.last_seq.insert(event, last);
+                    }
                     results.push(Ok(()));
                 }
                 Err(err) => {
@@ -418,8 +432,9 @@ impl Writer {
         run().map(drop).map_err(|e| format!("{sql}: {e}"))
     }
 
-    /// Writes one op; returns the event and its new last seq.
-    fn apply(&mut self, op: &Op) -> Result<(EventId, Seq), LogError> {
+    /// Writes one op; returns the event and its new last seq, if it wrote
+    /// entries.
+    fn apply(&mut self, op: &Op) -> Result<Option<(EventId, Seq)>, LogError> {
         match op {
             Op::Create(create) => {
                 let (record, first) = &**create;
@@ -435,12 +450,13 @@ impl Writer {
                 ])
                 .map_err(|err| create_error(record, err))?;
                 let last = self.insert(record.id, 0, std::slice::from_ref(first))?;
-                Ok((record.id, last))
+                Ok(Some((record.id, last)))
             }
             Op::Append { event, entries } => {
                 let last = self.last_seq(*event)?;
-                Ok((*event, self.insert(*event, last, entries)?))
+                Ok(Some((*event, self.insert(*event, last, entries)?)))
             }
+            Op::Summary(event, s) => summary::save(&self.conn, *event, s).map(|()| None),
         }
     }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::log::Summary;
 use crate::queue::{Event, Principal};
 use hoidap_protocol::{QuestionStatus, Settings};
 
@@ -361,4 +362,38 @@ async fn schema_version_and_pragmas() {
         SqliteLog::open(dir.path()),
         Err(LogError::Storage(_))
     ));
+}
+
+#[tokio::test]
+async fn summaries_survive_a_reopen_beside_the_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = SqliteLog::open(dir.path()).unwrap();
+    create(&log, 1).await;
+    create(&log, 2).await;
+    log.append(1, vec![vote(2), vote(3)]).await.unwrap();
+    let summary = Summary {
+        phase: hoidap_protocol::Phase::VotingOnly,
+        questions: 7,
+        pending: 2,
+        last_activity: 1_700_000_009_000,
+    };
+    log.save_summary(1, summary).await.unwrap();
+    // A second save replaces the first.
+    let newer = Summary {
+        questions: 8,
+        ..summary
+    };
+    log.save_summary(1, newer).await.unwrap();
+    drop(log);
+    let log = SqliteLog::open(dir.path()).unwrap();
+    let rows = log.summaries().await.unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (1, Some(newer), Some(vote(3).at)),
+            (2, None, Some(created(2).at)),
+        ]
+    );
+    // Summaries are not entries: the log is unchanged.
+    assert_eq!(seqs(&log.entries(1, 0).await.unwrap()), [1, 2, 3]);
 }

@@ -13,11 +13,13 @@ mod askers;
 mod deliver;
 mod failure;
 mod fanout;
+mod idle;
 mod join;
 mod sources;
 mod staff;
 
 pub use fanout::{Catchup, Frame, frame};
+pub use idle::{Idle, Live};
 pub use staff::{Credentials, Found, Listed, StaffPass};
 
 use crate::log::{EventRecord, Log, LogError};
@@ -116,6 +118,12 @@ impl RoomHandle {
     pub async fn send(&self, msg: RoomMsg) -> Result<(), RoomGone> {
         self.tx.send(msg).await.map_err(|_| RoomGone)
     }
+
+    /// Handles alive (this one included): the registry unloads a room only
+    /// when its own is the last (see `idle`).
+    pub fn holders(&self) -> usize {
+        self.tx.strong_count()
+    }
 }
 
 pub fn now_ms() -> u64 {
@@ -130,15 +138,17 @@ pub async fn start(
     log: Arc<dyn Log>,
     tasks: &tokio_util::task::TaskTracker,
     quotas: crate::queue::Quotas,
+    idle: Idle,
 ) -> Result<RoomHandle, LogError> {
     let mut state = log.replay(record.id).await?;
     state.quotas = quotas;
     let credentials = Arc::new(Credentials::default());
     credentials.rebuild(&state);
     let room_credentials = credentials.clone();
+    let idle = idle::Watch::new(idle, &state);
     let (tx, rx) = mpsc::channel(INBOX);
     let record = Arc::new(record);
-    // Called from the main runtime (server start, event creation).
+    // Called from the main runtime (a connection's hello: see `rooms`).
     let main = tokio::runtime::Handle::current();
     let room_record = record.clone();
     let run = async move {
@@ -170,6 +180,7 @@ pub async fn start(
             retry_at: tokio::time::Instant::now(),
             credentials: room_credentials,
             staff_conns: Default::default(),
+            idle,
         };
         room.run(rx).await
     };
@@ -216,6 +227,9 @@ struct Room {
     retry_at: tokio::time::Instant,
     credentials: Arc<Credentials>,
     staff_conns: staff::StaffConns,
+    /// When to offer the registry to stop (then the room ends once its
+    /// inbox is drained).
+    idle: idle::Watch,
 }
 
 /// One audience's view of one entry: its changes and its new vote count.
@@ -257,6 +271,7 @@ impl Room {
                         break;
                     }
                     self.handle_batch(&mut batch).await;
+                    self.idle.touched();
                 }
                 _ = self.tick.tick() => {
                     if self.broken {
@@ -264,8 +279,17 @@ impl Room {
                     } else {
                         self.on_tick();
                     }
+                    self.idle.check(&self.state, self.presence, inbox.is_empty());
                 }
             }
+        }
+        // Every commit is done: what is saved now is what the log holds.
+        // A broken room's state is not the log's.
+        let summary = self.idle.summary(&self.state);
+        if !self.broken
+            && let Err(err) = self.log.save_summary(self.record.id, summary).await
+        {
+            tracing::warn!(event = self.record.id, %err, "saving the summary failed");
         }
         tracing::debug!(event = self.record.id, "room stopped");
     }

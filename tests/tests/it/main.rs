@@ -12,6 +12,7 @@ mod edge;
 mod error_ids;
 mod fixture;
 mod fuzz_found;
+mod lazy;
 mod limits;
 mod memory;
 #[cfg(unix)]

@@ -268,7 +268,7 @@ test('typing survives updates: a Vietnamese composition, settings, phase, an edi
   await mod.page.check('#set-anon');
   await eventually(async () => {
     assert.deepEqual(await texts(a.page, '#queue-list .q-text'), ['Tiêu chí đánh giá cán bộ trẻ là gì?']);
-    assert.equal(await a.page.isVisible('#anon-row'), true);
+    assert.equal(await a.page.isVisible('#identity-hidden_from_hall'), true);
   });
   await cdp.send('Input.imeSetComposition', { text: 'ờ', selectionStart: 1, selectionEnd: 1 });
   await cdp.send('Input.insertText', { text: 'ời' });
