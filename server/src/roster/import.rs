@@ -223,6 +223,9 @@ fn sniff_delimiter(text: &str) -> u8 {
 /// Which column holds what, from the header row.
 struct Columns {
     name: usize,
+    /// "Họ và tên đệm" when the list splits the name in two, with "Tên"
+    /// the given name (as HR exports do): the name is both, joined.
+    surname: Option<usize>,
     unit: Option<usize>,
     position: Option<usize>,
 }
@@ -238,6 +241,8 @@ const NAME: &[&str] = &[
     "ten dai bieu",
     "ten",
 ];
+/// The first half of a split name, only when the name column is "Tên".
+const SURNAME: &[&str] = &["ho va ten dem", "ho va dem", "ho dem", "ho"];
 const UNIT: &[&str] = &[
     "don vi",
     "co quan",
@@ -268,8 +273,10 @@ impl Columns {
                     .collect(),
             });
         };
+        let given_only = matches!(folded[name].as_str(), "ten" | "ten dai bieu");
         Ok(Columns {
             name,
+            surname: if given_only { find(SURNAME) } else { None },
             unit: find(UNIT),
             position: find(POSITION),
         })
@@ -302,11 +309,15 @@ fn rows(lines: Vec<Line>) -> Result<Vec<RosterRow>, ImportError> {
     let mut count = 0;
     for Line { line, cells } in lines {
         let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(String::as_str);
-        let (name, unit, position) = (
-            cell(Some(columns.name)),
-            cell(columns.unit),
-            cell(columns.position),
-        );
+        let joined;
+        let name = match (cell(columns.surname), cell(Some(columns.name))) {
+            (Some(surname), Some(given)) => {
+                joined = format!("{surname} {given}");
+                Some(joined.as_str())
+            }
+            (surname, given) => given.or(surname),
+        };
+        let (unit, position) = (cell(columns.unit), cell(columns.position));
         // A row with only its STT filled in is a template's empty row.
         if [name, unit, position]
             .iter()

@@ -113,6 +113,25 @@ fn headers_with_or_without_diacritics_and_decomposed_text() {
 }
 
 #[test]
+fn a_name_split_in_two_columns_is_joined() {
+    let file = "STT;Họ và tên đệm;Tên;Đơn vị\n1;Nguyễn Văn;An;Sở Y tế\n2;;Bình;Sở Y tế\n3;Lê Thị;;Sở Y tế\n";
+    assert_eq!(
+        parse(file.as_bytes()).unwrap(),
+        [
+            row(2, "Nguyễn Văn An", Some("Sở Y tế"), None),
+            row(3, "Bình", Some("Sở Y tế"), None),
+            row(4, "Lê Thị", Some("Sở Y tế"), None),
+        ]
+    );
+    // With a full-name column, "Họ" is another column and ignored.
+    let file = "Họ;Họ và tên\nNguyễn;Nguyễn Văn An\n";
+    assert_eq!(
+        parse(file.as_bytes()).unwrap(),
+        [row(2, "Nguyễn Văn An", None, None)]
+    );
+}
+
+#[test]
 fn a_missing_name_column_names_the_headers_found() {
     let err = parse("STT;Đơn vị;Chức vụ\n1;Sở Y tế;Giám đốc\n".as_bytes()).unwrap_err();
     assert_eq!(
