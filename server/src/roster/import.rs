@@ -56,6 +56,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Line>, ImportError> {
     let Some(first) = book.sheet_names().first().cloned() else {
         return Err(ImportError::Empty);
     };
+    // calamine holds the shared strings in memory: a crafted zip could
+    // expand to about a thousand times its 2 MiB. The import is behind the
+    // admin token, so that is the organiser's own file, not a stranger's.
     // Cell by cell rather than `worksheet_range`: a range is allocated
     // dense, so one stray cell at XFD1048576 would cost gigabytes.
     let mut cells = book.worksheet_cells_reader(&first).map_err(unreadable)?;
@@ -299,10 +302,20 @@ fn fold(header: &str) -> String {
     bare.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Rows above the header that may be a title ("DANH SÁCH ĐẠI BIỂU…", the
+/// meeting's name and date), as printed lists often have.
+const TITLE_ROWS: usize = 5;
+
 fn rows(lines: Vec<Line>) -> Result<Vec<RosterRow>, ImportError> {
-    let mut lines = lines.into_iter();
-    let header = lines.next().ok_or(ImportError::Empty)?;
-    let columns = Columns::find(&header.cells)?;
+    let first = lines.first().ok_or(ImportError::Empty)?;
+    let (at, columns) = lines
+        .iter()
+        .take(TITLE_ROWS + 1)
+        .enumerate()
+        .find_map(|(i, l)| Columns::find(&l.cells).ok().map(|c| (i, c)))
+        // None is a header: name what the first row has.
+        .map_or_else(|| Columns::find(&first.cells).map(|c| (0, c)), Ok)?;
+    let lines = lines.into_iter().skip(at + 1);
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut first_seen: HashMap<(String, Option<String>), usize> = HashMap::new();

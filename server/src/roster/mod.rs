@@ -106,7 +106,7 @@ pub enum ImportError {
     )]
     NotUtf8 { line: usize },
     #[error(
-        "no name column: the header row (the first row) must have a column \"Họ và tên\" (or \"Họ tên\", \"Tên\", \"Name\"); found: {}",
+        "no name column: the header row must have a column \"Họ và tên\" (or \"Họ tên\", \"Tên\", \"Name\"); first row: {}",
         found_list(.found)
     )]
     NoNameColumn { found: Vec<String> },

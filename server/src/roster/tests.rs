@@ -113,6 +113,15 @@ fn headers_with_or_without_diacritics_and_decomposed_text() {
 }
 
 #[test]
+fn title_rows_above_the_header_are_skipped() {
+    let file = "DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ;;\n(Kèm theo Giấy mời số 12/GM-UBND);;\n\nSTT;Họ và tên;Đơn vị\n1;Nguyễn Văn An;Sở Y tế\n";
+    assert_eq!(
+        parse(file.as_bytes()).unwrap(),
+        [row(5, "Nguyễn Văn An", Some("Sở Y tế"), None)]
+    );
+}
+
+#[test]
 fn a_name_split_in_two_columns_is_joined() {
     let file = "STT;Họ và tên đệm;Tên;Đơn vị\n1;Nguyễn Văn;An;Sở Y tế\n2;;Bình;Sở Y tế\n3;Lê Thị;;Sở Y tế\n";
     assert_eq!(
@@ -337,6 +346,15 @@ fn value(max: usize) -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    #[test]
+    fn any_bytes_are_read_or_refused_without_panicking(
+        bytes in proptest::collection::vec(any::<u8>(), 0..400),
+        zip in any::<bool>(),
+    ) {
+        let bytes = if zip { [b"PK\x03\x04".as_slice(), &bytes].concat() } else { bytes };
+        let _ = parse(&bytes);
+    }
+
     #[test]
     fn csv_written_by_the_csv_writer_reads_back(
         rows in proptest::collection::vec(
