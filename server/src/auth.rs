@@ -18,7 +18,7 @@ use std::path::Path;
 
 /// Letters and digits that cannot be confused when read aloud or typed on a
 /// phone: no 0/O, 1/I/L.
-const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 pub const CODE_LEN: usize = 6;
 
 pub fn join_code() -> String {

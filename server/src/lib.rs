@@ -21,6 +21,7 @@ pub mod queue;
 pub mod rate;
 pub mod room;
 pub mod rooms;
+pub mod roster;
 pub mod staff_api;
 pub mod ws;
 

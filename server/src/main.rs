@@ -158,6 +158,11 @@ async fn main() -> anyhow::Result<()> {
             .await
             .context("cannot create the demo event")?;
         print!("{}", app.event_text(&demo));
+        // To try it at once: a phone scans the operator's screen.
+        let attendee = app.join_url(&demo.join_code);
+        if let Some(qr) = terminal_qr(&attendee, colours()) {
+            println!("\nScan to join / Quét mã để tham gia ({attendee}):\n{qr}");
+        }
         printed = true;
     }
     app.write_links()
@@ -169,10 +174,43 @@ async fn main() -> anyhow::Result<()> {
         "The admin token and the links of every event are in {} (readable only by you).",
         app.links.path().display()
     );
+    // No secret in it (the console asks for the admin token): every start.
+    println!(
+        "Organiser console / Trang quản trị: {}/admin",
+        app.public_url
+    );
     tracing::info!(listen = %args.listen, data = %args.data.display(), "hoidap is serving");
     server.serve(listener, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A QR code of `link` in text, two modules a character (▀ ▄ █), with the
+/// 4-module quiet zone scanners need. Dense1x2 draws dark modules in the
+/// terminal's foreground colour: right on a light terminal, inverted on a
+/// dark one (light on black), which some phone scanners do not read. With
+/// `colours` every line is painted black on white, right on both; without
+/// (a file, journald, `NO_COLOR`), plain, as on paper.
+fn terminal_qr(link: &str, colours: bool) -> Option<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let code =
+        qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let text = code.render::<Dense1x2>().quiet_zone(true).build();
+    if !colours {
+        return Some(text);
+    }
+    let painted: Vec<String> = text
+        .lines()
+        .map(|line| format!("\x1b[30;107m{line}\x1b[0m"))
+        .collect();
+    Some(painted.join("\n"))
+}
+
+/// Colours only on a terminal, and not when the user opted out
+/// (<https://no-color.org>).
+fn colours() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// The address a phone in the same room can reach: the listen address when
@@ -201,4 +239,30 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down: finishing commits, telling clients to reconnect");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_qr;
+
+    #[test]
+    fn the_painted_qr_is_the_plain_one_in_black_on_white() {
+        let link = "http://192.168.1.20:8080/j/K7PQ2M";
+        let plain = terminal_qr(link, false).unwrap();
+        let painted = terminal_qr(link, true).unwrap();
+        assert!(plain.contains('█') && !plain.contains('\x1b'));
+        let lines: Vec<&str> = painted.lines().collect();
+        assert_eq!(lines.len(), plain.lines().count());
+        for (painted, plain) in lines.iter().zip(plain.lines()) {
+            assert_eq!(*painted, format!("\x1b[30;107m{plain}\x1b[0m"));
+        }
+        // The quiet zone: 4 modules, 4 columns and 2 lines of light.
+        let first = plain.lines().next().unwrap();
+        assert!(first.chars().all(|c| c == ' '));
+        assert!(
+            plain
+                .lines()
+                .all(|l| l.starts_with("    ") && l.ends_with("    "))
+        );
+    }
 }

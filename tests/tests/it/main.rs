@@ -10,6 +10,7 @@ mod connection;
 mod crash;
 mod edge;
 mod error_ids;
+mod first_start;
 mod fixture;
 mod fuzz_found;
 mod lazy;
