@@ -1,31 +1,9 @@
 //! Who may do what: secrets, roles, the admin API.
 
 use crate::support::Hall;
-use hoidap_protocol::{Action, ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg, close};
+use hoidap_protocol::{Action, ErrorCode, Role, close};
 use hoidap_tests::{Client, http_request};
 use std::time::Duration;
-
-async fn refused_hello(
-    hall: &Hall,
-    role: Role,
-    secret: Option<&str>,
-) -> anyhow::Result<(ErrorCode, Option<u16>)> {
-    let mut client = Client::connect(&hall.server.ws_url()).await?;
-    client
-        .send(&ClientMsg::Hello {
-            protocol: PROTOCOL_VERSION,
-            join_code: hall.event.join_code.clone(),
-            role,
-            secret: secret.map(str::to_owned),
-            participant_token: None,
-            resume: None,
-        })
-        .await?;
-    let ServerMsg::Error { code, .. } = client.recv().await? else {
-        anyhow::bail!("expected an error")
-    };
-    Ok((code, client.closed().await?))
-}
 
 #[tokio::test]
 async fn moderation_needs_the_moderator_secret() -> anyhow::Result<()> {
@@ -35,11 +13,13 @@ async fn moderation_needs_the_moderator_secret() -> anyhow::Result<()> {
 
     // The screen secret does not open the moderator role, nor does nothing.
     for secret in [Some(hall.event.screen_secret.as_str()), None, Some("guess")] {
-        let (code, closed) = refused_hello(&hall, Role::Moderator, secret).await?;
+        let (code, closed) = hall.refused_hello(Role::Moderator, secret).await?;
         assert_eq!(code, ErrorCode::BadSecret);
         assert_eq!(closed, Some(close::REFUSED));
     }
-    let (code, _) = refused_hello(&hall, Role::Screen, Some(&hall.event.moderator_secret)).await?;
+    let (code, _) = hall
+        .refused_hello(Role::Screen, Some(&hall.event.moderator_secret))
+        .await?;
     assert_eq!(code, ErrorCode::BadSecret);
 
     // An attendee or a screen asking for moderation is refused.

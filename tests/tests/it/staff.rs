@@ -2,9 +2,7 @@
 //! did what (issue 10, items 1 and 2).
 
 use crate::support::Hall;
-use hoidap_protocol::{
-    Action, ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg, StaffRole, StaffWho, close,
-};
+use hoidap_protocol::{Action, ErrorCode, Role, ServerMsg, StaffRole, StaffWho, close};
 use hoidap_server::log::{Log, SqliteLog};
 use hoidap_server::queue::{Event, Principal, StaffId};
 use hoidap_tests::{Client, http_request};
@@ -63,29 +61,6 @@ async fn join(hall: &Hall, role: Role, secret: &str) -> anyhow::Result<(Client, 
     Ok((client, who.flatten()))
 }
 
-/// A hello that must be refused: its error code and close code.
-async fn refused(
-    hall: &Hall,
-    role: Role,
-    secret: &str,
-) -> anyhow::Result<(ErrorCode, Option<u16>)> {
-    let mut client = Client::connect(&hall.server.ws_url()).await?;
-    client
-        .send(&ClientMsg::Hello {
-            protocol: PROTOCOL_VERSION,
-            join_code: hall.event.join_code.clone(),
-            role,
-            secret: Some(secret.to_owned()),
-            participant_token: None,
-            resume: None,
-        })
-        .await?;
-    let ServerMsg::Error { code, .. } = client.recv().await? else {
-        anyhow::bail!("expected the hello to be refused")
-    };
-    Ok((code, client.closed().await?))
-}
-
 #[tokio::test]
 async fn staff_work_under_their_own_names_and_the_log_says_who() -> anyhow::Result<()> {
     let hall = Hall::new(true).await?;
@@ -116,9 +91,13 @@ async fn staff_work_under_their_own_names_and_the_log_says_who() -> anyhow::Resu
     // Named staff exist: the shared moderator link no longer opens the
     // panel, or actions there would have no name. A screen's personal link
     // does not open the panel either.
-    let (code, closed) = refused(&hall, Role::Moderator, &hall.event.moderator_secret).await?;
+    let (code, closed) = hall
+        .refused_hello(Role::Moderator, Some(&hall.event.moderator_secret))
+        .await?;
     assert_eq!((code, closed), (ErrorCode::BadSecret, Some(close::REFUSED)));
-    let (code, _) = refused(&hall, Role::Moderator, &screen_secret).await?;
+    let (code, _) = hall
+        .refused_hello(Role::Moderator, Some(&screen_secret))
+        .await?;
     assert_eq!(code, ErrorCode::BadSecret);
 
     let mut asker = hall.attendee().await?;
@@ -242,7 +221,7 @@ async fn a_revoked_link_is_cut_off_within_a_second_and_refused_after() -> anyhow
         cut_off < Duration::from_secs(1),
         "cut off after {cut_off:?}"
     );
-    let (code, closed) = refused(&hall, Role::Moderator, &secret).await?;
+    let (code, closed) = hall.refused_hello(Role::Moderator, Some(&secret)).await?;
     assert_eq!((code, closed), (ErrorCode::Revoked, Some(close::REFUSED)));
 
     // Re-issued: a new link works, the old one stays dead.
@@ -251,7 +230,7 @@ async fn a_revoked_link_is_cut_off_within_a_second_and_refused_after() -> anyhow
     assert_eq!(status, 200, "{member}");
     let fresh = secret_of(&member);
     assert_ne!(fresh, secret);
-    let (code, _) = refused(&hall, Role::Moderator, &secret).await?;
+    let (code, _) = hall.refused_hello(Role::Moderator, Some(&secret)).await?;
     assert_eq!(code, ErrorCode::Revoked);
     let (mut back, _) = join(&hall, Role::Moderator, &fresh).await?;
     let asker_q = hall.attendee().await?.ask("Sau khi cấp lại").await?;

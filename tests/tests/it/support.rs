@@ -1,6 +1,6 @@
 //! Shared set-up: a server with one event, and clients of each role.
 
-use hoidap_protocol::Role;
+use hoidap_protocol::{ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg};
 use hoidap_tests::{Client, EventInfo, TestServer};
 use serde_json::json;
 
@@ -56,5 +56,28 @@ impl Hall {
             Some(&self.event.screen_secret),
         )
         .await
+    }
+
+    /// A hello that must be refused: its error code and close code.
+    pub async fn refused_hello(
+        &self,
+        role: Role,
+        secret: Option<&str>,
+    ) -> anyhow::Result<(ErrorCode, Option<u16>)> {
+        let mut client = Client::connect(&self.server.ws_url()).await?;
+        client
+            .send(&ClientMsg::Hello {
+                protocol: PROTOCOL_VERSION,
+                join_code: self.event.join_code.clone(),
+                role,
+                secret: secret.map(str::to_owned),
+                participant_token: None,
+                resume: None,
+            })
+            .await?;
+        let ServerMsg::Error { code, .. } = client.recv().await? else {
+            anyhow::bail!("expected the hello to be refused")
+        };
+        Ok((code, client.closed().await?))
     }
 }
