@@ -116,6 +116,9 @@ pub enum AdminAction {
     SetSettings {
         settings: hoidap_protocol::Settings,
     },
+    SetTitle {
+        title: String,
+    },
 }
 
 /// What a principal may do at the current position.
@@ -221,6 +224,11 @@ pub(super) fn decide_admin(
         }
         AdminAction::AddDelegates { rows } => super::roster::decide_add(state, rows),
         AdminAction::ResetDelegate { id } => super::roster::decide_reset(state, *id),
+        AdminAction::SetTitle { title } => {
+            let title = clean_optional(Some(title), super::MAX_TITLE)?
+                .ok_or(Rejection::Text(super::TextError::Empty))?;
+            Ok((title != state.title).then_some(Event::TitleSet { title }))
+        }
         AdminAction::SetSettings { settings } => {
             let settings = super::apply::checked_settings(settings.clone())?;
             Ok((settings != state.settings).then_some(Event::SettingsSet { settings }))

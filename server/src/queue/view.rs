@@ -168,6 +168,12 @@ pub fn changes(
             None,
         ),
         Event::PhaseSet { phase } => (vec![Change::Phase { phase: *phase }], None),
+        Event::TitleSet { title } => (
+            vec![Change::Title {
+                title: title.clone(),
+            }],
+            None,
+        ),
         // Who is on the staff reaches the panel through presence.
         Event::StaffAdded { .. }
         | Event::StaffChanged { .. }
