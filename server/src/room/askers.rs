@@ -35,6 +35,11 @@ impl Askers {
         }
     }
 
+    /// Distinct participants connected.
+    pub fn participants(&self) -> usize {
+        self.outboxes.len()
+    }
+
     /// Notes that `participant`'s question changed (if they are connected).
     pub fn changed(&mut self, participant: &str) {
         if self.outboxes.contains_key(participant) && !self.changed.iter().any(|p| p == participant)

@@ -15,6 +15,7 @@ mod failure;
 mod fanout;
 mod idle;
 mod join;
+mod presence;
 mod sources;
 mod staff;
 
@@ -23,7 +24,7 @@ pub use idle::{Idle, Live};
 pub use staff::{Credentials, Found, Listed, StaffPass};
 
 use crate::log::{EventRecord, Log, LogError};
-use crate::outbox::{Class, Outbox, Wire};
+use crate::outbox::{Outbox, Wire};
 use crate::queue::view::{self, Audience};
 use crate::queue::{
     AdminAction, Command, Entry, Event, Op, Principal, StaffId, State, decide, evolve,
@@ -35,8 +36,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
-/// How often coalesced vote counts and presence go out to attendees (and
-/// presence to moderators).
+/// How often coalesced vote counts go out to attendees.
 pub const TICK: Duration = Duration::from_millis(100);
 /// How often coalesced vote counts go out to screens and moderators. The
 /// screen is what the hall watches: waiting up to 100 ms for the shared
@@ -172,8 +172,7 @@ pub async fn start(
             state,
             record: room_record,
             log,
-            presence: [0; 3],
-            presence_sent: [0; 3],
+            presence: Default::default(),
             askers: Default::default(),
             sources: Default::default(),
             broken: false,
@@ -214,9 +213,8 @@ struct Room {
     /// The last snapshot frame per audience and its position: thousands of
     /// joins at one position share one serialisation (and its memory).
     snapshots: std::cell::RefCell<[Option<(Seq, Frame)>; 2]>,
-    /// Connected attendees, moderators, screens.
-    presence: [u32; 3],
-    presence_sent: [u32; 3],
+    /// Who is connected (see `presence`).
+    presence: presence::Presence,
     askers: askers::Askers,
     /// Where participants were first seen from (moderators' warning).
     sources: sources::Sources,
@@ -278,8 +276,11 @@ impl Room {
                         self.retry_reload().await;
                     } else {
                         self.on_tick();
+                        // Here, not in `on_tick`: never during a commit.
+                        self.send_presence();
                     }
-                    self.idle.check(&self.state, self.presence, inbox.is_empty());
+                    let counts = self.presence.counts();
+                    self.idle.check(&self.state, counts, inbox.is_empty());
                 }
             }
         }
@@ -348,27 +349,10 @@ impl Room {
                     outbox,
                     source,
                 } => {
-                    if let Some(pass) = &staff {
-                        if !self.pass_valid(pass) {
-                            outbox.push(&Wire::text(staff::revoked_frame()), Class::Own);
-                            outbox.kick(hoidap_protocol::close::REVOKED);
-                            continue;
-                        }
-                        if fresh {
-                            self.staff_conns.add(pass.id, &outbox);
-                        }
+                    let (p, pass) = (participant.as_deref(), staff.as_ref());
+                    if self.admit(role, p, pass, fresh, &outbox, source) {
+                        joins.push((role, participant, resume, outbox));
                     }
-                    if let Some(p) = &participant {
-                        self.askers.register(p, &outbox);
-                        if let Some(addr) = source {
-                            self.sources.seen(p, addr);
-                        }
-                    }
-                    if fresh {
-                        crate::metrics::connection_opened(role);
-                        self.presence[role_index(role)] += 1;
-                    }
-                    joins.push((role, participant, resume, outbox));
                 }
                 RoomMsg::Leave {
                     role,
@@ -376,20 +360,11 @@ impl Room {
                     staff,
                     outbox,
                 } => {
-                    if let Some(id) = staff {
-                        self.staff_conns.remove(id, &outbox);
-                    }
-                    if let Some(p) = &participant {
-                        self.askers.prune(p);
-                    }
                     // Joins are served after the batch: a connection that
                     // ended in the same batch must not be made a member
                     // then (it would hold its socket until a broadcast).
                     joins.retain(|(.., joining)| !Arc::ptr_eq(joining, &outbox));
-                    self.feeds.of_mut(role).deliver(Job::Leave(outbox));
-                    crate::metrics::connection_closed(role);
-                    let slot = &mut self.presence[role_index(role)];
-                    *slot = slot.saturating_sub(1);
+                    self.part(role, participant.as_deref(), staff, outbox);
                 }
             }
         }
@@ -604,24 +579,8 @@ impl Room {
                 self.public_due += TICK;
             }
             self.feeds.public.flush(&self.record.epoch, self.committed);
-            self.send_presence();
         }
         crate::metrics::room_tick(started.elapsed());
-    }
-
-    /// Tells moderators who is connected, if that changed.
-    fn send_presence(&mut self) {
-        if self.presence == self.presence_sent {
-            return;
-        }
-        self.presence_sent = self.presence;
-        let [attendees, moderators, screens] = self.presence;
-        let msg = ServerMsg::Presence {
-            attendees,
-            moderators,
-            screens,
-        };
-        self.feeds.moderator.send(frame(&msg));
     }
 }
 
@@ -639,13 +598,5 @@ pub fn audience_of(role: Role) -> Audience {
     match role {
         Role::Moderator => Audience::Moderator,
         Role::Attendee | Role::Screen => Audience::Public,
-    }
-}
-
-fn role_index(role: Role) -> usize {
-    match role {
-        Role::Attendee => 0,
-        Role::Moderator => 1,
-        Role::Screen => 2,
     }
 }

@@ -1,0 +1,210 @@
+//! Who is connected to the room: the bookkeeping of joins and leaves, and
+//! the panel's `presence` message (screens, staff by name, attendees).
+//!
+//! A connection is counted when it joins fresh and forgotten when it
+//! leaves. Attendees are only counted (they may be thousands); panel and
+//! screen connections, a handful, are kept with the staff member whose
+//! link they came through. That is what lets the panel be told which
+//! people and how many screens are there, and it keeps the counts honest:
+//! a connection turned away at its join (its link revoked since its hello)
+//! was never counted, so its leave subtracts nothing.
+//!
+//! The panel learns it on joining, then whenever it changes, but at most
+//! every `COALESCE`: a hall's phones reconnecting after the Wi-Fi drops are
+//! thousands of joins in a few seconds, and each must not become a frame
+//! to every moderator. The first change after a quiet spell goes out on the
+//! next tick (25 ms), so a screen that connects or drops shows at once.
+//! Presence leaves only between batches, never while a commit is in
+//! flight: it names the staff, and a member added by a batch that is not
+//! durable yet must not show.
+
+use super::{Frame, Room, StaffPass, deliver::Job, frame};
+use crate::outbox::{Class, Outbox, Wire};
+use crate::queue::StaffId;
+use hoidap_protocol::{LinkPresence, Role, ServerMsg, StaffPresence};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The shortest time between two presence messages to the panel.
+pub(super) const COALESCE: Duration = Duration::from_millis(500);
+
+#[derive(Default)]
+pub(super) struct Presence {
+    attendees: u32,
+    /// Open panel and screen connections.
+    others: Vec<Member>,
+    /// Something changed since the last message.
+    dirty: bool,
+    last: Option<ServerMsg>,
+    last_at: Option<Instant>,
+}
+
+struct Member {
+    outbox: Arc<Outbox>,
+    role: Role,
+    /// `None`: the shared link of its role.
+    staff: Option<StaffId>,
+}
+
+impl Presence {
+    fn add(&mut self, role: Role, staff: Option<StaffId>, outbox: &Arc<Outbox>) {
+        match role {
+            Role::Attendee => self.attendees += 1,
+            Role::Moderator | Role::Screen => self.others.push(Member {
+                outbox: outbox.clone(),
+                role,
+                staff,
+            }),
+        }
+        self.dirty = true;
+    }
+
+    /// Whether the connection had been counted.
+    fn remove(&mut self, role: Role, outbox: &Arc<Outbox>) -> bool {
+        let counted = match role {
+            Role::Attendee => {
+                self.attendees = self.attendees.saturating_sub(1);
+                true
+            }
+            Role::Moderator | Role::Screen => {
+                let before = self.others.len();
+                self.others.retain(|m| !Arc::ptr_eq(&m.outbox, outbox));
+                self.others.len() < before
+            }
+        };
+        self.dirty |= counted;
+        counted
+    }
+
+    fn count(&self, keep: impl Fn(&Member) -> bool) -> u32 {
+        self.others.iter().filter(|m| keep(m)).count() as u32
+    }
+
+    /// Open attendee, panel and screen connections.
+    pub(super) fn counts(&self) -> [u32; 3] {
+        let panel = self.count(|m| m.role == Role::Moderator);
+        [self.attendees, panel, self.others.len() as u32 - panel]
+    }
+
+    /// The staff changed (or the state was reloaded): the next message
+    /// names them again.
+    pub(super) fn touch(&mut self) {
+        self.dirty = true;
+    }
+}
+
+impl Room {
+    /// A connection joins, fresh or resyncing after it fell behind.
+    /// `false`: it was turned away (a link revoked since its hello).
+    pub(super) fn admit(
+        &mut self,
+        role: Role,
+        participant: Option<&str>,
+        staff: Option<&StaffPass>,
+        fresh: bool,
+        outbox: &Arc<Outbox>,
+        source: Option<IpAddr>,
+    ) -> bool {
+        if let Some(pass) = staff {
+            if !self.pass_valid(pass) {
+                outbox.push(&Wire::text(super::staff::revoked_frame()), Class::Own);
+                outbox.kick(hoidap_protocol::close::REVOKED);
+                return false;
+            }
+            if fresh {
+                self.staff_conns.add(pass.id, outbox);
+            }
+        }
+        if let Some(p) = participant {
+            self.askers.register(p, outbox);
+            if let Some(addr) = source {
+                self.sources.seen(p, addr);
+            }
+        }
+        if fresh {
+            crate::metrics::connection_opened(role);
+            self.presence.add(role, staff.map(|s| s.id), outbox);
+        }
+        true
+    }
+
+    /// A connection has ended.
+    pub(super) fn part(
+        &mut self,
+        role: Role,
+        participant: Option<&str>,
+        staff: Option<StaffId>,
+        outbox: Arc<Outbox>,
+    ) {
+        if let Some(id) = staff {
+            self.staff_conns.remove(id, &outbox);
+        }
+        if let Some(p) = participant {
+            self.askers.prune(p);
+        }
+        if self.presence.remove(role, &outbox) {
+            crate::metrics::connection_closed(role);
+        }
+        self.feeds.of_mut(role).deliver(Job::Leave(outbox));
+    }
+
+    fn presence_msg(&self) -> ServerMsg {
+        let p = &self.presence;
+        let staff = self
+            .state
+            .staff
+            .values()
+            .filter(|m| m.active)
+            .map(|m| StaffPresence {
+                id: m.id.to_string(),
+                name: m.name.clone(),
+                role: m.role,
+                connections: p.count(|c| c.staff == Some(m.id)),
+            })
+            .collect();
+        let shared = |role: Role| p.count(|c| c.role == role && c.staff.is_none());
+        let [attendees, moderators, screens] = p.counts();
+        ServerMsg::Presence {
+            attendees,
+            participants: self.askers.participants() as u32,
+            moderators,
+            screens,
+            staff,
+            links: LinkPresence {
+                moderator: shared(Role::Moderator),
+                screen: shared(Role::Screen),
+            },
+            // Filled by roster mode.
+            roster: None,
+        }
+    }
+
+    /// What a joining panel connection is told, after its snapshot.
+    pub(super) fn presence_frame(&self) -> Frame {
+        frame(&self.presence_msg())
+    }
+
+    /// On the room's tick, between batches: tells the panel who is
+    /// connected if that changed and the last message is old enough.
+    pub(super) fn send_presence(&mut self) {
+        let now = Instant::now();
+        let p = &self.presence;
+        if !p.dirty || p.last_at.is_some_and(|at| now - at < COALESCE) {
+            return;
+        }
+        self.presence.dirty = false;
+        if self.presence.counts()[1] == 0 {
+            // Nobody to tell; a panel that joins is told at its join.
+            return;
+        }
+        let msg = self.presence_msg();
+        if self.presence.last.as_ref() == Some(&msg) {
+            return;
+        }
+        self.feeds.moderator.send(frame(&msg));
+        self.presence.last = Some(msg);
+        self.presence.last_at = Some(now);
+    }
+}
