@@ -9,6 +9,7 @@
 //! Invariants: only this task mutates the state; it never waits on a
 //! connection (it pushes to outboxes, which never block: see `outbox`).
 
+mod answer;
 mod askers;
 mod deliver;
 mod failure;
@@ -26,12 +27,11 @@ pub use staff::{Credentials, Found, Listed, StaffPass};
 use crate::log::{EventRecord, Log, LogError};
 use crate::outbox::{Outbox, Wire};
 use crate::queue::view::{self, Audience};
-use crate::queue::{
-    AdminAction, Command, Entry, Event, Op, Principal, StaffId, State, decide, evolve,
-};
+use crate::queue::{AdminAction, Command, Entry, Event, Op, Principal, StaffId, State, evolve};
+use answer::{Pending, Reply, unavailable};
 use deliver::Job;
 use fanout::Feeds;
-use hoidap_protocol::{Action, Change, ErrorCode, ResumeFrom, Role, Seq, ServerMsg};
+use hoidap_protocol::{Action, Change, ResumeFrom, Role, Seq, ServerMsg};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
@@ -233,32 +233,6 @@ struct Room {
 /// One audience's view of one entry: its changes and its new vote count.
 type Staged = (Audience, Vec<Change>, Option<hoidap_protocol::VoteCount>);
 
-/// A decided command waiting for its commit.
-struct Pending {
-    to: Reply,
-    outcome: Outcome,
-}
-
-/// Who is waiting for a command's answer.
-enum Reply {
-    /// A connection's request.
-    Conn {
-        role: Role,
-        outbox: Arc<Outbox>,
-        req: String,
-    },
-    Admin(oneshot::Sender<AdminReply>),
-}
-
-enum Outcome {
-    /// `None`: accepted without change; acknowledged at the batch's position.
-    Accepted(Option<Entry>),
-    /// Refused against changes of this batch that are not durable yet: sent
-    /// once they are; `unavailable` instead if their commit fails, since
-    /// the state it was decided against never existed.
-    Refused(crate::queue::Rejection),
-}
-
 impl Room {
     async fn run(mut self, mut inbox: mpsc::Receiver<RoomMsg>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -415,99 +389,6 @@ impl Room {
         }
     }
 
-    /// Answers one request. An attendee's answer goes through the public
-    /// feed's worker, behind the deltas already handed to it: a change goes
-    /// out before the ack of the request that made it.
-    fn answer(&mut self, role: Role, to: &Arc<Outbox>, frame: Frame) {
-        let wire = Wire::text(frame);
-        match role {
-            Role::Attendee => self.feeds.public.deliver(Job::Answer {
-                to: to.clone(),
-                wire,
-            }),
-            Role::Screen | Role::Moderator => to.answer(&wire),
-        }
-    }
-
-    /// Decides one command; an accepted change is applied (and committed
-    /// with the batch), a refusal against durable state answered at once.
-    fn decide_one(
-        &mut self,
-        by: Principal,
-        op: Op,
-        to: Reply,
-        changed: &mut Vec<Entry>,
-        pending: &mut Vec<Pending>,
-    ) {
-        let command = Command {
-            by,
-            at: now_ms(),
-            op,
-        };
-        let outcome = match decide(&self.state, &command) {
-            Ok(Some(event)) => {
-                let req = match &to {
-                    Reply::Conn { req, .. } => Some(req.clone()),
-                    Reply::Admin(_) => None,
-                };
-                let entry = self.apply(command, req, event);
-                changed.push(entry.clone());
-                Outcome::Accepted(Some(entry))
-            }
-            Ok(None) => Outcome::Accepted(None),
-            Err(rejection) => {
-                let outcome = Outcome::Refused(rejection);
-                if changed.is_empty() {
-                    // Decided against durable state: final.
-                    self.reply(to, outcome, self.state.seq);
-                    return;
-                }
-                outcome
-            }
-        };
-        pending.push(Pending { to, outcome });
-    }
-
-    /// Answers a decided command once its batch is durable (`seq`: the
-    /// batch's position, for changes that changed nothing).
-    fn reply(&mut self, to: Reply, outcome: Outcome, seq: Seq) {
-        match to {
-            Reply::Conn { role, outbox, req } => {
-                let msg = match outcome {
-                    Outcome::Accepted(Some(entry)) => ServerMsg::Ack {
-                        question: self.asked(&entry),
-                        id: req,
-                        seq: entry.seq,
-                    },
-                    Outcome::Accepted(None) => ServerMsg::Ack {
-                        id: req,
-                        seq,
-                        question: None,
-                    },
-                    Outcome::Refused(r) => ServerMsg::error(Some(req), r.code(), r.to_string()),
-                };
-                self.answer(role, &outbox, frame(&msg));
-            }
-            Reply::Admin(reply) => {
-                let result = match outcome {
-                    Outcome::Accepted(entry) => Ok(entry),
-                    Outcome::Refused(r) => Err(AdminRefusal::Rejected(r)),
-                };
-                let _ = reply.send(result);
-            }
-        }
-    }
-
-    /// The answer to a command whose batch was not stored.
-    fn fail(&mut self, to: Reply) {
-        match to {
-            Reply::Conn { role, outbox, req } => self.answer(role, &outbox, unavailable(req)),
-            Reply::Admin(reply) => {
-                let _ = reply.send(Err(AdminRefusal::Unavailable));
-            }
-        }
-    }
-
     /// Applies an accepted event to the state and buffers what each audience
     /// must learn of it (released by the next flush, after the commit).
     fn apply(&mut self, command: Command, req: Option<String>, event: Event) -> Entry {
@@ -582,16 +463,6 @@ impl Room {
         }
         crate::metrics::room_tick(started.elapsed());
     }
-}
-
-const UNAVAILABLE: &str = "could not store the request; nothing was applied, retry";
-
-fn unavailable(req: String) -> Frame {
-    frame(&ServerMsg::error(
-        Some(req),
-        ErrorCode::Unavailable,
-        UNAVAILABLE,
-    ))
 }
 
 pub fn audience_of(role: Role) -> Audience {
