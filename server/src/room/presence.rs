@@ -208,3 +208,46 @@ impl Room {
         self.presence.last_at = Some(now);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An outbox over a real socket pair (the peer is kept open).
+    async fn outbox() -> (Arc<Outbox>, tokio::net::TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let peer = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (Arc::new(Outbox::new(Arc::new(server))), peer)
+    }
+
+    #[tokio::test]
+    async fn each_connection_counts_once_and_only_if_it_was_counted() {
+        let mut p = Presence::default();
+        let (shared, _a) = outbox().await;
+        let (lan, _b) = outbox().await;
+        let (screen, _c) = outbox().await;
+        let (phone, _d) = outbox().await;
+        let (turned_away, _e) = outbox().await;
+        p.add(Role::Moderator, None, &shared);
+        p.add(Role::Moderator, Some(StaffId(2)), &lan);
+        p.add(Role::Screen, None, &screen);
+        p.add(Role::Attendee, None, &phone);
+        assert_eq!(p.counts(), [1, 2, 1]);
+        assert_eq!(p.count(|m| m.staff == Some(StaffId(2))), 1);
+        // Its link was revoked between its hello and its join: never
+        // added, so its leave takes nobody else's place.
+        p.dirty = false;
+        assert!(!p.remove(Role::Moderator, &turned_away));
+        assert_eq!(p.counts(), [1, 2, 1]);
+        assert!(!p.dirty, "nothing changed");
+        assert!(p.remove(Role::Moderator, &lan));
+        assert!(!p.remove(Role::Moderator, &lan), "a leave counts once");
+        assert!(p.remove(Role::Screen, &screen));
+        assert!(p.remove(Role::Attendee, &phone));
+        assert_eq!(p.counts(), [0, 1, 0]);
+        assert!(p.dirty);
+    }
+}

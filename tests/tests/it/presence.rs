@@ -178,7 +178,21 @@ async fn the_panel_sees_screens_staff_and_attendees_come_and_go() -> anyhow::Res
     assert_eq!(p.participants, 2);
     drop(lan);
     let (p, _) = until(&mut chair, "Lan gone", WITHIN, |p| p.moderators == 1).await?;
+    let lan_id = p.staff("Trần Thị Lan").map(|s| s.id.clone());
     assert_eq!(p.staff("Trần Thị Lan").map(|s| s.connections), Some(0));
+    // A revoked member is no longer on the staff.
+    let auth = format!("Bearer {}", hall.server.admin_token);
+    let path = format!(
+        "/api/events/{}/staff/{}/revoke",
+        hall.event.join_code,
+        lan_id.unwrap_or_default()
+    );
+    let (status, _) = http_request(hall.server.addr, "POST", &path, Some(&auth), None).await?;
+    assert_eq!(status, 200);
+    until(&mut chair, "Lan revoked", WITHIN, |p| {
+        p.staff("Trần Thị Lan").is_none()
+    })
+    .await?;
 
     // Only the panel is ever told.
     phone.ask("Câu hỏi về đánh giá cán bộ năm nay").await?;
