@@ -18,6 +18,7 @@ pub fn declarations() -> String {
         StaffPresence::decl(),
         LinkPresence::decl(),
         RosterPresence::decl(),
+        DelegateWho::decl(),
         Question::decl(),
         Snapshot::decl(),
         Change::decl(),

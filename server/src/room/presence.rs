@@ -1,8 +1,8 @@
-//! Who is connected to the room: the bookkeeping of joins and leaves, and
-//! the panel's `presence` message (screens, staff by name, attendees).
+//! Who is connected to the room, and the panel's `presence` message
+//! (screens, staff by name, attendees, the roster's delegates).
 //!
 //! A connection is counted when it joins fresh and forgotten when it
-//! leaves. Attendees are only counted (they may be thousands); panel and
+//! leaves (`members`). Attendees are only counted (they may be thousands); panel and
 //! screen connections, a handful, are kept with the staff member whose
 //! link they came through. That is what lets the panel be told which
 //! people and how many screens are there, and it keeps the counts honest:
@@ -18,11 +18,10 @@
 //! flight: it names the staff, and a member added by a batch that is not
 //! durable yet must not show.
 
-use super::{Frame, Room, StaffPass, deliver::Job, frame};
-use crate::outbox::{Class, Outbox, Wire};
+use super::{Frame, Room, frame};
+use crate::outbox::Outbox;
 use crate::queue::StaffId;
-use hoidap_protocol::{LinkPresence, Role, ServerMsg, StaffPresence};
-use std::net::IpAddr;
+use hoidap_protocol::{LinkPresence, Role, RosterPresence, ServerMsg, StaffPresence};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -49,7 +48,7 @@ struct Member {
 }
 
 impl Presence {
-    fn add(&mut self, role: Role, staff: Option<StaffId>, outbox: &Arc<Outbox>) {
+    pub(super) fn add(&mut self, role: Role, staff: Option<StaffId>, outbox: &Arc<Outbox>) {
         match role {
             Role::Attendee => self.attendees += 1,
             Role::Moderator | Role::Screen => self.others.push(Member {
@@ -62,7 +61,7 @@ impl Presence {
     }
 
     /// Whether the connection had been counted.
-    fn remove(&mut self, role: Role, outbox: &Arc<Outbox>) -> bool {
+    pub(super) fn remove(&mut self, role: Role, outbox: &Arc<Outbox>) -> bool {
         let counted = match role {
             Role::Attendee => {
                 self.attendees = self.attendees.saturating_sub(1);
@@ -96,60 +95,6 @@ impl Presence {
 }
 
 impl Room {
-    /// A connection joins, fresh or resyncing after it fell behind.
-    /// `false`: it was turned away (a link revoked since its hello).
-    pub(super) fn admit(
-        &mut self,
-        role: Role,
-        participant: Option<&str>,
-        staff: Option<&StaffPass>,
-        fresh: bool,
-        outbox: &Arc<Outbox>,
-        source: Option<IpAddr>,
-    ) -> bool {
-        if let Some(pass) = staff {
-            if !self.pass_valid(pass) {
-                outbox.push(&Wire::text(super::staff::revoked_frame()), Class::Own);
-                outbox.kick(hoidap_protocol::close::REVOKED);
-                return false;
-            }
-            if fresh {
-                self.staff_conns.add(pass.id, outbox);
-            }
-        }
-        if let Some(p) = participant {
-            self.askers.register(p, outbox);
-            if let Some(addr) = source {
-                self.sources.seen(p, addr);
-            }
-        }
-        if fresh {
-            crate::metrics::connection_opened(role);
-            self.presence.add(role, staff.map(|s| s.id), outbox);
-        }
-        true
-    }
-
-    /// A connection has ended.
-    pub(super) fn part(
-        &mut self,
-        role: Role,
-        participant: Option<&str>,
-        staff: Option<StaffId>,
-        outbox: Arc<Outbox>,
-    ) {
-        if let Some(id) = staff {
-            self.staff_conns.remove(id, &outbox);
-        }
-        if let Some(p) = participant {
-            self.askers.prune(p);
-        }
-        if self.presence.remove(role, &outbox) {
-            crate::metrics::connection_closed(role);
-        }
-        self.feeds.of_mut(role).deliver(Job::Leave(outbox));
-    }
-
     fn presence_msg(&self) -> ServerMsg {
         let p = &self.presence;
         let staff = self
@@ -176,8 +121,11 @@ impl Room {
                 moderator: shared(Role::Moderator),
                 screen: shared(Role::Screen),
             },
-            // Filled by roster mode.
-            roster: None,
+            roster: self.state.settings.roster.then(|| RosterPresence {
+                claimed: self.state.delegates.values().filter(|d| d.claimed).count() as u32,
+                present: self.delegate_conns.present(),
+                total: self.state.delegates.len() as u32,
+            }),
         }
     }
 

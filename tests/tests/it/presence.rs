@@ -2,9 +2,9 @@
 //! 10, item 8). Only the panel: attendees and screens never get `presence`.
 
 use crate::support::Hall;
-use hoidap_protocol::{LinkPresence, Role, ServerMsg, StaffPresence, StaffRole};
-use hoidap_tests::{Client, http_request};
-use serde_json::{Value, json};
+use hoidap_protocol::{LinkPresence, Role, RosterPresence, ServerMsg, StaffPresence, StaffRole};
+use hoidap_tests::Client;
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// How soon the panel must learn of a change (the message is coalesced to
@@ -21,6 +21,7 @@ struct Seen {
     screens: u32,
     staff: Vec<StaffPresence>,
     links: LinkPresence,
+    roster: Option<RosterPresence>,
 }
 
 impl Seen {
@@ -39,17 +40,15 @@ fn seen(msg: &ServerMsg) -> Option<Seen> {
             staff,
             links,
             roster,
-        } => {
-            assert_eq!(*roster, None, "an open event has no roster");
-            Some(Seen {
-                attendees: *attendees,
-                participants: *participants,
-                moderators: *moderators,
-                screens: *screens,
-                staff: staff.clone(),
-                links: *links,
-            })
-        }
+        } => Some(Seen {
+            attendees: *attendees,
+            participants: *participants,
+            moderators: *moderators,
+            screens: *screens,
+            staff: staff.clone(),
+            links: *links,
+            roster: *roster,
+        }),
         _ => None,
     }
 }
@@ -79,13 +78,10 @@ async fn until(
 }
 
 async fn add_staff(hall: &Hall, name: &str, role: &str) -> anyhow::Result<String> {
-    let auth = format!("Bearer {}", hall.server.admin_token);
     let path = format!("/api/events/{}/staff", hall.event.join_code);
     let body = json!({ "name": name, "role": role }).to_string();
-    let (status, text) =
-        http_request(hall.server.addr, "POST", &path, Some(&auth), Some(&body)).await?;
-    anyhow::ensure!(status == 201, "add {name}: {status} {text}");
-    let member: Value = serde_json::from_str(&text)?;
+    let (status, member) = hall.admin("POST", &path, Some(&body)).await;
+    anyhow::ensure!(status == 201, "add {name}: {status} {member}");
     let link = member["link"].as_str().unwrap_or_default();
     Ok(link
         .split_once('#')
@@ -139,6 +135,7 @@ async fn the_panel_sees_screens_staff_and_attendees_come_and_go() -> anyhow::Res
     );
     assert_eq!(first.staff("Trần Thị Lan").map(|s| s.connections), Some(0));
     assert_eq!(first.links, LinkPresence::default());
+    assert_eq!(first.roster, None, "an open event has no roster");
 
     // The shared screen link connects, then drops.
     let screen = hall.screen().await?;
@@ -181,13 +178,12 @@ async fn the_panel_sees_screens_staff_and_attendees_come_and_go() -> anyhow::Res
     let lan_id = p.staff("Trần Thị Lan").map(|s| s.id.clone());
     assert_eq!(p.staff("Trần Thị Lan").map(|s| s.connections), Some(0));
     // A revoked member is no longer on the staff.
-    let auth = format!("Bearer {}", hall.server.admin_token);
     let path = format!(
         "/api/events/{}/staff/{}/revoke",
         hall.event.join_code,
         lan_id.unwrap_or_default()
     );
-    let (status, _) = http_request(hall.server.addr, "POST", &path, Some(&auth), None).await?;
+    let (status, _) = hall.admin("POST", &path, None).await;
     assert_eq!(status, 200);
     until(&mut chair, "Lan revoked", WITHIN, |p| {
         p.staff("Trần Thị Lan").is_none()
@@ -240,5 +236,45 @@ async fn a_hall_reconnecting_does_not_flood_the_panel() -> anyhow::Result<()> {
     assert!(frames < PHONES / 4, "not coalesced: {frames} frames");
     drop(phones);
     until(&mut panel, "every phone gone", within, |p| p.attendees == 0).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_roster_event_shows_its_delegates_claimed_and_present() -> anyhow::Result<()> {
+    let event =
+        json!({ "title": "Đối thoại công tác cán bộ", "pre_moderation": false, "roster": true });
+    let hall = Hall::with(event).await?;
+    let roster = "Họ và tên;Đơn vị\nNguyễn Văn An;Sở Nội vụ\nTrần Thị Bích Ngọc;Sở Tài chính\nLê Hoàng Phúc;Sở Y tế\n";
+    let path = format!("/api/events/{}/roster", hall.event.join_code);
+    let (status, body) = hall.admin("POST", &path, Some(roster)).await;
+    assert_eq!(status, 200, "{body}");
+    let mut panel = hall.moderator().await?;
+    let want = |claimed, present| {
+        move |p: &Seen| {
+            p.roster
+                == Some(RosterPresence {
+                    claimed,
+                    present,
+                    total: 3,
+                })
+        }
+    };
+    until(&mut panel, "the roster", WITHIN, want(0, 0)).await?;
+
+    let (_, cards) = hall.admin("GET", &path, None).await;
+    let code = cards[0]["code"].as_str().expect("a code").to_owned();
+    let url = hall.server.ws_url();
+    let phone = Client::claim(&url, &hall.event.join_code, &code)
+        .await?
+        .map_err(|e| anyhow::anyhow!("claim refused: {e:?}"))?;
+    until(
+        &mut panel,
+        "a delegate claimed and here",
+        WITHIN,
+        want(1, 1),
+    )
+    .await?;
+    drop(phone);
+    until(&mut panel, "the delegate gone", WITHIN, want(1, 0)).await?;
     Ok(())
 }
