@@ -99,3 +99,23 @@ test('the panel warns while no screen is connected, names the staff and counts t
   await panelContext.close();
   assert.deepEqual(problems, []);
 });
+
+test('a roster event shows its delegates: claimed cards of the total, connected now', async () => {
+  const event = await createEvent(server, { title: 'Đối thoại công tác cán bộ', pre_moderation: false, roster: true });
+  const rows = 'Họ và tên;Đơn vị\nNguyễn Văn An;Sở Nội vụ\nTrần Thị Bích Ngọc;Sở Tài chính\nLê Hoàng Phúc;Sở Y tế\n';
+  const res = await fetch(`${server.url}/api/events/${event.join_code}/roster`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'text/csv' },
+    body: rows,
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const context = await browser.newContext({ ...VIEWPORTS.laptop, locale: 'vi-VN' });
+  const mod = await context.newPage();
+  const problems = watch(mod, 'moderator');
+  await mod.goto(event.links.moderator);
+  await mod.locator('#who-roster', { hasText: 'Đại biểu: 0/3 đã nhận thẻ, 0 đang kết nối' }).waitFor();
+  await mod.click('.lang-switch');
+  await mod.locator('#who-roster', { hasText: 'Delegates: 0/3 cards claimed, 0 connected' }).waitFor();
+  await context.close();
+  assert.deepEqual(problems, []);
+});
