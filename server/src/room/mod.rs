@@ -276,6 +276,11 @@ impl Room {
                     }
                     self.handle_batch(&mut batch).await;
                     self.idle.touched();
+                    // Also here: under back-to-back commits the ticks are
+                    // taken inside `commit`, which must not send it.
+                    if !self.broken {
+                        self.send_presence();
+                    }
                 }
                 _ = self.tick.tick() => {
                     if self.broken {

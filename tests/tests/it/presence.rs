@@ -278,3 +278,50 @@ async fn a_roster_event_shows_its_delegates_claimed_and_present() -> anyhow::Res
     until(&mut panel, "the delegate gone", WITHIN, want(1, 0)).await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_keeps_flowing_while_the_room_commits_back_to_back() -> anyhow::Result<()> {
+    let hall = Hall::new(false).await?;
+    let mut panel = hall.moderator().await?;
+    until(&mut panel, "the first presence", WITHIN, |p| p.screens == 0).await?;
+    let mut asker = hall.attendee().await?;
+    let question = asker.ask("Câu hỏi được ủng hộ liên tục").await?;
+    // Voters toggling their votes as fast as the room acknowledges them:
+    // every batch has a commit, one after the other.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut voters = Vec::new();
+    for _ in 0..16 {
+        let mut voter = hall.attendee().await?;
+        let stop = stop.clone();
+        voters.push(tokio::spawn(async move {
+            let mut up = true;
+            let mut acks = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                voter.vote(question, up).await?;
+                up = !up;
+                acks += 1;
+            }
+            anyhow::Ok(acks)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    until(&mut panel, "the voters", WITHIN, |p| p.attendees == 17).await?;
+    // Past the coalescing window: the next change may go out at once, and
+    // does, after the batch that made it: about a millisecond. When it
+    // waited for a tick that the room's own loop won (not one taken inside
+    // `commit`) it took 40-120 ms here, and past a second when the change
+    // came inside the window.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let screen = hall.screen().await?;
+    let soon = Duration::from_millis(300);
+    let result = until(&mut panel, "a screen, under load", soon, |p| p.screens == 1).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut acks = 0;
+    for voter in voters {
+        acks += voter.await??;
+    }
+    let (_, took) = result?;
+    println!("presence: under {acks} votes a screen showed after {took:?}");
+    drop(screen);
+    Ok(())
+}
