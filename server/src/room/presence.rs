@@ -2,21 +2,22 @@
 //! (screens, staff by name, attendees, the roster's delegates).
 //!
 //! A connection is counted when it joins fresh and forgotten when it
-//! leaves (`members`). Attendees are only counted (they may be thousands); panel and
-//! screen connections, a handful, are kept with the staff member whose
-//! link they came through. That is what lets the panel be told which
-//! people and how many screens are there, and it keeps the counts honest:
-//! a connection turned away at its join (its link revoked since its hello)
-//! was never counted, so its leave subtracts nothing.
+//! leaves (`members`). Attendees are only counted (they may be
+//! thousands); panel and screen connections, a handful, are kept with the
+//! staff member whose link they came through. That is what lets the panel
+//! be told which people and how many screens are there, and it keeps the
+//! counts honest: a connection turned away at its join (its link revoked
+//! since its hello) was never counted, so its leave subtracts nothing.
 //!
 //! The panel learns it on joining, then whenever it changes, but at most
 //! every `COALESCE`: a hall's phones reconnecting after the Wi-Fi drops are
 //! thousands of joins in a few seconds, and each must not become a frame
-//! to every moderator. The first change after a quiet spell goes out on the
-//! next tick (25 ms), so a screen that connects or drops shows at once.
-//! Presence leaves only between batches, never while a commit is in
-//! flight: it names the staff, and a member added by a batch that is not
-//! durable yet must not show.
+//! to every moderator. The first change after a quiet spell goes out right
+//! after the batch that made it, so a screen that connects or drops shows
+//! at once; a change held back by the window goes out after a later batch
+//! or on a tick of the room's loop. Either way it leaves only between
+//! batches, never while a commit is in flight: it names the staff, and a
+//! member added by a batch that is not durable yet must not show.
 
 use super::{Frame, Room, frame};
 use crate::outbox::Outbox;

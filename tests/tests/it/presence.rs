@@ -8,8 +8,8 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// How soon the panel must learn of a change (the message is coalesced to
-/// at most one every 500 ms; a change after a quiet spell goes out on the
-/// next 25 ms tick).
+/// at most one every 500 ms; a change after a quiet spell goes out at
+/// once).
 const WITHIN: Duration = Duration::from_secs(1);
 
 /// What one `presence` says.
