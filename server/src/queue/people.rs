@@ -28,6 +28,11 @@ pub enum Principal {
     Admin {},
     /// A delegate on a roster event's roster, through their card.
     Delegate { id: DelegateId },
+    /// The asker of a question anonymous to everyone: a pseudonym the room
+    /// derives from the asker (participant or delegate) with a key the log
+    /// does not hold, so no copy of the log links the question to its
+    /// asker, while the room can still show them their own question.
+    Sealed { id: String },
 }
 
 impl Principal {
@@ -48,6 +53,7 @@ impl Principal {
         match self {
             Principal::Participant { id } => Some(id.into()),
             Principal::Delegate { id } => Some(id.to_string().into()),
+            Principal::Sealed { id } => Some(id.into()),
             _ => None,
         }
     }
@@ -135,6 +141,8 @@ impl<'a> Powers<'a> {
         match principal {
             Principal::Participant { .. } if state.settings.roster => Powers::Guest,
             Principal::Participant { id } => Powers::Attendee(id),
+            // Made by the room only, for someone it found may ask.
+            Principal::Sealed { id } => Powers::Attendee(id),
             Principal::Delegate { id } => match state.delegates.get(id) {
                 Some(d) => Powers::Attendee(&d.key),
                 None => Powers::Nobody,

@@ -1,10 +1,13 @@
 // Every string the pages show, in Vietnamese (the default) and English.
 // Pure: the DOM side (data-i18n attributes, the switch) is in dom.js.
 
+import { ROSTER_EN, ROSTER_VI } from './i18n-roster.js';
+
 /** @typedef {'vi' | 'en'} Lang */
 /** @typedef {import('./protocol').ErrorCode} ErrorCode */
 
 const VI = {
+  ...ROSTER_VI,
   'lang.switch': 'English',
   'lang.switch.label': 'Switch to English',
   'app.name': 'Hỏi đáp',
@@ -167,6 +170,7 @@ const VI = {
 
 /** @type {Record<Key, string>} */
 const EN = {
+  ...ROSTER_EN,
   'lang.switch': 'Tiếng Việt',
   'lang.switch.label': 'Chuyển sang tiếng Việt',
   'app.name': 'Questions',
@@ -380,6 +384,9 @@ const ERROR_KEYS = /** @type {const} */ ({
   forbidden: 'err.forbidden',
   rate_limited: 'err.rate_limited',
   quota_exceeded: 'err.quota_exceeded',
+  code_required: 'err.code_required',
+  unknown_code: 'card.unknown_code',
+  moved: 'card.moved',
   unknown_event: 'refused.unknown_event',
   bad_secret: 'refused.bad_secret',
   revoked: 'refused.revoked',
