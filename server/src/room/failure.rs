@@ -66,6 +66,7 @@ impl Room {
         self.state = state;
         self.sources.recount(&self.state);
         self.credentials.rebuild(&self.state);
+        self.presence.touch();
         self.feeds = Feeds::new(self.state.seq, &self.main);
         self.committed = self.state.seq;
     }
