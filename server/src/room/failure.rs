@@ -67,7 +67,7 @@ impl Room {
         self.sources.recount(&self.state);
         self.credentials.rebuild(&self.state);
         self.presence.touch();
-        self.feeds = Feeds::new(self.state.seq, &self.main);
+        self.feeds = Feeds::new(self.state.seq, &self.main, self.fanout_budget);
         self.committed = self.state.seq;
     }
 }
