@@ -55,7 +55,7 @@ async fn ticker(
     loop {
         voted.notified().await;
         // The previous delta must have reached every subscriber first.
-        while tx.len() > 0 || last.elapsed() < Duration::from_millis(1) {
+        while !tx.is_empty() || last.elapsed() < Duration::from_millis(1) {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         last = tokio::time::Instant::now();
