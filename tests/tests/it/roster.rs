@@ -372,3 +372,56 @@ async fn a_question_anonymous_to_everyone_is_linked_to_no_delegate_in_the_log() 
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_claimed_card_survives_a_restart_and_its_vote_stays_one() -> anyhow::Result<()> {
+    let hall = roster_hall().await?;
+    let (status, body) = hall
+        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let all = cards(&hall).await;
+    let mut an = claim(&hall, &code_of(&all, "Nguyễn Văn An"))
+        .await?
+        .expect("claimed");
+    let question = an.ask("Câu hỏi trước khi khởi động lại?").await?;
+    an.vote(question, true).await?;
+    let token = an.participant.clone().expect("a token").token;
+    let (dir, event) = (hall.server.dir.clone(), hall.event.clone());
+    drop(an);
+    let _kept = hall.server.stop().await;
+
+    // The codes are derived again from the key in the data directory, and
+    // the device's token is still the latest claim.
+    let server = hoidap_tests::TestServer::start_in(&dir).await?;
+    let mut again = Client::connect(&server.ws_url()).await?;
+    again
+        .hello(&event.join_code, Role::Attendee, None, Some(&token))
+        .await?;
+    assert!(again.view.my_votes.contains(&question));
+    assert!(again.view.my_questions.contains_key(&question));
+    again.vote(question, true).await?;
+    let mut moderator = Client::join(
+        &server.ws_url(),
+        &event.join_code,
+        Role::Moderator,
+        Some(&event.moderator_secret),
+    )
+    .await?;
+    assert_eq!(moderator.view.question(question).map(|q| q.votes), Some(1));
+    moderator
+        .drain(std::time::Duration::from_millis(100))
+        .await?;
+    let claimed = Client::claim(
+        &server.ws_url(),
+        &event.join_code,
+        &code_of(&all, "Lê Hoàng Phúc"),
+    )
+    .await?;
+    assert!(
+        claimed.is_ok(),
+        "the printed cards still work: {:?}",
+        claimed.err()
+    );
+    Ok(())
+}
