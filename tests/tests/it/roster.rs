@@ -323,6 +323,10 @@ async fn a_question_anonymous_to_everyone_is_linked_to_no_delegate_in_the_log() 
     assert_eq!(status, 200, "{body}");
     let all = cards(&hall).await;
     let mut moderator = hall.moderator().await?;
+    let mut screen = hall.screen().await?;
+    let mut other = claim(&hall, &code_of(&all, "Lê Hoàng Phúc"))
+        .await?
+        .expect("claimed");
     let mut an = claim(&hall, &code_of(&all, "Nguyễn Văn An"))
         .await?
         .expect("claimed");
@@ -357,9 +361,31 @@ async fn a_question_anonymous_to_everyone_is_linked_to_no_delegate_in_the_log() 
             .is_some_and(|q| q.status == hoidap_protocol::QuestionStatus::Live)
     })
     .await?;
+    // Nobody else learns who asked it, in any form: not the panel, not the
+    // screen, not another delegate.
+    screen
+        .wait_until("shown", |v| v.question(question).is_some())
+        .await?;
+    other
+        .wait_until("shown", |v| v.question(question).is_some())
+        .await?;
+    moderator
+        .drain(std::time::Duration::from_millis(200))
+        .await?;
+    for (who, client) in [
+        ("panel", &moderator),
+        ("screen", &screen),
+        ("delegate", &other),
+    ] {
+        for text in &client.texts {
+            for secret in ["Nguyễn Văn An", "Sở Nội vụ", "\"d1\""] {
+                assert!(!text.contains(secret), "{who} got {secret}: {text}");
+            }
+        }
+    }
 
     let (dir, event) = (hall.server.dir.clone(), hall.event.id);
-    drop((an, moderator));
+    drop((an, moderator, screen, other));
     let _kept = hall.server.stop().await;
     let entries = SqliteLog::open(&dir)?.entries(event, 0).await?;
     let asked = entries
