@@ -1,5 +1,8 @@
 // Every string the pages show, in Vietnamese (the default) and English.
 // Pure: the DOM side (data-i18n attributes, the switch) is in dom.js.
+// The organiser console's strings are in admin-i18n.js, spread in here.
+
+import { ADMIN_EN, ADMIN_VI } from './admin-i18n.js';
 
 /** @typedef {'vi' | 'en'} Lang */
 /** @typedef {import('./protocol').ErrorCode} ErrorCode */
@@ -151,6 +154,7 @@ const VI = {
   'idx.code': 'Mã tham gia',
   'idx.join': 'Tham gia',
   'idx.invalid': 'Mã tham gia gồm chữ và số, ví dụ K7M2QP.',
+  ...ADMIN_VI,
 };
 
 /** @typedef {keyof typeof VI} Key */
@@ -303,6 +307,7 @@ const EN = {
   'idx.code': 'Join code',
   'idx.join': 'Join',
   'idx.invalid': 'The join code has letters and digits, e.g. K7M2QP.',
+  ...ADMIN_EN,
 };
 
 /** @type {Record<Lang, Record<Key, string>>} */
