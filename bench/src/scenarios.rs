@@ -68,6 +68,7 @@ async fn voter(
         role: Role::Attendee,
         secret: None,
         participant_token: None,
+        delegate_code: None,
         resume: None,
     };
     ws.send(Message::text(serde_json::to_string(&hello)?))

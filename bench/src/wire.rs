@@ -141,6 +141,7 @@ pub async fn hello(
         role,
         secret: secret.map(str::to_owned),
         participant_token: None,
+        delegate_code: None,
         resume,
     };
     ws.send(Message::text(serde_json::to_string(&msg)?)).await?;

@@ -93,6 +93,11 @@ pub struct Settings {
     /// written before staff existed: false.
     #[serde(default)]
     pub chair_sets_current: bool,
+    /// Roster mode: only delegates on the organiser's roster, each through
+    /// their personal code, may ask and vote (one vote per delegate). Set
+    /// by the organiser only. Absent in older logs: false (open event).
+    #[serde(default)]
+    pub roster: bool,
 }
 
 impl Default for Settings {
@@ -103,6 +108,7 @@ impl Default for Settings {
             max_length: 500,
             identities: Some(vec![Identity::Named, Identity::HiddenFromHall]),
             chair_sets_current: false,
+            roster: false,
         }
     }
 }
@@ -193,6 +199,22 @@ pub struct StaffWho {
     pub id: String,
     pub name: String,
     pub role: StaffRole,
+}
+
+/// A delegate on the event's roster, as their own device learns it in
+/// `welcome` once their code is claimed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DelegateWho {
+    /// Stable within the event, e.g. `d12`.
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub position: Option<String>,
 }
 
 /// A question as one audience sees it.
@@ -337,6 +359,14 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         participant_token: Option<String>,
+        /// Attendees of a roster event: the personal code on the delegate's
+        /// card (typed, or from the card's QR link `#d=CODE`), case and
+        /// dashes ignored. Claims the delegate for this device; a device
+        /// that held it before is told (`moved`). Later hellos send the
+        /// token from `welcome` instead.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        delegate_code: Option<String>,
         /// Reconnecting: the last position applied. A malformed value is
         /// read as absent (the client then gets a fresh snapshot) rather
         /// than refusing the hello: a device must always be able to rejoin.
@@ -481,6 +511,11 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         staff: Option<StaffWho>,
+        /// A roster delegate's device: who the card belongs to (their name
+        /// and unit are the roster's, not typed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        delegate: Option<DelegateWho>,
     },
     /// The full state for this audience; replaces anything held before.
     Snapshot {
@@ -600,6 +635,17 @@ pub enum ErrorCode {
     /// This personal staff link was revoked or re-issued; ask the organiser
     /// for the new one. The connection closes (4003).
     Revoked,
+    /// A roster event: asking and voting need a delegate's personal code
+    /// (`delegate_code` in the hello). Watching needs nothing.
+    CodeRequired,
+    /// No delegate of this event has this code (guesses are rate
+    /// limited per address); the connection closes (4000).
+    UnknownCode,
+    /// This delegate's card was claimed on another device, or the
+    /// organiser reset its code: this device no longer speaks for the
+    /// delegate. The connection closes (4004); do not reconnect with the
+    /// same token.
+    Moved,
     /// Catch-all for codes added later; never sent by this version.
     #[serde(other)]
     Unknown,
@@ -629,6 +675,9 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::Revoked => "revoked",
+            ErrorCode::CodeRequired => "code_required",
+            ErrorCode::UnknownCode => "unknown_code",
+            ErrorCode::Moved => "moved",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -653,6 +702,9 @@ pub mod close {
     /// A staff member's personal link was revoked or re-issued: do not
     /// reconnect with it.
     pub const REVOKED: u16 = 4003;
+    /// A delegate's card was claimed on another device (or its code reset):
+    /// do not reconnect with this device's token.
+    pub const MOVED: u16 = 4004;
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub fn declarations() -> String {
         Identity::decl(),
         StaffRole::decl(),
         StaffWho::decl(),
+        DelegateWho::decl(),
         Question::decl(),
         Snapshot::decl(),
         Change::decl(),

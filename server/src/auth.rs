@@ -8,6 +8,7 @@
 //!   key kept in the data directory), so a vote can be tied to one device
 //!   without accounts, and ids cannot be forged to stuff votes.
 
+use crate::queue::DelegateId;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -103,6 +104,50 @@ impl Keys {
         secret_eq(sig, &self.sign(id)).then(|| id.to_owned())
     }
 
+    /// The key every event's card key is derived from (`card_key`): the
+    /// registry holds it rather than the whole signing key.
+    pub fn card_master(&self) -> [u8; 32] {
+        self.mac(&[b"cards"]).into()
+    }
+
+    /// A delegate's device token: who (`d7`) and which claim (the
+    /// `device`th), signed for this event only.
+    pub fn delegate_token(&self, event: u64, id: DelegateId, device: u32) -> String {
+        let body = format!("{id}:{device}");
+        let sig = self.delegate_sig(event, &body);
+        format!("{body}.{sig}")
+    }
+
+    /// The delegate and claim in a token `delegate_token` made for
+    /// `event`, or `None`. Participant tokens never parse: their ids have
+    /// no `:`.
+    pub fn verify_delegate(&self, event: u64, token: &str) -> Option<(DelegateId, u32)> {
+        let (body, sig) = token.split_once('.')?;
+        let (id, device) = body.split_once(':')?;
+        let id = id.parse().ok()?;
+        let device = device.parse().ok()?;
+        secret_eq(sig, &self.delegate_sig(event, body)).then_some((id, device))
+    }
+
+    fn delegate_sig(&self, event: u64, body: &str) -> String {
+        let mac = self.mac(&[
+            b"delegate:",
+            event.to_string().as_bytes(),
+            b":",
+            body.as_bytes(),
+        ]);
+        URL_SAFE_NO_PAD.encode(&mac[..16])
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> hmac::digest::Output<Hmac<Sha256>> {
+        // HMAC accepts keys of any length; this cannot fail.
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.signing_key).expect("any key length");
+        for p in parts {
+            mac.update(p);
+        }
+        mac.finalize().into_bytes()
+    }
+
     fn sign(&self, id: &str) -> String {
         // HMAC accepts keys of any length; this cannot fail.
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.signing_key).expect("any key length");
@@ -167,5 +212,20 @@ mod tests {
         assert!(!again.admin_token_new);
         assert_eq!(again.admin_token, keys.admin_token);
         assert_eq!(again.verify_participant(&token), Some(id));
+    }
+
+    #[test]
+    fn delegate_tokens_are_for_one_event_and_one_claim() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::load_or_create(dir.path()).unwrap();
+        let token = keys.delegate_token(3, DelegateId(7), 2);
+        assert!(token.starts_with("d7:2."), "{token}");
+        assert_eq!(keys.verify_delegate(3, &token), Some((DelegateId(7), 2)));
+        assert_eq!(keys.verify_delegate(4, &token), None, "another event");
+        let forged = token.replacen("d7:2", "d7:3", 1);
+        assert_eq!(keys.verify_delegate(3, &forged), None);
+        let (_, participant) = keys.issue_participant();
+        assert_eq!(keys.verify_delegate(3, &participant), None);
+        assert_eq!(keys.verify_participant(&token), None);
     }
 }

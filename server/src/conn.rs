@@ -12,12 +12,11 @@ use crate::auth::secret_eq;
 use crate::http::App;
 use crate::outbox::{Class, Event, Outbox, READ_PAUSE, Wire};
 use crate::queue::Principal;
-use crate::room::{Frame, MAX_IN_FLIGHT, RoomHandle, RoomMsg, StaffPass, frame};
+use crate::room::{DelegatePass, Frame, MAX_IN_FLIGHT, RoomHandle, RoomMsg, StaffPass, frame};
 use crate::ws::{Message, Socket};
 use futures_util::StreamExt;
 use hoidap_protocol::{
-    ClientMsg, ErrorCode, PROTOCOL_VERSION, Participant, ResumeFrom, Role, ServerMsg, close,
-    decode_client,
+    ClientMsg, ErrorCode, PROTOCOL_VERSION, ResumeFrom, Role, ServerMsg, close, decode_client,
 };
 use std::sync::Arc;
 use std::task::Poll;
@@ -37,6 +36,8 @@ struct Session {
     participant: Option<String>,
     /// A named staff member's connection (personal link).
     staff: Option<StaffPass>,
+    /// A roster delegate's device (`participant` is then their key, `d7`).
+    delegate: Option<DelegatePass>,
     /// Where the connection comes from: the key of the per-address limits.
     peer: std::net::IpAddr,
 }
@@ -44,6 +45,9 @@ struct Session {
 impl Session {
     /// Who this connection's requests come from.
     fn principal(&self) -> Principal {
+        if let Some(pass) = self.delegate {
+            return Principal::Delegate { id: pass.id };
+        }
         match (&self.staff, &self.participant) {
             (Some(pass), _) => Principal::Staff { id: pass.id },
             (None, Some(p)) => Principal::participant(p.clone()),
@@ -97,10 +101,12 @@ async fn joined(
 ) {
     let (role, participant) = (session.role, session.participant.clone());
     let staff = session.staff.as_ref().map(|s| s.id);
+    let delegate = session.delegate;
     let join = RoomMsg::Join {
         role,
         participant: participant.clone(),
         staff: session.staff.clone(),
+        delegate,
         resume,
         fresh: true,
         outbox: outbox.clone(),
@@ -127,6 +133,7 @@ async fn joined(
         role,
         participant,
         staff,
+        delegate: delegate.map(|d| d.id),
         outbox,
     };
     let _ = Box::pin(room.send(leave)).await;
@@ -238,6 +245,7 @@ impl Conn {
                         role: self.session.role,
                         participant: self.session.participant.clone(),
                         staff: self.session.staff.clone(),
+                        delegate: self.session.delegate,
                         resume: None,
                         fresh: false,
                         outbox: outbox.clone(),
@@ -384,6 +392,7 @@ async fn hello(
                 role,
                 secret,
                 participant_token,
+                delegate_code,
                 resume,
             }) => {
                 if protocol != PROTOCOL_VERSION {
@@ -429,36 +438,33 @@ async fn hello(
                         Err((code, message)) => return refuse(outbox, code, message),
                     },
                 };
-                let known = participant_token
-                    .as_deref()
-                    .and_then(|t| app.keys.verify_participant(t));
-                let participant = match (role, known, participant_token) {
-                    (Role::Attendee, Some(id), Some(token)) => Some(Participant { id, token }),
-                    (Role::Attendee, ..) => {
-                        // A new identity: each is a vote on every question,
-                        // so one address may mint only so many.
-                        if let Err(wait) = app.rates.new_identity(peer) {
-                            let m = "too many new participants from this address; retry later";
-                            return refuse_for(outbox, wait, m);
-                        }
-                        let (id, token) = app.keys.issue_participant();
-                        Some(Participant { id, token })
+                let attendee = if role == Role::Attendee {
+                    let given = crate::claim::Given {
+                        token: participant_token,
+                        code: delegate_code,
+                    };
+                    match Box::pin(crate::claim::attendee(app, &room, given, peer)).await {
+                        Ok(a) => a,
+                        Err(refusal) => return refused(outbox, refusal),
                     }
-                    _ => None,
+                } else {
+                    crate::claim::Attendee::default()
                 };
                 let session = Session {
                     room,
                     role,
-                    participant: participant.as_ref().map(|p| p.id.clone()),
+                    participant: attendee.participant.as_ref().map(|p| p.id.clone()),
                     staff,
+                    delegate: attendee.delegate,
                     peer,
                 };
                 let welcome = ServerMsg::Welcome {
                     protocol: PROTOCOL_VERSION,
                     role,
                     join_url: app.join_url(&session.room.record.join_code),
-                    participant,
+                    participant: attendee.participant,
                     staff: who,
+                    delegate: attendee.who,
                 };
                 return Some((session, Accepted { welcome, resume }));
             }
@@ -532,6 +538,20 @@ fn check_secret(
     Ok(None)
 }
 
+fn refused<T>(outbox: &Outbox, refusal: crate::claim::Refusal) -> Option<T> {
+    use crate::claim::Refusal;
+    match refusal {
+        Refusal::Refuse(ErrorCode::Moved, message) => {
+            push(outbox, error(None, ErrorCode::Moved, message));
+            outbox.push(&close_frame(close::MOVED, "moved"), Class::Own);
+            None
+        }
+        Refusal::Refuse(code, message) => refuse(outbox, code, message),
+        Refusal::Later(wait, message) => refuse_for(outbox, wait, message),
+        Refusal::Unavailable(err) => unavailable(outbox, &err),
+    }
+}
+
 /// Says why, then closes (the caller flushes both).
 fn refuse<T>(outbox: &Outbox, code: ErrorCode, message: &str) -> Option<T> {
     push(outbox, error(None, code, message));
@@ -590,6 +610,7 @@ fn kick_reason(code: u16) -> &'static str {
     match code {
         close::RESTART => "server restarting",
         close::REVOKED => "revoked",
+        close::MOVED => "moved",
         _ => "resume",
     }
 }

@@ -47,6 +47,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/events", get(list_events).post(create_event))
         .route("/ws", get(websocket))
         .merge(crate::staff_api::routes())
+        .merge(crate::roster_api::routes())
+        .merge(crate::event_api::routes())
         .route(
             "/",
             get(
@@ -238,6 +240,9 @@ pub struct NewEvent {
     /// from the hall when `allow_anonymous` (default true).
     #[serde(default)]
     pub identities: Option<Vec<hoidap_protocol::Identity>>,
+    /// Roster mode: only imported delegates ask and vote (default false).
+    #[serde(default)]
+    pub roster: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -372,6 +377,7 @@ async fn create_event(
             .chair_sets_current
             .unwrap_or(defaults.chair_sets_current),
         identities: None,
+        roster: new.roster.unwrap_or(false),
     };
     let mut identities = new.identities.unwrap_or_else(|| settings.identities());
     identities.sort();

@@ -8,7 +8,9 @@
 pub mod accept;
 pub mod assets;
 pub mod auth;
+pub mod claim;
 pub mod conn;
+pub mod event_api;
 pub mod http;
 pub mod lanes;
 pub mod limits;
@@ -22,6 +24,7 @@ pub mod rate;
 pub mod room;
 pub mod rooms;
 pub mod roster;
+pub mod roster_api;
 pub mod staff_api;
 pub mod ws;
 
@@ -98,7 +101,9 @@ impl Server {
         if let Some(wrap) = config.wrap_log {
             log = wrap(log);
         }
-        let rooms = rooms::Rooms::load(log, config.limits.quotas, config.limits.room_idle).await?;
+        let limits = &config.limits;
+        let cards = keys.card_master();
+        let rooms = rooms::Rooms::load(log, limits.quotas, limits.room_idle, cards).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = http::App {
             rooms,

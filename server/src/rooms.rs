@@ -41,6 +41,19 @@ struct Shared {
     /// Set by `close`: no room loads after it.
     closed: AtomicBool,
     generations: AtomicU64,
+    /// What every event's card key is derived from (`Keys::card_master`).
+    card_master: [u8; 32],
+}
+
+impl Shared {
+    /// The key event `id`'s delegate codes are derived from.
+    fn card_key(&self, id: EventId) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            Hmac::<sha2::Sha256>::new_from_slice(&self.card_master).expect("any key length");
+        mac.update(&id.to_be_bytes());
+        mac.finalize().into_bytes().into()
+    }
 }
 
 impl Rooms {
@@ -49,6 +62,7 @@ impl Rooms {
         log: Arc<dyn Log>,
         quotas: Quotas,
         idle_after: Duration,
+        card_master: [u8; 32],
     ) -> Result<Rooms, LogError> {
         let rooms = Rooms {
             by_code: DashMap::new(),
@@ -59,6 +73,7 @@ impl Rooms {
                 idle_after,
                 closed: AtomicBool::new(false),
                 generations: AtomicU64::new(1),
+                card_master,
             }),
             next_id: AtomicU64::new(1),
         };

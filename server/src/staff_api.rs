@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
-type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+pub(crate) type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -146,7 +146,7 @@ async fn reissue(
 }
 
 /// The event's room, loaded if it was not (see `rooms`).
-async fn room(app: &App, code: &str) -> Result<RoomHandle, ApiError> {
+pub(crate) async fn room(app: &App, code: &str) -> Result<RoomHandle, ApiError> {
     match app.rooms.get(code).await {
         Ok(Some(room)) => Ok(room),
         Ok(None) => Err(ApiError::new(
@@ -161,7 +161,7 @@ async fn room(app: &App, code: &str) -> Result<RoomHandle, ApiError> {
     }
 }
 
-fn json<T>(body: Body<T>) -> Result<T, ApiError> {
+pub(crate) fn json<T>(body: Body<T>) -> Result<T, ApiError> {
     body.map(|Json(t)| t)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))
 }
@@ -188,7 +188,7 @@ fn unknown_staff() -> ApiError {
     )
 }
 
-fn unavailable() -> ApiError {
+pub(crate) fn unavailable() -> ApiError {
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "unavailable",
@@ -207,28 +207,45 @@ fn link(app: &App, room: &RoomHandle, role: StaffRole, secret: &str) -> String {
     format!("{}/{page}/{code}#{secret}", app.public_url)
 }
 
-async fn command(
+/// The organiser's command, decided by the room: `Ok(Err(_))` when the
+/// core refused it, `Err` when it could not be stored.
+pub(crate) async fn decide(
     room: &RoomHandle,
     action: AdminAction,
-) -> Result<Option<crate::queue::Entry>, ApiError> {
+) -> Result<Result<Option<crate::queue::Entry>, Rejection>, ApiError> {
     let (reply, answer) = oneshot::channel();
     let msg = RoomMsg::Admin { action, reply };
     room.send(msg).await.map_err(|_| unavailable())?;
     match answer.await.map_err(|_| unavailable())? {
-        Ok(entry) => Ok(entry),
+        Ok(entry) => Ok(Ok(entry)),
         Err(AdminRefusal::Unavailable) => Err(unavailable()),
-        Err(AdminRefusal::Rejected(Rejection::UnknownStaff)) => Err(unknown_staff()),
-        Err(AdminRefusal::Rejected(Rejection::Text(TextError::Empty))) => Err(ApiError::new(
+        Err(AdminRefusal::Rejected(r)) => Ok(Err(r)),
+    }
+}
+
+pub(crate) async fn command(
+    room: &RoomHandle,
+    action: AdminAction,
+) -> Result<Option<crate::queue::Entry>, ApiError> {
+    match decide(room, action).await? {
+        Ok(entry) => Ok(entry),
+        Err(Rejection::UnknownStaff) => Err(unknown_staff()),
+        Err(Rejection::Text(TextError::Empty)) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_name",
             "the name is empty",
         )),
-        Err(AdminRefusal::Rejected(r @ Rejection::Text(_))) => Err(ApiError::new(
+        Err(r @ Rejection::Text(_)) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_name",
             r.to_string(),
         )),
-        Err(AdminRefusal::Rejected(r)) => Err(ApiError::new(
+        Err(r @ Rejection::BadSetting(_)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_setting",
+            r.to_string(),
+        )),
+        Err(r) => Err(ApiError::new(
             StatusCode::CONFLICT,
             r.code().as_str(),
             r.to_string(),

@@ -70,6 +70,7 @@ impl Client {
             role,
             secret: secret.map(str::to_owned),
             participant_token: token.map(str::to_owned),
+            delegate_code: None,
             resume: None,
         })
         .await?;
@@ -78,12 +79,43 @@ impl Client {
             ServerMsg::Error { code, message, .. } => bail!("hello refused: {code:?} {message}"),
             other => bail!("expected welcome, got {other:?}"),
         }
-        // The snapshot follows the welcome (and `mine` for attendees).
+        // The snapshot follows the welcome (and `mine` for attendees with
+        // an identity; a guest of a roster event has none).
         self.recv().await?;
-        if role == Role::Attendee {
+        if role == Role::Attendee && self.participant.is_some() {
             self.recv().await?;
         }
         Ok(())
+    }
+
+    /// An attendee's hello with a delegate's card code (roster events):
+    /// `Ok(client)` once joined as the delegate, `Err((code, close))` when
+    /// refused.
+    pub async fn claim(
+        url: &str,
+        join_code: &str,
+        card: &str,
+    ) -> anyhow::Result<Result<Client, (ErrorCode, Option<u16>)>> {
+        let mut client = Client::connect(url).await?;
+        client
+            .send(&ClientMsg::Hello {
+                protocol: PROTOCOL_VERSION,
+                join_code: join_code.to_owned(),
+                role: Role::Attendee,
+                secret: None,
+                participant_token: None,
+                delegate_code: Some(card.to_owned()),
+                resume: None,
+            })
+            .await?;
+        match client.recv().await? {
+            ServerMsg::Welcome { participant, .. } => client.participant = participant,
+            ServerMsg::Error { code, .. } => return Ok(Err((code, client.closed().await?))),
+            other => bail!("expected welcome, got {other:?}"),
+        }
+        client.recv().await?;
+        client.recv().await?;
+        Ok(Ok(client))
     }
 
     /// Reconnects as a device that held `view` (and, for attendees, the
@@ -110,6 +142,7 @@ impl Client {
                 role,
                 secret: secret.map(str::to_owned),
                 participant_token: token.map(str::to_owned),
+                delegate_code: None,
                 resume,
             })
             .await?;

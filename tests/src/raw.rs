@@ -75,6 +75,7 @@ pub fn hello(code: &str, role: Role, secret: Option<&str>) -> Message {
         role,
         secret: secret.map(str::to_owned),
         participant_token: None,
+        delegate_code: None,
         resume: None,
     };
     Message::text(serde_json::to_string(&hello).expect("hello serialises"))

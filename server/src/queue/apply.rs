@@ -15,6 +15,10 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
         Op::Client(action) => decide_client(state, powers, action),
         Op::Admin(action) if powers == Powers::Admin => people::decide_admin(state, action),
         Op::Admin(_) => Err(Rejection::Forbidden),
+        Op::Claim => match &command.by {
+            super::Principal::Delegate { id } => super::roster::decide_claim(state, *id),
+            _ => Err(Rejection::Forbidden),
+        },
     }
 }
 
@@ -35,7 +39,13 @@ fn decide_client(
         } => {
             let participant = attendee(powers)?;
             let identity = identity.unwrap_or(Identity::from_legacy(*anonymous));
-            decide_ask(state, participant, text, name, unit, identity)
+            // A delegate is who the roster says: what they would type is
+            // not asked for, and not taken.
+            let (name, unit) = match state.delegate(participant) {
+                Some(d) => (Some(d.name.clone()), d.unit.clone()),
+                None => (name.clone(), unit.clone()),
+            };
+            decide_ask(state, participant, text, &name, &unit, identity)
         }
         Action::Vote { question, up } => {
             let participant = attendee(powers)?;
@@ -111,6 +121,8 @@ fn decide_client(
                 identities: Some(identities),
                 max_length: max_length.unwrap_or(state.settings.max_length),
                 chair_sets_current: chair_sets_current.unwrap_or(state.settings.chair_sets_current),
+                // The organiser's alone (`AdminAction::SetSettings`).
+                roster: state.settings.roster,
             };
             // Moderators must not be able to take back what the chair kept.
             if settings.chair_sets_current != state.settings.chair_sets_current
@@ -118,9 +130,7 @@ fn decide_client(
             {
                 return Err(Rejection::Forbidden);
             }
-            if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
-                return Err(Rejection::BadSetting("max_length must be 1..=2000"));
-            }
+            let settings = checked_settings(settings)?;
             Ok((settings != state.settings).then_some(Event::SettingsSet { settings }))
         }
         Action::SetPhase { phase } => {
@@ -218,9 +228,31 @@ fn identity_levels(
     Ok(levels)
 }
 
+/// Settings as stored: identity levels sorted, at least one, the legacy
+/// switch following them, a length in bounds.
+pub(super) fn checked_settings(settings: Settings) -> Result<Settings, Rejection> {
+    let mut levels = settings.identities();
+    levels.sort();
+    levels.dedup();
+    if levels.is_empty() {
+        return Err(Rejection::BadSetting(
+            "identities must allow at least one level",
+        ));
+    }
+    if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
+        return Err(Rejection::BadSetting("max_length must be 1..=2000"));
+    }
+    Ok(Settings {
+        allow_anonymous: levels.iter().any(|i| i.hides_name_from_hall()),
+        identities: Some(levels),
+        ..settings
+    })
+}
+
 fn attendee(powers: Powers<'_>) -> Result<&str, Rejection> {
     match powers {
         Powers::Attendee(p) => Ok(p),
+        Powers::Guest => Err(Rejection::CodeRequired),
         _ => Err(Rejection::Forbidden),
     }
 }
@@ -303,7 +335,7 @@ pub fn evolve(state: &mut State, entry: &Entry) {
             identity,
             status,
         } => {
-            let asker = entry.by.participant_id().map(|p| state.intern(p));
+            let asker = entry.by.voter().map(|p| state.intern(&p));
             state.questions.insert(
                 *id,
                 QuestionState {
@@ -321,10 +353,10 @@ pub fn evolve(state: &mut State, entry: &Entry) {
             );
         }
         Event::Voted { question, up } => {
-            let Some(p) = entry.by.participant_id() else {
+            let Some(p) = entry.by.voter() else {
                 return;
             };
-            let p = state.intern(p);
+            let p = state.intern(&p);
             if let Some(q) = state.questions.get_mut(question) {
                 if *up {
                     q.voters.insert(p);
@@ -353,8 +385,9 @@ pub fn evolve(state: &mut State, entry: &Entry) {
         Event::CurrentSet { question } => state.current = *question,
         Event::SettingsSet { settings } => state.settings = normalised(settings),
         Event::PhaseSet { phase } => state.phase = *phase,
-        staff => {
-            people::evolve_staff(state, staff);
+        other => {
+            let _ =
+                people::evolve_staff(state, other) || super::roster::evolve_roster(state, other);
         }
     }
 }

@@ -10,7 +10,9 @@
 
 mod apply;
 mod format;
+mod ids;
 mod people;
+mod roster;
 mod state;
 mod text;
 pub mod view;
@@ -20,7 +22,9 @@ mod tests;
 
 pub use apply::{decide, evolve};
 pub use format::ENTRY_VERSION;
-pub use people::{AdminAction, Powers, Principal, StaffId, StaffMember};
+pub use ids::{DelegateId, StaffId};
+pub use people::{AdminAction, Powers, Principal, StaffMember};
+pub use roster::{Delegate, DelegateRecord, MAX_DELEGATES, MAX_POSITION, NewDelegate};
 pub use state::{Applied, FastMap, QuestionState, Quotas, REMEMBERED_REQUESTS, State};
 pub use text::{TextError, clean_optional, clean_text};
 
@@ -43,6 +47,9 @@ pub struct Command {
 pub enum Op {
     Client(Action),
     Admin(AdminAction),
+    /// A delegate's card used on a device (the room checked the code; the
+    /// command's principal is the delegate).
+    Claim,
 }
 
 /// A fact that happened to an event. One log entry holds one event.
@@ -118,6 +125,23 @@ pub enum Event {
         id: StaffId,
         secret_hash: String,
     },
+    /// Delegates imported by the organiser, in one entry: an import is all
+    /// or nothing, in the log too.
+    DelegatesAdded {
+        delegates: Vec<DelegateRecord>,
+    },
+    /// The delegate's card was used on a device: this is their `device`th
+    /// claim, and only its device speaks for them now.
+    DelegateClaimed {
+        id: DelegateId,
+        device: u32,
+    },
+    /// The organiser gave the card a new code (the `code`th): the old one
+    /// and every device that held it stop working.
+    DelegateReset {
+        id: DelegateId,
+        code: u32,
+    },
 }
 
 impl Event {
@@ -129,6 +153,16 @@ impl Event {
                 | Event::StaffChanged { .. }
                 | Event::StaffRevoked { .. }
                 | Event::StaffReissued { .. }
+        )
+    }
+
+    /// A change to the roster or to who holds a card.
+    pub fn is_roster(&self) -> bool {
+        matches!(
+            self,
+            Event::DelegatesAdded { .. }
+                | Event::DelegateClaimed { .. }
+                | Event::DelegateReset { .. }
         )
     }
 }
@@ -171,6 +205,15 @@ pub enum Rejection {
     EventFull(u32),
     #[error("no staff member has this id")]
     UnknownStaff,
+    #[error("this event has a roster: asking and voting need your delegate code")]
+    CodeRequired,
+    #[error("no delegate has this id")]
+    UnknownDelegate,
+    #[error("the roster would exceed {0} delegates")]
+    RosterFull(usize),
+    /// Rows (0-based, in the import) naming someone already on the roster.
+    #[error("{} delegate(s) already on the roster; nothing was imported", .0.len())]
+    AlreadyOnRoster(Vec<(usize, DelegateId)>),
 }
 
 impl Rejection {
@@ -185,7 +228,9 @@ impl Rejection {
             Rejection::PhaseClosed(_) => ErrorCode::PhaseClosed,
             Rejection::BadSetting(_) => ErrorCode::BadMessage,
             Rejection::TooManyPending(_) | Rejection::EventFull(_) => ErrorCode::QuotaExceeded,
-            Rejection::UnknownStaff => ErrorCode::BadMessage,
+            Rejection::UnknownStaff | Rejection::UnknownDelegate => ErrorCode::BadMessage,
+            Rejection::CodeRequired => ErrorCode::CodeRequired,
+            Rejection::RosterFull(_) | Rejection::AlreadyOnRoster(_) => ErrorCode::BadMessage,
         }
     }
 }

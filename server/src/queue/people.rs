@@ -6,11 +6,11 @@
 //! position: an entry names its principal, the state at that point says
 //! what that principal could do.
 
+use super::ids::{DelegateId, StaffId};
 use super::text::clean_optional;
 use super::{Event, MAX_NAME, Rejection, State};
 use hoidap_protocol::{Role, StaffRole, StaffWho};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Who caused an entry (or sends a command).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -26,6 +26,8 @@ pub enum Principal {
     Link { role: Role },
     /// The organiser, through the admin API.
     Admin {},
+    /// A delegate on a roster event's roster, through their card.
+    Delegate { id: DelegateId },
 }
 
 impl Principal {
@@ -40,48 +42,14 @@ impl Principal {
         }
     }
 
-    pub fn participant_id(&self) -> Option<&str> {
+    /// The key of an attendee (a participant, or a delegate whatever their
+    /// device) in the state's voter table.
+    pub fn voter(&self) -> Option<std::borrow::Cow<'_, str>> {
         match self {
-            Principal::Participant { id } => Some(id),
+            Principal::Participant { id } => Some(id.into()),
+            Principal::Delegate { id } => Some(id.to_string().into()),
             _ => None,
         }
-    }
-}
-
-/// A staff member's id within the event, `s1`, `s2`…: small, stable, and
-/// readable in an audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct StaffId(pub u32);
-
-impl fmt::Display for StaffId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "s{}", self.0)
-    }
-}
-
-impl std::str::FromStr for StaffId {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        let n = s.strip_prefix('s').ok_or(())?;
-        // No sign, no leading zeros: one spelling per id.
-        if n.is_empty() || n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(());
-        }
-        n.parse().map(StaffId).map_err(|_| ())
-    }
-}
-
-impl Serialize for StaffId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for StaffId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse()
-            .map_err(|()| serde::de::Error::custom(format!("not a staff id: {s:?}")))
     }
 }
 
@@ -131,12 +99,27 @@ pub enum AdminAction {
         id: StaffId,
         secret_hash: String,
     },
+    /// Rows read from the organiser's file (see `roster::parse`).
+    AddDelegates {
+        rows: Vec<super::NewDelegate>,
+    },
+    ResetDelegate {
+        id: DelegateId,
+    },
+    /// Settings only the organiser changes (roster mode), with the rest.
+    SetSettings {
+        settings: hoidap_protocol::Settings,
+    },
 }
 
 /// What a principal may do at the current position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Powers<'a> {
+    /// A participant of an open event or a roster delegate: their key in
+    /// the voter table.
     Attendee(&'a str),
+    /// Someone in a roster event without a delegate's code: watches only.
+    Guest,
     /// A panel connection with this role. The shared moderator link acts
     /// as the chair: it had every power before staff existed, and an event
     /// that never adds staff keeps working as it did.
@@ -148,9 +131,14 @@ pub enum Powers<'a> {
 }
 
 impl<'a> Powers<'a> {
-    pub fn of(state: &State, principal: &'a Principal) -> Powers<'a> {
+    pub fn of(state: &'a State, principal: &'a Principal) -> Powers<'a> {
         match principal {
+            Principal::Participant { .. } if state.settings.roster => Powers::Guest,
             Principal::Participant { id } => Powers::Attendee(id),
+            Principal::Delegate { id } => match state.delegates.get(id) {
+                Some(d) => Powers::Attendee(&d.key),
+                None => Powers::Nobody,
+            },
             Principal::Staff { id } => match state.staff.get(id) {
                 Some(m) if m.active && m.role == StaffRole::Screen => Powers::Screen,
                 Some(m) if m.active => Powers::Panel(m.role),
@@ -160,6 +148,11 @@ impl<'a> Powers<'a> {
                 role: Role::Moderator,
             } => Powers::Panel(StaffRole::Chair),
             Principal::Link { role: Role::Screen } => Powers::Screen,
+            // An attendee without an identity exists only in roster
+            // events (a device without a card).
+            Principal::Link {
+                role: Role::Attendee,
+            } if state.settings.roster => Powers::Guest,
             Principal::Link {
                 role: Role::Attendee,
             } => Powers::Nobody,
@@ -217,6 +210,12 @@ pub(super) fn decide_admin(
                 id: *id,
                 secret_hash: secret_hash.clone(),
             }))
+        }
+        AdminAction::AddDelegates { rows } => super::roster::decide_add(state, rows),
+        AdminAction::ResetDelegate { id } => super::roster::decide_reset(state, *id),
+        AdminAction::SetSettings { settings } => {
+            let settings = super::apply::checked_settings(settings.clone())?;
+            Ok((settings != state.settings).then_some(Event::SettingsSet { settings }))
         }
     }
 }

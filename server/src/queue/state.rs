@@ -1,6 +1,6 @@
 //! The state of one event, as rebuilt from its log.
 
-use super::{Principal, StaffId, StaffMember};
+use super::{Delegate, DelegateId, Principal, StaffId, StaffMember};
 use hoidap_protocol::{Identity, Phase, QuestionId, QuestionStatus, Seq, Settings};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -25,6 +25,8 @@ pub struct State {
     pub questions: BTreeMap<QuestionId, QuestionState>,
     /// Named staff, revoked ones included (the log still names them).
     pub staff: BTreeMap<StaffId, StaffMember>,
+    /// The roster (roster events), by id.
+    pub delegates: BTreeMap<DelegateId, Delegate>,
     /// Log position of the last applied entry.
     pub seq: Seq,
     participants: FastMap<String, ParticipantIndex>,
@@ -147,15 +149,21 @@ impl State {
         self.questions.values().filter(pending).count() as u32
     }
 
+    /// The delegate whose voter key is `key` (`d7`), if any.
+    pub fn delegate(&self, key: &str) -> Option<&Delegate> {
+        let id: DelegateId = key.parse().ok()?;
+        self.delegates.get(&id)
+    }
+
     pub fn participant_id(&self, index: ParticipantIndex) -> &str {
         &self.participant_ids[index as usize]
     }
 
     /// The earlier application of request `req` by `actor`, if any.
     pub fn applied(&self, by: &Principal, req: &str) -> Option<Applied> {
-        let who = match by {
-            Principal::Participant { id } => RequesterKey::Participant(self.participant(id)?),
-            other => requester(other),
+        let who = match by.voter() {
+            Some(key) => RequesterKey::Participant(self.participant(&key)?),
+            None => requester(by),
         };
         self.requests.get(&who)?.applied.get(req).copied()
     }
@@ -166,9 +174,9 @@ impl State {
     }
 
     pub(super) fn record_request(&mut self, by: &Principal, req: &str, applied: Applied) {
-        let who = match by {
-            Principal::Participant { id } => RequesterKey::Participant(self.intern(id)),
-            other => requester(other),
+        let who = match by.voter() {
+            Some(key) => RequesterKey::Participant(self.intern(&key)),
+            None => requester(by),
         };
         let recent = self.requests.entry(who).or_default();
         if recent.applied.insert(req.to_owned(), applied).is_some() {
@@ -208,7 +216,9 @@ fn requester(by: &Principal) -> RequesterKey {
         Principal::Staff { id } => RequesterKey::Staff(*id),
         Principal::Link { role } => RequesterKey::Link(*role),
         Principal::Admin {} => RequesterKey::Admin,
-        Principal::Participant { .. } => unreachable!("callers intern participants"),
+        Principal::Participant { .. } | Principal::Delegate { .. } => {
+            unreachable!("callers intern attendees")
+        }
     }
 }
 

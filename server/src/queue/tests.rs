@@ -6,6 +6,7 @@ mod decide;
 mod identity;
 mod people;
 mod props;
+mod roster;
 mod status;
 mod views;
 
@@ -52,6 +53,28 @@ fn step_req(
     }))
 }
 
+/// Decides and applies any command, as the room does.
+fn op_as(state: &mut State, by: Principal, op: Op) -> Result<Option<Entry>, Rejection> {
+    let seq = state.seq + 1;
+    let command = Command {
+        by,
+        at: at(seq),
+        op,
+    };
+    let event = decide(state, &command)?;
+    Ok(event.map(|event| {
+        let entry = Entry {
+            seq,
+            at: command.at,
+            by: command.by,
+            req: None,
+            event,
+        };
+        evolve(state, &entry);
+        entry
+    }))
+}
+
 fn run(state: &mut State, actor: &Principal, action: Action) -> Result<Option<Event>, Rejection> {
     step(state, actor, action).map(|entry| entry.map(|e| e.event))
 }
@@ -88,6 +111,7 @@ fn settings(pre_moderation: bool, allow_anonymous: bool, max_length: u32) -> Set
             vec![Identity::Named]
         }),
         chair_sets_current: false,
+        roster: false,
     }
 }
 

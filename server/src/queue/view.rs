@@ -173,5 +173,10 @@ pub fn changes(
         | Event::StaffChanged { .. }
         | Event::StaffRevoked { .. }
         | Event::StaffReissued { .. } => (Vec::new(), None),
+        // The roster is the organiser's; the panel sees its counts in
+        // presence, a delegate learns who they are in `welcome`.
+        Event::DelegatesAdded { .. }
+        | Event::DelegateClaimed { .. }
+        | Event::DelegateReset { .. } => (Vec::new(), None),
     }
 }

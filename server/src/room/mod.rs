@@ -15,18 +15,21 @@ mod failure;
 mod fanout;
 mod idle;
 mod join;
+mod members;
+mod roster;
 mod sources;
 mod staff;
 
 pub use fanout::{Catchup, Frame, frame};
 pub use idle::{Idle, Live};
+pub use roster::{Cards, DelegatePass, RosterListed};
 pub use staff::{Credentials, Found, Listed, StaffPass};
 
 use crate::log::{EventRecord, Log, LogError};
-use crate::outbox::{Class, Outbox, Wire};
+use crate::outbox::{Outbox, Wire};
 use crate::queue::view::{self, Audience};
 use crate::queue::{
-    AdminAction, Command, Entry, Event, Op, Principal, StaffId, State, decide, evolve,
+    AdminAction, Command, DelegateId, Entry, Event, Op, Principal, StaffId, State, decide, evolve,
 };
 use deliver::Job;
 use fanout::Feeds;
@@ -58,6 +61,8 @@ pub struct RoomHandle {
     pub record: Arc<EventRecord>,
     /// The personal staff links that open this event.
     pub credentials: Arc<Credentials>,
+    /// The delegates' cards (roster events).
+    pub cards: Arc<Cards>,
 }
 
 /// The organiser's command, answered with the entry it produced (`None`:
@@ -88,6 +93,20 @@ pub enum RoomMsg {
     },
     /// The staff, with their open connections (admin API).
     Staff { reply: oneshot::Sender<Vec<Listed>> },
+    /// A card's code was used on a device (the hello found it): the
+    /// delegate's next claim, answered with its entry.
+    Claim {
+        id: DelegateId,
+        reply: oneshot::Sender<AdminReply>,
+    },
+    /// The roster with each card's code and open connections (admin API).
+    Roster {
+        reply: oneshot::Sender<Vec<RosterListed>>,
+    },
+    /// The event's settings now (admin API).
+    Settings {
+        reply: oneshot::Sender<hoidap_protocol::Settings>,
+    },
     /// Brings the connection up to date (snapshot, or the deltas it missed)
     /// and adds it to its audience. `fresh`: a new connection (counted in
     /// presence), not a resync after lagging.
@@ -96,6 +115,8 @@ pub enum RoomMsg {
         participant: Option<String>,
         /// A named staff member's connection (personal link).
         staff: Option<StaffPass>,
+        /// A delegate's device (roster events).
+        delegate: Option<DelegatePass>,
         resume: Option<ResumeFrom>,
         fresh: bool,
         outbox: Arc<Outbox>,
@@ -106,6 +127,7 @@ pub enum RoomMsg {
         role: Role,
         participant: Option<String>,
         staff: Option<StaffId>,
+        delegate: Option<DelegateId>,
         outbox: Arc<Outbox>,
     },
 }
@@ -139,12 +161,16 @@ pub async fn start(
     tasks: &tokio_util::task::TaskTracker,
     quotas: crate::queue::Quotas,
     idle: Idle,
+    card_key: [u8; 32],
 ) -> Result<RoomHandle, LogError> {
     let mut state = log.replay(record.id).await?;
     state.quotas = quotas;
     let credentials = Arc::new(Credentials::default());
     credentials.rebuild(&state);
     let room_credentials = credentials.clone();
+    let cards = Arc::new(Cards::new(card_key));
+    cards.rebuild(&state);
+    let room_cards = cards.clone();
     let idle = idle::Watch::new(idle, &state);
     let (tx, rx) = mpsc::channel(INBOX);
     let record = Arc::new(record);
@@ -180,6 +206,8 @@ pub async fn start(
             retry_at: tokio::time::Instant::now(),
             credentials: room_credentials,
             staff_conns: Default::default(),
+            cards: room_cards,
+            delegate_conns: Default::default(),
             idle,
         };
         room.run(rx).await
@@ -190,6 +218,7 @@ pub async fn start(
         tx,
         record,
         credentials,
+        cards,
     })
 }
 
@@ -227,6 +256,8 @@ struct Room {
     retry_at: tokio::time::Instant,
     credentials: Arc<Credentials>,
     staff_conns: staff::StaffConns,
+    cards: Arc<Cards>,
+    delegate_conns: roster::DelegateConns,
     /// When to offer the registry to stop (then the room ends once its
     /// inbox is drained).
     idle: idle::Watch,
@@ -339,57 +370,54 @@ impl Room {
                 RoomMsg::Staff { reply } => {
                     let _ = reply.send(self.staff_listed());
                 }
+                RoomMsg::Claim { id, reply } => {
+                    if self.broken {
+                        let _ = reply.send(Err(AdminRefusal::Unavailable));
+                        continue;
+                    }
+                    let (by, to) = (Principal::Delegate { id }, Reply::Admin(reply));
+                    self.decide_one(by, Op::Claim, to, &mut changed, &mut pending);
+                }
+                RoomMsg::Roster { reply } => {
+                    let _ = reply.send(self.roster_listed());
+                }
+                RoomMsg::Settings { reply } => {
+                    let _ = reply.send(self.state.settings.clone());
+                }
                 RoomMsg::Join {
                     role,
                     participant,
                     staff,
+                    delegate,
                     resume,
                     fresh,
                     outbox,
                     source,
                 } => {
-                    if let Some(pass) = &staff {
-                        if !self.pass_valid(pass) {
-                            outbox.push(&Wire::text(staff::revoked_frame()), Class::Own);
-                            outbox.kick(hoidap_protocol::close::REVOKED);
-                            continue;
-                        }
-                        if fresh {
-                            self.staff_conns.add(pass.id, &outbox);
-                        }
+                    let member = members::Joining {
+                        role,
+                        participant,
+                        staff,
+                        delegate,
+                        fresh,
+                        source,
+                    };
+                    if let Some(participant) = self.admit(member, &outbox) {
+                        joins.push((role, participant, resume, outbox));
                     }
-                    if let Some(p) = &participant {
-                        self.askers.register(p, &outbox);
-                        if let Some(addr) = source {
-                            self.sources.seen(p, addr);
-                        }
-                    }
-                    if fresh {
-                        crate::metrics::connection_opened(role);
-                        self.presence[role_index(role)] += 1;
-                    }
-                    joins.push((role, participant, resume, outbox));
                 }
                 RoomMsg::Leave {
                     role,
                     participant,
                     staff,
+                    delegate,
                     outbox,
                 } => {
-                    if let Some(id) = staff {
-                        self.staff_conns.remove(id, &outbox);
-                    }
-                    if let Some(p) = &participant {
-                        self.askers.prune(p);
-                    }
                     // Joins are served after the batch: a connection that
                     // ended in the same batch must not be made a member
                     // then (it would hold its socket until a broadcast).
                     joins.retain(|(.., joining)| !Arc::ptr_eq(joining, &outbox));
-                    self.feeds.of_mut(role).deliver(Job::Leave(outbox));
-                    crate::metrics::connection_closed(role);
-                    let slot = &mut self.presence[role_index(role)];
-                    *slot = slot.saturating_sub(1);
+                    self.depart(role, participant, staff, delegate, outbox);
                 }
             }
         }
@@ -560,9 +588,15 @@ impl Room {
     }
 
     async fn commit(&mut self, entries: Vec<Entry>, pending: &mut Vec<Pending>) {
-        let staff: Vec<Entry> = entries
+        // Who may connect follows these: their connections are checked once
+        // they are durable.
+        let people: Vec<Entry> = entries
             .iter()
-            .filter(|e| e.event.is_staff())
+            .filter(|e| {
+                e.event.is_staff()
+                    || e.event.is_roster()
+                    || matches!(e.event, Event::SettingsSet { .. })
+            })
             .cloned()
             .collect();
         let (log, event) = (self.log.clone(), self.record.id);
@@ -579,7 +613,8 @@ impl Room {
                 self.feeds.push(audience, changes, votes);
             }
             self.committed = self.state.seq;
-            self.staff_committed(&staff);
+            self.staff_committed(&people);
+            self.roster_committed(&people);
         }
         if let Err(err) = result {
             // The state holds entries the log does not: rebuild it from the

@@ -41,11 +41,7 @@ impl Sources {
         let Event::Voted { question, up } = entry.event else {
             return;
         };
-        let Some(addr) = entry
-            .by
-            .participant_id()
-            .and_then(|p| self.first_seen.get(p))
-        else {
+        let Some(addr) = entry.by.voter().and_then(|p| self.first_seen.get(&*p)) else {
             return;
         };
         let counts = self.by_question.entry(question).or_default();

@@ -121,6 +121,7 @@ impl Slot {
             &shared.tasks,
             shared.quotas,
             idle,
+            shared.card_key(self.record.id),
         )
         .await?;
         let mut state = self.lock();

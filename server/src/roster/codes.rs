@@ -15,18 +15,33 @@
 //! times over while staying typeable.
 
 use crate::auth::CODE_ALPHABET;
-use rand::Rng;
+use crate::queue::DelegateId;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 pub const DELEGATE_CODE_LEN: usize = 8;
 
-/// A new code in its display form, `XXXX-XXXX`: the same form
-/// `normalize_delegate_code` returns, so stored and typed codes compare
-/// as strings.
-pub fn delegate_code() -> String {
-    // thread_rng is a CSPRNG seeded from the OS.
-    let mut rng = rand::thread_rng();
+/// The card's code of delegate `id` after `resets` resets, in its
+/// display form `XXXX-XXXX` (the form `normalize_delegate_code` returns,
+/// so derived and typed codes compare as strings).
+///
+/// Derived, not drawn: HMAC-SHA256 under the event's card key (itself
+/// derived from the server's key, kept in the data directory), so the log
+/// stores no usable code (a copy of the database opens no card), and the
+/// cards can be printed again at any time.
+pub fn delegate_code(key: &[u8; 32], id: DelegateId, resets: u32) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(format!("card:{id}:{resets}").as_bytes());
+    let digest = mac.finalize().into_bytes();
+    // 64 bits reduced to 31^8 (~2^39.6): the bias is below 2^-24.
+    let mut n = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    let base = CODE_ALPHABET.len() as u64;
     let raw: Vec<u8> = (0..DELEGATE_CODE_LEN)
-        .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())])
+        .map(|_| {
+            let c = CODE_ALPHABET[(n % base) as usize];
+            n /= base;
+            c
+        })
         .collect();
     display(&raw)
 }
@@ -75,8 +90,9 @@ mod tests {
     #[test]
     fn codes_are_eight_from_the_alphabet_in_two_halves() {
         let mut seen = std::collections::HashSet::new();
-        for _ in 0..1000 {
-            let code = delegate_code();
+        let key = [7u8; 32];
+        for i in 1..=1000 {
+            let code = delegate_code(&key, DelegateId(i), 0);
             assert_eq!(code.len(), 9);
             assert_eq!(&code[4..5], "-");
             assert!(
@@ -91,6 +107,16 @@ mod tests {
             seen.insert(code);
         }
         assert_eq!(seen.len(), 1000, "39.6 bits: no repeats in a thousand");
+    }
+
+    #[test]
+    fn codes_follow_the_key_the_delegate_and_the_resets() {
+        let (a, b) = ([1u8; 32], [2u8; 32]);
+        let code = delegate_code(&a, DelegateId(5), 0);
+        assert_eq!(code, delegate_code(&a, DelegateId(5), 0), "reprintable");
+        assert_ne!(code, delegate_code(&a, DelegateId(5), 1), "a reset");
+        assert_ne!(code, delegate_code(&a, DelegateId(6), 0));
+        assert_ne!(code, delegate_code(&b, DelegateId(5), 0), "another event");
     }
 
     #[test]

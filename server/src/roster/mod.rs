@@ -74,6 +74,10 @@ pub enum RowReason {
     InvalidCharacters { field: Field, code_point: u32 },
     #[error("the same name and unit as row {first_line}")]
     Duplicate { first_line: usize },
+    /// Imported before (same name and unit): importing twice would give
+    /// one person two cards.
+    #[error("already on the roster (delegate {id})")]
+    OnRoster { id: String },
 }
 
 impl RowReason {
@@ -83,6 +87,7 @@ impl RowReason {
             RowReason::TooLong { .. } => "too_long",
             RowReason::InvalidCharacters { .. } => "invalid_characters",
             RowReason::Duplicate { .. } => "duplicate",
+            RowReason::OnRoster { .. } => "on_roster",
         }
     }
 }

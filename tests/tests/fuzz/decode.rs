@@ -90,6 +90,7 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
                 role,
                 secret,
                 participant_token,
+                delegate_code: None,
                 resume,
             }
         ),

@@ -47,6 +47,7 @@ async fn first_state(hall: &Hall) -> anyhow::Result<Result<(String, Vec<String>)
             role: Role::Attendee,
             secret: None,
             participant_token: None,
+            delegate_code: None,
             resume: None,
         })
         .await?;

@@ -22,6 +22,7 @@ mod queue;
 mod reconnect;
 mod restart;
 mod resume;
+mod roster;
 mod staff;
 mod stall;
 mod support;

@@ -11,12 +11,8 @@ use std::time::{Duration, Instant};
 
 /// `(status, body)` of an admin API call on the hall's server.
 async fn admin(hall: &Hall, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let auth = format!("Bearer {}", hall.server.admin_token);
     let body = body.map(|b| b.to_string());
-    let (status, text) = http_request(hall.server.addr, method, path, Some(&auth), body.as_deref())
-        .await
-        .expect("admin request");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    hall.admin(method, path, body.as_deref()).await
 }
 
 fn staff_path(hall: &Hall, rest: &str) -> String {

@@ -229,6 +229,7 @@ async fn stalled_client(hall: &Hall) -> anyhow::Result<WebSocketStream<TcpStream
         role: Role::Attendee,
         secret: None,
         participant_token: None,
+        delegate_code: None,
         resume: None,
     };
     ws.send(Message::text(serde_json::to_string(&hello)?))

@@ -1,8 +1,8 @@
 //! Shared set-up: a server with one event, and clients of each role.
 
 use hoidap_protocol::{ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg};
-use hoidap_tests::{Client, EventInfo, TestServer};
-use serde_json::json;
+use hoidap_tests::{Client, EventInfo, TestServer, http_request};
+use serde_json::{Value, json};
 
 pub struct Hall {
     pub server: TestServer,
@@ -58,6 +58,16 @@ impl Hall {
         .await
     }
 
+    /// `(status, body)` of an admin API call on the hall's server; `body`
+    /// is sent as it is (JSON, or a file's text).
+    pub async fn admin(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        let auth = format!("Bearer {}", self.server.admin_token);
+        let (status, text) = http_request(self.server.addr, method, path, Some(&auth), body)
+            .await
+            .expect("admin request");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     /// A hello that must be refused: its error code and close code.
     pub async fn refused_hello(
         &self,
@@ -72,6 +82,7 @@ impl Hall {
                 role,
                 secret: secret.map(str::to_owned),
                 participant_token: None,
+                delegate_code: None,
                 resume: None,
             })
             .await?;

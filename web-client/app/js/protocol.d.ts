@@ -35,7 +35,13 @@ identities?: Array<Identity>,
  * the current question; moderators prepare the queue. Absent in logs
  * written before staff existed: false.
  */
-chair_sets_current: boolean, };
+chair_sets_current: boolean, 
+/**
+ * Roster mode: only delegates on the organiser's roster, each through
+ * their personal code, may ask and vote (one vote per delegate). Set
+ * by the organiser only. Absent in older logs: false (open event).
+ */
+roster: boolean, };
 
 export type Identity = "named" | "unit_only" | "hidden_from_hall" | "anonymous";
 
@@ -46,6 +52,12 @@ export type StaffWho = {
  * Stable within the event, e.g. `s3`.
  */
 id: string, name: string, role: StaffRole, };
+
+export type DelegateWho = { 
+/**
+ * Stable within the event, e.g. `d12`.
+ */
+id: string, name: string, unit?: string, position?: string, };
 
 export type Question = { id: number, 
 /**
@@ -127,6 +139,14 @@ secret?: string,
  */
 participant_token?: string, 
 /**
+ * Attendees of a roster event: the personal code on the delegate's
+ * card (typed, or from the card's QR link `#d=CODE`), case and
+ * dashes ignored. Claims the delegate for this device; a device
+ * that held it before is told (`moved`). Later hellos send the
+ * token from `welcome` instead.
+ */
+delegate_code?: string, 
+/**
  * Reconnecting: the last position applied. A malformed value is
  * read as absent (the client then gets a fresh snapshot) rather
  * than refusing the hello: a device must always be able to rejoin.
@@ -177,7 +197,12 @@ participant?: Participant,
  * A named staff member's connection (a personal link): who they
  * are and what they may do. Absent for the shared links.
  */
-staff?: StaffWho, } | { "type": "snapshot", snapshot: Snapshot, } | { "type": "mine", votes: Array<number>, questions: Array<Question>, } | { "type": "delta", epoch: string, prev: number, seq: number, changes: Array<Change>, } | { "type": "ack", id: string, seq: number, 
+staff?: StaffWho, 
+/**
+ * A roster delegate's device: who the card belongs to (their name
+ * and unit are the roster's, not typed).
+ */
+delegate?: DelegateWho, } | { "type": "snapshot", snapshot: Snapshot, } | { "type": "mine", votes: Array<number>, questions: Array<Question>, } | { "type": "delta", epoch: string, prev: number, seq: number, changes: Array<Change>, } | { "type": "ack", id: string, seq: number, 
 /**
  * For `ask`: the new question, as the asker sees it.
  */
@@ -188,4 +213,4 @@ question?: Question, } | { "type": "error", id?: string, code: ErrorCode, messag
  */
 retry_after_ms?: number, } | { "type": "presence", attendees: number, moderators: number, screens: number, } | { "type": "pong", };
 
-export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "rate_limited" | "quota_exceeded" | "revoked" | "unknown";
+export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "rate_limited" | "quota_exceeded" | "revoked" | "code_required" | "unknown_code" | "moved" | "unknown";

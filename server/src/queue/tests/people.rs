@@ -9,24 +9,7 @@ fn admin_as(
     by: Principal,
     action: AdminAction,
 ) -> Result<Option<Entry>, Rejection> {
-    let seq = state.seq + 1;
-    let command = Command {
-        by,
-        at: at(seq),
-        op: Op::Admin(action),
-    };
-    let event = decide(state, &command)?;
-    Ok(event.map(|event| {
-        let entry = Entry {
-            seq,
-            at: command.at,
-            by: command.by,
-            req: None,
-            event,
-        };
-        evolve(state, &entry);
-        entry
-    }))
+    op_as(state, by, Op::Admin(action))
 }
 
 fn add(state: &mut State, name: &str, role: StaffRole) -> Principal {

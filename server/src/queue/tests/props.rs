@@ -111,6 +111,7 @@ fn initial_settings() -> impl Strategy<Value = Settings> {
             max_length,
             identities: None,
             chair_sets_current: false,
+            roster: false,
         })
 }
 
@@ -135,12 +136,11 @@ fn public_leak(state: &State, q: &Question) -> Option<String> {
 }
 
 /// Each participant's last `Voted` per question, read from the log alone.
-fn last_votes(entries: &[Entry]) -> BTreeMap<(QuestionId, &str), bool> {
+fn last_votes(entries: &[Entry]) -> BTreeMap<(QuestionId, String), bool> {
     let mut last = BTreeMap::new();
     for entry in entries {
-        if let (Event::Voted { question, up }, Some(p)) = (&entry.event, &entry.by.participant_id())
-        {
-            last.insert((*question, *p), *up);
+        if let (Event::Voted { question, up }, Some(p)) = (&entry.event, entry.by.voter()) {
+            last.insert((*question, p.into_owned()), *up);
         }
     }
     last
@@ -259,7 +259,7 @@ proptest! {
             prop_assert_eq!(votes, want);
             let asked = entries
                 .iter()
-                .filter(|e| matches!(e.event, Event::Asked { .. }) && e.by.participant_id() == Some(p.as_str()))
+                .filter(|e| matches!(e.event, Event::Asked { .. }) && e.by.voter().as_deref() == Some(p.as_str()))
                 .count();
             prop_assert_eq!(questions.len(), asked);
         }

@@ -1,0 +1,115 @@
+//! The admin API for one event: its details and settings, and changing
+//! them (`GET`/`PATCH /api/events/{code}`). Creating and listing events is
+//! in `http`.
+//!
+//! A change is the organiser's command to the room, stored in the log
+//! like the moderators' (`settings_set`, by `admin`); roster mode is the
+//! organiser's alone.
+
+use crate::http::{ApiError, App, EventInfo, require_admin};
+use crate::queue::AdminAction;
+use crate::room::{RoomHandle, RoomMsg};
+use crate::staff_api::{Body, command, json, room, unavailable};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use hoidap_protocol::{Identity, Settings};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new().route("/api/events/{code}", get(show).patch(change))
+}
+
+/// One event with its figures and settings.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EventDetail {
+    #[serde(flatten)]
+    pub info: EventInfo,
+    pub stats: Option<crate::rooms::Stats>,
+    pub settings: Settings,
+}
+
+/// What `PATCH` may change; absent fields stay as they are.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Change {
+    #[serde(default)]
+    pre_moderation: Option<bool>,
+    #[serde(default)]
+    max_length: Option<u32>,
+    #[serde(default)]
+    chair_sets_current: Option<bool>,
+    #[serde(default)]
+    identities: Option<Vec<Identity>>,
+    #[serde(default)]
+    roster: Option<bool>,
+}
+
+async fn show(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Json<EventDetail>, ApiError> {
+    require_admin(&app, &headers)?;
+    let room = room(&app, &code).await?;
+    Ok(Json(detail(&app, &room).await?))
+}
+
+async fn change(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Body<Change>,
+) -> Result<Json<EventDetail>, ApiError> {
+    require_admin(&app, &headers)?;
+    let room = room(&app, &code).await?;
+    let change = json(body)?;
+    let now = settings(&room).await?;
+    let settings = Settings {
+        pre_moderation: change.pre_moderation.unwrap_or(now.pre_moderation),
+        max_length: change.max_length.unwrap_or(now.max_length),
+        chair_sets_current: change.chair_sets_current.unwrap_or(now.chair_sets_current),
+        identities: change.identities.or(now.identities),
+        roster: change.roster.unwrap_or(now.roster),
+        // Follows the identity levels (`checked_settings`).
+        allow_anonymous: now.allow_anonymous,
+    };
+    // Another change between the read and this one is overwritten field
+    // by field: the organiser is one person at one console.
+    command(&room, AdminAction::SetSettings { settings }).await?;
+    Ok(Json(detail(&app, &room).await?))
+}
+
+async fn detail(app: &App, room: &RoomHandle) -> Result<EventDetail, ApiError> {
+    let settings = settings(room).await?;
+    let all = app.rooms.list_stats().await.map_err(|e| {
+        tracing::error!(%e, "reading the events' summaries failed");
+        unavailable()
+    })?;
+    let stats = all
+        .into_iter()
+        .find(|(r, _)| r.id == room.record.id)
+        .map(|(_, s)| s);
+    Ok(EventDetail {
+        info: app.event_info(&room.record),
+        stats,
+        settings,
+    })
+}
+
+async fn settings(room: &RoomHandle) -> Result<Settings, ApiError> {
+    let (reply, answer) = oneshot::channel();
+    room.send(RoomMsg::Settings { reply })
+        .await
+        .map_err(|_| unavailable())?;
+    answer.await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the event cannot be read now; retry",
+        )
+    })
+}

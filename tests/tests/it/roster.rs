@@ -1,0 +1,304 @@
+//! Roster mode: delegates imported by the organiser, their cards' codes,
+//! one vote per delegate whatever the devices, and no way to ask or vote
+//! without a card (issue 10, item 3).
+
+use crate::support::Hall;
+use hoidap_protocol::{Action, ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg, close};
+use hoidap_server::log::{Log, SqliteLog};
+use hoidap_server::queue::{Event, Principal};
+use hoidap_tests::Client;
+use serde_json::{Value, json};
+
+const ROSTER: &str = "\u{FEFF}STT;Họ và tên;Đơn vị;Chức vụ\r\n\
+    1;Nguyễn Văn An;Sở Nội vụ;Giám đốc\r\n\
+    2;Trần Thị Bích Ngọc;UBND huyện Đông Anh;Phó Chủ tịch\r\n\
+    3;Lê Hoàng Phúc;Sở Tài chính;\r\n";
+
+/// A roster event on a server with the production rate limits (the
+/// tests' servers run without them by default).
+async fn roster_hall() -> anyhow::Result<Hall> {
+    let event =
+        json!({ "title": "Đối thoại công tác cán bộ", "pre_moderation": false, "roster": true });
+    Hall::configured(event, |c| c.limits.rate = Default::default()).await
+}
+
+fn roster_path(hall: &Hall, rest: &str) -> String {
+    format!("/api/events/{}/roster{rest}", hall.event.join_code)
+}
+
+async fn cards(hall: &Hall) -> Vec<Value> {
+    let (status, list) = hall.admin("GET", &roster_path(hall, ""), None).await;
+    assert_eq!(status, 200, "{list}");
+    list.as_array().expect("a list").clone()
+}
+
+fn code_of(cards: &[Value], name: &str) -> String {
+    let card = cards.iter().find(|c| c["name"] == name).expect(name);
+    card["code"].as_str().unwrap().to_owned()
+}
+
+async fn claim(
+    hall: &Hall,
+    card: &str,
+) -> anyhow::Result<Result<Client, (ErrorCode, Option<u16>)>> {
+    Client::claim(&hall.server.ws_url(), &hall.event.join_code, card).await
+}
+
+async fn votes(moderator: &mut Client, question: u64, want: u32) -> anyhow::Result<u32> {
+    moderator.wait_votes(question, want).await?;
+    Ok(moderator.view.question(question).map_or(0, |q| q.votes))
+}
+
+#[tokio::test]
+async fn an_import_reports_every_bad_row_and_is_all_or_nothing() -> anyhow::Result<()> {
+    let hall = roster_hall().await?;
+    let long_unit = "Đ".repeat(121);
+    let bad = format!(
+        "Họ và tên,Đơn vị\n Nguyễn Văn An ,Sở Nội vụ\n,Sở Y tế\nTrần Bình,{long_unit}\nLê Chi,Sở Xây dựng\n"
+    );
+    let (status, body) = hall
+        .admin("POST", &roster_path(&hall, ""), Some(&bad))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["problem"], "rows");
+    let errors = body["errors"].as_array().unwrap();
+    let lines: Vec<_> = errors
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["code"].clone()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![(3, json!("empty_name")), (4, json!("too_long"))],
+        "{body}"
+    );
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("row 3"),
+        "{body}"
+    );
+    assert!(cards(&hall).await.is_empty(), "nothing half-imported");
+
+    let (status, body) = hall
+        .admin("POST", &roster_path(&hall, "?dry_run=true"), Some(ROSTER))
+        .await;
+    assert_eq!(
+        (status, &body),
+        (200, &json!({ "rows": 3, "imported": 0, "total": 0 }))
+    );
+    assert!(cards(&hall).await.is_empty(), "a dry run imports nothing");
+
+    let (status, body) = hall
+        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
+        .await;
+    assert_eq!(
+        (status, &body),
+        (200, &json!({ "rows": 3, "imported": 3, "total": 3 }))
+    );
+    let (status, body) = hall
+        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
+        .await;
+    assert_eq!(status, 422, "the same file twice: {body}");
+    let codes: Vec<_> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].clone())
+        .collect();
+    assert_eq!(codes, vec![json!("on_roster"); 3]);
+
+    let all = cards(&hall).await;
+    assert_eq!(all.len(), 3);
+    let first = &all[0];
+    assert_eq!(first["id"], "d1");
+    assert_eq!(first["name"], "Nguyễn Văn An");
+    assert_eq!(first["unit"], "Sở Nội vụ");
+    assert_eq!(first["position"], "Giám đốc");
+    assert_eq!(first["claimed"], false);
+    let code = first["code"].as_str().unwrap();
+    assert_eq!(code.len(), 9, "{code}");
+    assert_eq!(&code[4..5], "-");
+    let link = first["link"].as_str().unwrap();
+    assert!(
+        link.ends_with(&format!(
+            "/j/{}#d={}",
+            hall.event.join_code,
+            code.replace('-', "")
+        )),
+        "{link}"
+    );
+    let size = first["qr"]["size"].as_u64().unwrap() as usize;
+    assert!(size >= 21);
+    assert_eq!(first["qr"]["bits"].as_str().unwrap().len(), size * size);
+    let codes: std::collections::HashSet<_> = all.iter().map(|c| c["code"].clone()).collect();
+    assert_eq!(codes.len(), 3, "one code per card");
+    Ok(())
+}
+
+#[tokio::test]
+async fn only_cards_ask_and_vote_and_a_delegate_counts_once() -> anyhow::Result<()> {
+    let hall = roster_hall().await?;
+    let (status, body) = hall
+        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let all = cards(&hall).await;
+    let mut moderator = hall.moderator().await?;
+
+    // A card's code, typed in lower case with spaces, claims the delegate;
+    // the roster says who they are, whatever they type.
+    let typed = code_of(&all, "Nguyễn Văn An")
+        .to_lowercase()
+        .replace('-', " ");
+    let mut an = claim(&hall, &typed).await?.expect("claimed");
+    let welcome = an.log.iter().find_map(|m| match m {
+        ServerMsg::Welcome { delegate, .. } => delegate.clone(),
+        _ => None,
+    });
+    assert_eq!(welcome.expect("who").name, "Nguyễn Văn An");
+    an.ok(Action::Ask {
+        text: "Tiêu chí đánh giá cán bộ năm nay có gì mới?".into(),
+        name: Some("Kẻ mạo danh".into()),
+        unit: Some("Đơn vị khác".into()),
+        anonymous: false,
+        identity: None,
+    })
+    .await?;
+    let question = *an.view.my_questions.keys().next().expect("asked");
+    moderator
+        .wait_until("the question", |v| v.question(question).is_some())
+        .await?;
+    let q = moderator.view.question(question).unwrap();
+    assert_eq!(q.name.as_deref(), Some("Nguyễn Văn An"));
+    assert_eq!(q.unit.as_deref(), Some("Sở Nội vụ"));
+
+    // Without a card: watching, nothing else, and no identity minted.
+    for _ in 0..500 {
+        let mut guest = hall.attendee().await?;
+        assert!(guest.participant.is_none());
+        let refused = guest.request(Action::Vote { question, up: true }).await?;
+        assert_eq!(refused.expect_err("no card").code, ErrorCode::CodeRequired);
+    }
+
+    // One delegate on two devices is one vote.
+    let ngoc = code_of(&all, "Trần Thị Bích Ngọc");
+    let mut phone = claim(&hall, &ngoc).await?.expect("claimed");
+    phone.vote(question, true).await?;
+    assert_eq!(votes(&mut moderator, question, 1).await?, 1);
+    let token = phone.participant.clone().unwrap().token;
+    let mut laptop = claim(&hall, &ngoc).await?.expect("claimed again");
+    let told = phone.recv().await?;
+    assert!(
+        matches!(
+            told,
+            ServerMsg::Error {
+                code: ErrorCode::Moved,
+                ..
+            }
+        ),
+        "{told:?}"
+    );
+    assert_eq!(phone.closed().await?, Some(close::MOVED));
+    laptop.vote(question, true).await?;
+    assert!(
+        laptop.view.my_votes.contains(&question),
+        "the vote is the delegate's"
+    );
+    moderator
+        .drain(std::time::Duration::from_millis(300))
+        .await?;
+    assert_eq!(moderator.view.question(question).unwrap().votes, 1);
+    let old = hello_with_token(&hall, &token).await?;
+    assert_eq!(
+        old,
+        (ErrorCode::Moved, Some(close::MOVED)),
+        "the first device stays out"
+    );
+
+    // A reset card: the old code and the device holding it stop working.
+    let id = all
+        .iter()
+        .find(|c| c["name"] == "Trần Thị Bích Ngọc")
+        .unwrap()["id"]
+        .clone();
+    let path = roster_path(&hall, &format!("/{}/reset", id.as_str().unwrap()));
+    let (status, card) = hall.admin("POST", &path, None).await;
+    assert_eq!(status, 200, "{card}");
+    assert_ne!(card["code"].as_str().unwrap(), ngoc);
+    assert_eq!(laptop.closed().await?, Some(close::MOVED));
+    let stale = claim(&hall, &ngoc)
+        .await?
+        .map(|_| ())
+        .expect_err("old code");
+    assert_eq!(stale, (ErrorCode::UnknownCode, Some(close::REFUSED)));
+    let mut again = claim(&hall, card["code"].as_str().unwrap())
+        .await?
+        .expect("new code");
+    assert!(
+        again.view.my_votes.contains(&question),
+        "the vote stayed the delegate's"
+    );
+    again.vote(question, false).await?;
+    assert_eq!(votes(&mut moderator, question, 0).await?, 0);
+    again.vote(question, true).await?;
+    assert_eq!(votes(&mut moderator, question, 1).await?, 1);
+
+    // 500 guessed codes from one address: a few are looked up, then the
+    // address is held off; none gets in.
+    let mut looked_up = 0;
+    for i in 0..500u32 {
+        let guess = format!("{:08}", 23_456_789 + i).replace(['0', '1'], "2");
+        match claim(&hall, &guess).await? {
+            Ok(_) => panic!("guess {guess} got in"),
+            Err((ErrorCode::UnknownCode, _)) => looked_up += 1,
+            Err((ErrorCode::RateLimited, _)) => {}
+            Err(other) => panic!("guess {guess}: {other:?}"),
+        }
+    }
+    assert!(looked_up <= 40, "{looked_up} guesses looked up");
+    moderator
+        .drain(std::time::Duration::from_millis(300))
+        .await?;
+    assert_eq!(
+        moderator.view.question(question).unwrap().votes,
+        1,
+        "no vote from any of it"
+    );
+
+    // The log names the delegate, not a device.
+    let (dir, event) = (hall.server.dir.clone(), hall.event.id);
+    drop((an, again, moderator));
+    let _kept = hall.server.stop().await;
+    let entries = SqliteLog::open(&dir)?.entries(event, 0).await?;
+    let voters: Vec<_> = entries
+        .iter()
+        .filter(|e| matches!(e.event, Event::Voted { .. }))
+        .map(|e| e.by.clone())
+        .collect();
+    assert!(!voters.is_empty());
+    assert!(
+        voters
+            .iter()
+            .all(|by| matches!(by, Principal::Delegate { .. })),
+        "{voters:?}"
+    );
+    Ok(())
+}
+
+/// A hello with a device token that must be refused.
+async fn hello_with_token(hall: &Hall, token: &str) -> anyhow::Result<(ErrorCode, Option<u16>)> {
+    let mut client = Client::connect(&hall.server.ws_url()).await?;
+    client
+        .send(&ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+            join_code: hall.event.join_code.clone(),
+            role: Role::Attendee,
+            secret: None,
+            participant_token: Some(token.to_owned()),
+            delegate_code: None,
+            resume: None,
+        })
+        .await?;
+    let ServerMsg::Error { code, .. } = client.recv().await? else {
+        anyhow::bail!("expected a refusal")
+    };
+    Ok((code, client.closed().await?))
+}
