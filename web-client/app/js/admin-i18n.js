@@ -150,6 +150,7 @@ export const ADMIN_VI = {
   'adm.roster.reset.text': 'Thẻ cũ và điện thoại đang dùng thẻ đó ngừng hoạt động. Hãy in lại thẻ cho đại biểu.',
   'adm.roster.reset.done': 'Mã mới của {name}: {code}.',
   'adm.cards.open': 'In thẻ đại biểu',
+  'adm.cards.heading': 'Thẻ đại biểu',
   'adm.cards.count': '{n} thẻ trên {pages} trang A4, 8 thẻ một trang.',
   'adm.card.code': 'Mã cá nhân',
   'adm.card.help': 'Quét mã QR bằng điện thoại, hoặc vào {site}, nhập mã tham gia {join} rồi nhập mã cá nhân. Thẻ dành riêng cho đồng chí.',
@@ -161,7 +162,7 @@ export const ADMIN_VI = {
   'adm.row.too_long': '{field} dài {len} ký tự, tối đa {max}.',
   'adm.row.invalid_characters': '{field} có ký tự không hợp lệ ({cp}).',
   'adm.row.duplicate': 'Trùng với dòng {first} (cùng họ tên và đơn vị).',
-  'adm.row.duplicate_roster': 'Đại biểu này (cùng họ tên và đơn vị) đã có trong danh sách.',
+  'adm.row.on_roster': 'Đại biểu này (cùng họ tên và đơn vị) đã có trong danh sách.',
   'adm.problem.format': 'Không đọc được tệp: hãy dùng CSV hoặc Excel (.xlsx).',
   'adm.problem.not_utf8': 'Tệp CSV không ở bảng mã UTF-8. Trong Excel, chọn “CSV UTF-8” khi lưu.',
   'adm.problem.no_name_column': 'Không tìm thấy cột “Họ và tên” ở dòng tiêu đề.',
@@ -178,6 +179,8 @@ export const ADMIN_VI = {
   'adm.err.invalid_role': 'Vai trò không hợp lệ.',
   'adm.err.unknown_event': 'Không tìm thấy hội nghị này.',
   'adm.err.unknown_staff': 'Không tìm thấy cán bộ này.',
+  'adm.err.unknown_delegate': 'Không tìm thấy đại biểu này.',
+  'adm.form.title.fixed': 'Tên hội nghị không đổi được sau khi tạo.',
 };
 
 /** @type {Record<keyof typeof ADMIN_VI, string>} */
@@ -327,6 +330,7 @@ export const ADMIN_EN = {
   'adm.roster.reset.text': 'The old card and the phone using it stop working. Print a new card for the delegate.',
   'adm.roster.reset.done': 'New code of {name}: {code}.',
   'adm.cards.open': 'Print delegate cards',
+  'adm.cards.heading': 'Delegate cards',
   'adm.cards.count': '{n} cards on {pages} A4 pages, 8 to a page.',
   'adm.card.code': 'Personal code',
   'adm.card.help': 'Scan the QR code with your phone, or go to {site}, enter the join code {join}, then your personal code. This card is yours alone.',
@@ -338,7 +342,7 @@ export const ADMIN_EN = {
   'adm.row.too_long': '{field} is {len} characters; at most {max}.',
   'adm.row.invalid_characters': '{field} has a character that is not allowed ({cp}).',
   'adm.row.duplicate': 'Same as line {first} (same name and unit).',
-  'adm.row.duplicate_roster': 'This delegate (same name and unit) is already on the roster.',
+  'adm.row.on_roster': 'This delegate (same name and unit) is already on the roster.',
   'adm.problem.format': 'Cannot read the file: use CSV or Excel (.xlsx).',
   'adm.problem.not_utf8': 'The CSV file is not UTF-8. In Excel, save as “CSV UTF-8”.',
   'adm.problem.no_name_column': 'No “Họ và tên” (name) column in the header row.',
@@ -355,4 +359,6 @@ export const ADMIN_EN = {
   'adm.err.invalid_role': 'This role is not valid.',
   'adm.err.unknown_event': 'This event was not found.',
   'adm.err.unknown_staff': 'This staff member was not found.',
+  'adm.err.unknown_delegate': 'This delegate was not found.',
+  'adm.form.title.fixed': 'The title cannot be changed once the event exists.',
 };

@@ -10,7 +10,7 @@ import { t } from './i18n.js';
 /**
  * A roster row the server refused (POST /api/events/CODE/roster, 422).
  * @typedef {{line: number, code: string, message?: string, field?: string,
- *   len?: number, max?: number, code_point?: string | number, first_line?: number}} RowError
+ *   len?: number, max?: number, code_point?: string | number, first_line?: number, id?: string}} RowError
  */
 
 const FIELD_KEYS = /** @type {const} */ ({
@@ -59,9 +59,9 @@ export function rowErrorText(lang, err) {
     case 'invalid_characters':
       return t(lang, 'adm.row.invalid_characters', { field: fieldText(lang, err.field), cp: codePointText(err.code_point) });
     case 'duplicate':
-      return err.first_line
-        ? t(lang, 'adm.row.duplicate', { first: err.first_line })
-        : t(lang, 'adm.row.duplicate_roster');
+      return t(lang, 'adm.row.duplicate', { first: err.first_line ?? '?' });
+    case 'on_roster':
+      return t(lang, 'adm.row.on_roster');
     default:
       // A reason this console does not know yet: the server's own words.
       return err.message || t(lang, 'err.generic');
@@ -101,6 +101,7 @@ const API_KEYS = /** @type {const} */ ({
   invalid_role: 'adm.err.invalid_role',
   unknown_event: 'adm.err.unknown_event',
   unknown_staff: 'adm.err.unknown_staff',
+  unknown_delegate: 'adm.err.unknown_delegate',
   unavailable: 'err.unavailable',
 });
 

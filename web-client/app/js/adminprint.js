@@ -15,7 +15,7 @@ import { chunk, qrPath } from './adminfmt.js';
  * A delegate as `GET /api/events/CODE/roster` lists them.
  * @typedef {{id: string, name: string, unit: string | null, position: string | null,
  *   code: string, link: string, qr: {size: number, bits: string},
- *   claimed: boolean, present: boolean}} Delegate
+ *   claimed: boolean, present: number}} Delegate
  */
 
 export const CARDS_PER_PAGE = 8;

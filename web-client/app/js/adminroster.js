@@ -265,7 +265,7 @@ export class RosterPane {
       row.dataset.id = d.id;
       const name = el('th', '', d.name);
       name.scope = 'row';
-      const state = d.present ? 'adm.roster.present' : d.claimed ? 'adm.roster.claimed.yes' : 'adm.roster.claimed.no';
+      const state = d.present > 0 ? 'adm.roster.present' : d.claimed ? 'adm.roster.claimed.yes' : 'adm.roster.claimed.no';
       const status = el('td');
       status.append(el('span', `chip ${d.present ? 'status-live' : d.claimed ? 'status-answered' : 'status-hidden'}`, tr(state)));
       const actions = el('td', 'actions');

@@ -16,7 +16,7 @@ test('bad roster rows are said in words, with their field and figures', () => {
   );
   assert.match(rowErrorText('en', { line: 3, code: 'invalid_characters', field: 'name', code_point: 8203 }), /U\+200B/);
   assert.equal(rowErrorText('vi', { line: 9, code: 'duplicate', first_line: 4 }), 'Trùng với dòng 4 (cùng họ tên và đơn vị).');
-  assert.match(rowErrorText('vi', { line: 9, code: 'duplicate' }), /đã có trong danh sách/);
+  assert.match(rowErrorText('vi', { line: 9, code: 'on_roster', id: 'd4' }), /đã có trong danh sách/);
   // A reason this console does not know: the server's own words.
   assert.equal(rowErrorText('vi', { line: 2, code: 'new_kind', message: 'row 2: something' }), 'row 2: something');
 });
