@@ -252,8 +252,11 @@ byId('poster-print', HTMLButtonElement).addEventListener('click', () => print())
 byId('cards-print', HTMLButtonElement).addEventListener('click', () => print());
 addEventListener('hashchange', () => route());
 
+let started = false;
 initLang(() => {
-  // Text built from data is rebuilt in the new language.
-  if (getToken() && document.body.dataset.view !== 'view-login') route();
+  // Text built from data is rebuilt in the new language (initLang also
+  // calls this once at once, before the first route).
+  if (started && getToken() && document.body.dataset.view !== 'view-login') route();
 });
+started = true;
 route();

@@ -91,9 +91,24 @@ test('login, create an event, copy its links, print the poster, manage staff; ax
   assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing of it in localStorage');
   await page.locator('#events-empty').waitFor();
 
-  // A reload keeps the session (sessionStorage), a new tab needs the token.
+  // A reload keeps the session (sessionStorage).
   await page.reload();
   await page.locator('#events-heading').waitFor();
+  // Another tab asks again: the token lives in this tab only.
+  const other = await context.newPage();
+  await other.goto(`${server.url}/admin`);
+  await other.locator('#token').waitFor();
+  await other.close();
+
+  // The keyboard reaches everything, and shows where it is.
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  const ring = await page.evaluate(() => {
+    const el = /** @type {HTMLElement} */ (document.activeElement);
+    return { tag: el.tagName, outline: getComputedStyle(el).outlineStyle };
+  });
+  assert.notEqual(ring.tag, 'BODY');
+  assert.equal(ring.outline, 'solid', `focus is visible on ${ring.tag}`);
 
   // Create an event with the keyboard.
   await page.locator('#events-new').focus();
