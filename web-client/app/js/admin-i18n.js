@@ -1,8 +1,10 @@
 // The organiser console's strings, Vietnamese and English, kept apart from
-// the hall's pages' (i18n.js spreads them into its tables, so one `t()`
-// and one set of keys serve every page). Poster and card texts are printed
-// in Vietnamese whatever the console's language; their English is for
-// an organiser reading along.
+// the hall's pages' so phones never download them: importing this module
+// adds them to i18n.js's tables, and one `t()` and one `Key` type serve
+// every page. Poster and card texts are printed in Vietnamese whatever the
+// console's language; their English is for an organiser reading along.
+
+import { addStrings } from './i18n.js';
 
 export const ADMIN_VI = {
   'adm.page_title': 'Trang quản trị — Hỏi đáp',
@@ -362,3 +364,5 @@ export const ADMIN_EN = {
   'adm.err.unknown_delegate': 'This delegate was not found.',
   'adm.form.title.fixed': 'The title cannot be changed once the event exists.',
 };
+
+addStrings(ADMIN_VI, ADMIN_EN);

@@ -3,6 +3,8 @@
 // The parts live in their own modules: events (list, form, links),
 // staff, roster, and what is printed (poster, cards).
 
+// First: the console's strings, before anything translates.
+import './admin-i18n.js';
 import { byId, initLang, setKey, tr } from './dom.js';
 import { ApiError, api, eventPath, getToken, onUnauthorized, setToken, tokenWorks } from './adminapi.js';
 import { eventHref, parseRoute } from './adminfmt.js';

@@ -2,6 +2,7 @@
 // row says to a person, the QR code of a delegate's card as SVG path data,
 // cards grouped into printed pages. No DOM, unit-tested.
 
+import './admin-i18n.js';
 import { t } from './i18n.js';
 
 /** @typedef {import('./i18n.js').Lang} Lang */
