@@ -80,7 +80,11 @@ export class RosterPane {
     input.accept = '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
     input.addEventListener('change', () => {
       const file = input.files?.[0];
-      if (file) this.check(file);
+      if (!file) return;
+      this.check(file);
+      // Choosing the same file again after fixing it must check it again;
+      // the preview names the file.
+      input.value = '';
     });
     const template = button(tr('adm.roster.template'), 'btn quiet');
     template.id = 'roster-template';

@@ -118,6 +118,11 @@ test('the organiser makes a roster event, imports 300 delegates after a file wit
   // A first file with two bad rows: refused whole, each row by its line.
   await page.locator('#nav-roster').click();
   await page.locator('#roster-file').waitFor();
+  // The sample to fill in, from the server.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#roster-template').click()]);
+  assert.equal(download.suggestedFilename(), 'danh-sach-dai-bieu.csv');
+  const sample = readFileSync(/** @type {string} */ (await download.path()), 'utf8');
+  assert.match(sample, /^\uFEFFSTT;Họ và tên;Đơn vị;Chức vụ/);
   const bad = [...DELEGATES];
   bad.splice(50, 0, { name: '', unit: 'Sở Nội vụ', position: 'Chuyên viên' });
   bad.splice(200, 0, { name: 'Trần Văn Bảy', unit: 'Sở Tài\u202Echính', position: 'Chuyên viên' });
