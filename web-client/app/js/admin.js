@@ -12,7 +12,7 @@ import {
   fillForm, formError, formSubmit, onSubmit, renderEvents, renderLinks, renderSettings,
 } from './adminevents.js';
 import { renderCards, renderPoster } from './adminprint.js';
-import { RosterPane } from './adminroster.js';
+import { RosterPane, pickDelegates } from './adminroster.js';
 import { StaffPane } from './adminstaff.js';
 import { busy, say, showError } from './adminui.js';
 
@@ -182,7 +182,8 @@ async function showEvent(ev, part) {
   }
   if (part === 'cards') {
     byId('cards-back', HTMLAnchorElement).href = eventHref(ev.join_code, 'roster');
-    const list = await api('GET', `${eventPath(ev.join_code)}/roster`);
+    // Coming from the roster with a search: the cards it found.
+    const list = pickDelegates(await api('GET', `${eventPath(ev.join_code)}/roster`), roster.query);
     const pages = renderCards(ev, list);
     byId('cards-count', HTMLElement).textContent = tr('adm.cards.count', { n: list.length, pages });
     showView('view-cards', false);

@@ -17,6 +17,18 @@ import { fold, matches } from './text.js';
 /** The sample file, when the server has none to give: Excel's own shape. */
 const TEMPLATE = '\uFEFFSTT;Họ và tên;Đơn vị;Chức vụ\r\n1;Nguyễn Văn An;Sở Nội vụ;Giám đốc\r\n';
 
+/**
+ * The delegates a search names (every word, diacritics optional), in
+ * roster order; all of them for an empty search.
+ * @param {Delegate[]} delegates
+ * @param {string} query
+ * @returns {Delegate[]}
+ */
+export function pickDelegates(delegates, query) {
+  if (!query.trim()) return delegates;
+  return delegates.filter((d) => matches(fold(`${d.name} ${d.unit ?? ''} ${d.position ?? ''} ${d.code}`), query));
+}
+
 export class RosterPane {
   /** @param {HTMLElement} root */
   constructor(root) {
@@ -36,6 +48,7 @@ export class RosterPane {
 
   /** @param {AdminEvent} ev */
   async show(ev) {
+    if (this.event?.join_code !== ev.join_code) this.query = '';
     this.event = ev;
     this.delegates = [];
     this.loaded = false;
@@ -216,9 +229,15 @@ export class RosterPane {
     count.id = 'roster-count';
     tools.append(count);
     if (this.delegates.length) {
-      const cards = el('a', 'btn secondary', tr('adm.cards.open'));
+      // With a search, only the cards found print: a lost card's new one.
+      const cards = el('a', 'btn secondary');
       cards.id = 'cards-open';
       cards.href = eventHref(ev.join_code, 'cards');
+      const cardsText = () => {
+        const n = pickDelegates(this.delegates, this.query).length;
+        cards.textContent = this.query.trim() ? tr('adm.cards.open_found', { n }) : tr('adm.cards.open');
+      };
+      cardsText();
       const label = el('label', 'sr-only', tr('adm.roster.search'));
       label.htmlFor = 'roster-search';
       const search = el('input');
@@ -230,6 +249,7 @@ export class RosterPane {
         this.query = search.value;
         const body = this.root.querySelector('#roster-body');
         if (body) body.replaceChildren(...this.rows());
+        cardsText();
       });
       tools.append(cards, label, search);
     }
@@ -262,9 +282,9 @@ export class RosterPane {
   }
 
   rows() {
-    const q = fold(this.query.trim());
+    const shown = new Set(pickDelegates(this.delegates, this.query));
     return this.delegates.flatMap((d, i) => {
-      if (q && !matches(fold(`${d.name} ${d.unit ?? ''} ${d.position ?? ''} ${d.code}`), q)) return [];
+      if (!shown.has(d)) return [];
       const row = el('tr');
       row.dataset.id = d.id;
       const name = el('th', '', d.name);

@@ -163,6 +163,13 @@ test('the organiser makes a roster event, imports 300 delegates after a file wit
   const renewed = (await admin(`/api/events/${code}/roster`)).find((/** @type {any} */ d) => d.id === lost.id);
   assert.notEqual(renewed.code, lost.code);
   await page.locator(`#roster-body tr[data-id="${lost.id}"]`, { hasText: renewed.code }).waitFor();
+  // Its new card alone: search it, print what was found.
+  await page.locator('#roster-search').fill(renewed.code.toLowerCase());
+  await page.locator('#cards-open', { hasText: 'In thẻ của 1 đại biểu tìm được' }).click();
+  await page.locator('#cards-count', { hasText: '1 thẻ trên 1 trang A4' }).waitFor();
+  assert.equal(await page.locator('.dcard .dcard-code strong').textContent(), renewed.code);
+  await page.locator('#cards-back').click();
+  await page.locator('#roster-search').fill('');
   await axeScan(page, 'roster', axeReport);
   await page.screenshot({ path: join(dir, 'admin-roster.png') });
 
