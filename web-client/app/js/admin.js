@@ -5,11 +5,11 @@
 
 // First: the console's strings, before anything translates.
 import './admin-i18n.js';
-import { byId, initLang, setKey, tr } from './dom.js';
+import { byId, currentLang, initLang, setKey, tr } from './dom.js';
 import { ApiError, api, eventPath, getToken, onUnauthorized, setToken, tokenWorks } from './adminapi.js';
 import { eventHref, parseRoute } from './adminfmt.js';
 import {
-  fillForm, formError, formSubmit, onSubmit, renderEvents, renderLinks, renderSettings,
+  figuresText, fillForm, formError, formSubmit, onSubmit, renderEvents, renderLinks, renderSettings,
 } from './adminevents.js';
 import { renderCards, renderPoster } from './adminprint.js';
 import { RosterPane, pickDelegates } from './adminroster.js';
@@ -192,7 +192,9 @@ async function showEvent(ev, part) {
   }
   byId('ev-title', HTMLElement).textContent = ev.title;
   const mode = ev.settings?.roster === undefined ? '' : ` · ${tr(ev.settings.roster ? 'adm.mode.roster' : 'adm.mode.open')}`;
-  byId('ev-meta', HTMLElement).textContent = `${tr('mod.code')} ${ev.join_code}${mode}`;
+  const phase = ev.stats?.phase ? ` · ${tr(`mod.phase.${ev.stats.phase}`)}` : '';
+  byId('ev-meta', HTMLElement).textContent = `${tr('mod.code')} ${ev.join_code}${mode}${phase}`;
+  byId('ev-figures', HTMLElement).textContent = figuresText(ev, currentLang(), Date.now());
   const edit = byId('ev-edit', HTMLAnchorElement);
   edit.href = eventHref(ev.join_code, 'edit');
   // Editing needs PATCH /api/events/CODE, which comes with GET of one event.

@@ -27,6 +27,22 @@ import { linkField } from './adminui.js';
 /** @type {Identity[]} */
 export const IDENTITIES = ['named', 'unit_only', 'hidden_from_hall', 'anonymous'];
 
+/**
+ * "42 câu hỏi · 3 chờ duyệt · 5 kết nối · hoạt động 3 phút trước".
+ * @param {AdminEvent} ev
+ * @param {import('./i18n.js').Lang} lang
+ * @param {number} now
+ */
+export function figuresText(ev, lang, now) {
+  const s = ev.stats;
+  const parts = [];
+  if (s?.questions != null) parts.push(tr('adm.stat.questions', { n: s.questions }));
+  if (s?.pending != null) parts.push(tr('adm.stat.pending', { n: s.pending }));
+  parts.push(tr('adm.stat.connections', { n: s?.connections ?? 0 }));
+  if (s?.last_activity) parts.push(tr('adm.stat.activity', { ago: ago(lang, s.last_activity, now) }));
+  return parts.join(' · ');
+}
+
 const list = byId('events-list', HTMLUListElement);
 const empty = byId('events-empty', HTMLElement);
 
@@ -64,13 +80,7 @@ export function renderEvents(events) {
     if (s?.phase) chips.append(chip(tr(`mod.phase.${s.phase}`), `phase-${s.phase}`));
     chips.append(chip(tr(s?.loaded ? 'adm.state.loaded' : 'adm.state.idle'), s?.loaded ? 'status-live' : 'status-hidden'));
 
-    const figures = el('p', 'figures');
-    const parts = [];
-    if (s?.questions != null) parts.push(tr('adm.stat.questions', { n: s.questions }));
-    if (s?.pending != null) parts.push(tr('adm.stat.pending', { n: s.pending }));
-    parts.push(tr('adm.stat.connections', { n: s?.connections ?? 0 }));
-    if (s?.last_activity) parts.push(tr('adm.stat.activity', { ago: ago(lang, s.last_activity, now) }));
-    figures.textContent = parts.join(' · ');
+    const figures = el('p', 'figures', figuresText(ev, lang, now));
 
     const actions = el('p', 'row');
     for (const [part, key] of /** @type {const} */ ([
