@@ -13,10 +13,12 @@
 //! - `coldstart`: time to replay a log of a million entries.
 //! - `stalls`: server memory over repeated stalled readers, each dropped.
 //! - `history`: start-up time, RSS and first join with 1,000 past events.
+//! - `roster`: memory per delegate on a roster, imported and claimed.
 
 mod history;
 mod load;
 mod report;
+mod roster;
 mod scenarios;
 mod server;
 mod shard;
@@ -137,6 +139,14 @@ enum Cmd {
         #[arg(long)]
         compare: Vec<PathBuf>,
     },
+    /// Memory per delegate: RSS before and after importing a roster and
+    /// claiming cards (docs/performance.md).
+    Roster {
+        #[arg(long, default_value_t = 5000)]
+        delegates: usize,
+        #[arg(long, default_value_t = 1000)]
+        claimed: usize,
+    },
     /// Internal: a generator shard holding attendee connections.
     #[command(hide = true)]
     Shard(shard::ShardArgs),
@@ -216,6 +226,7 @@ async fn run(cli: Cli, pin: bool) -> anyhow::Result<()> {
             entries,
             compare,
         } => history::run(&cli.server, &compare, events, entries).await?,
+        Cmd::Roster { delegates, claimed } => roster::run(&cli.server, delegates, claimed).await?,
         Cmd::Stalls {
             episodes,
             attendees,

@@ -305,6 +305,10 @@ pub enum Change {
     Phase {
         phase: Phase,
     },
+    /// The organiser renamed the event.
+    Title {
+        title: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

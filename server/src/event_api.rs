@@ -3,13 +3,13 @@
 //! in `http`.
 //!
 //! A change is the organiser's command to the room, stored in the log
-//! like the moderators' (`settings_set`, by `admin`); roster mode is the
-//! organiser's alone.
+//! like the moderators' (`settings_set`, `title_set`, by `admin`); roster
+//! mode and the title are the organiser's alone.
 
 use crate::http::{ApiError, App, EventInfo, require_admin};
-use crate::queue::AdminAction;
+use crate::queue::{AdminAction, Event};
 use crate::room::{RoomHandle, RoomMsg};
-use crate::staff_api::{Body, command, json, room, unavailable};
+use crate::staff_api::{Body, command, decide, json, room, unavailable};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
@@ -36,6 +36,8 @@ pub struct EventDetail {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Change {
+    #[serde(default)]
+    title: Option<String>,
     #[serde(default)]
     pre_moderation: Option<bool>,
     #[serde(default)]
@@ -67,6 +69,28 @@ async fn change(
     require_admin(&app, &headers)?;
     let room = room(&app, &code).await?;
     let change = json(body)?;
+    if let Some(title) = change.title {
+        let renamed = match decide(&room, AdminAction::SetTitle { title }).await? {
+            Ok(entry) => entry,
+            Err(r) => {
+                let message = format!("the title: {r}");
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_title",
+                    message,
+                ));
+            }
+        };
+        if let Some(Event::TitleSet { title }) = renamed.map(|e| e.event) {
+            app.rooms.retitle(&room.record.join_code, &title);
+            let writer = app.clone();
+            // The links file names events by title; a failure is logged
+            // and the next start rewrites it.
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || writer.write_links()).await {
+                tracing::warn!(%e, "cannot update the links file");
+            }
+        }
+    }
     let now = settings(&room).await?;
     let settings = Settings {
         pre_moderation: change.pre_moderation.unwrap_or(now.pre_moderation),
@@ -93,8 +117,11 @@ async fn detail(app: &App, room: &RoomHandle) -> Result<EventDetail, ApiError> {
         .into_iter()
         .find(|(r, _)| r.id == room.record.id)
         .map(|(_, s)| s);
+    // The registry's record: it follows renames (the room's does not need to).
+    let record = app.rooms.record(&room.record.join_code);
+    let record = record.as_deref().unwrap_or(&room.record);
     Ok(EventDetail {
-        info: app.event_info(&room.record),
+        info: app.event_info(record),
         stats,
         settings,
     })

@@ -86,7 +86,7 @@ impl Rooms {
 
     fn insert(&self, record: EventRecord) -> Arc<EventRecord> {
         let slot = Arc::new(Slot::new(record));
-        let record = slot.record.clone();
+        let record = slot.record();
         self.by_code.insert(record.join_code.clone(), slot);
         record
     }
@@ -98,7 +98,7 @@ impl Rooms {
 
     /// The event's record, without loading its room.
     pub fn record(&self, join_code: &str) -> Option<Arc<EventRecord>> {
-        self.slot(join_code).map(|s| s.record.clone())
+        self.slot(join_code).map(|s| s.record())
     }
 
     /// The event's room, loading it if it is not. `Ok(None)`: no such
@@ -111,9 +111,17 @@ impl Rooms {
         slot.handle(&self.shared).await.map(Some)
     }
 
+    /// The event's registry title follows a `title_set` its room committed
+    /// (the events table was renamed in the same transaction).
+    pub fn retitle(&self, join_code: &str, title: &str) {
+        if let Some(slot) = self.slot(join_code) {
+            slot.retitle(title);
+        }
+    }
+
     /// Every event, oldest first.
     pub fn list(&self) -> Vec<Arc<EventRecord>> {
-        let mut all: Vec<_> = self.by_code.iter().map(|s| s.record.clone()).collect();
+        let mut all: Vec<_> = self.by_code.iter().map(|s| s.record()).collect();
         all.sort_by_key(|r| r.id);
         all
     }

@@ -223,6 +223,7 @@ pub(crate) async fn decide(
     }
 }
 
+/// The organiser's command; a refusal as the API answers it.
 pub(crate) async fn command(
     room: &RoomHandle,
     action: AdminAction,

@@ -100,6 +100,7 @@ impl View {
             Change::Current { question } => self.current = *question,
             Change::Settings { settings } => self.settings = Some(settings.clone()),
             Change::Phase { phase } => self.phase = Some(*phase),
+            Change::Title { title } => self.title = title.clone(),
         }
     }
 

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS entries (
 const INSERT_EVENT: &str = "INSERT INTO events \
     (id, join_code, title, moderator_secret, screen_secret, epoch, created_at) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const RENAME_EVENT: &str = "UPDATE events SET title = ?1 WHERE id = ?2";
 const INSERT_ENTRY: &str =
     "INSERT INTO entries (event, seq, at, req, body) VALUES (?1, ?2, ?3, ?4, ?5)";
 const LAST_SEQ: &str = "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1), \
@@ -477,6 +478,12 @@ impl Writer {
                 serde_json::to_string(entry).map_err(|e| LogError::Storage(e.to_string()))?;
             // u64 values beyond i64 fail here rather than wrap.
             stmt.execute(params![event, entry.seq, entry.at, entry.req, body])?;
+            // The events table's title is what lists show without reading
+            // logs: renamed in the same transaction as the entry.
+            if let crate::queue::Event::TitleSet { title } = &entry.event {
+                let mut rename = self.conn.prepare_cached(RENAME_EVENT)?;
+                rename.execute(params![title, event])?;
+            }
             expected += 1;
         }
         Ok(expected - 1)

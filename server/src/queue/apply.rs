@@ -385,6 +385,7 @@ pub fn evolve(state: &mut State, entry: &Entry) {
         Event::CurrentSet { question } => state.current = *question,
         Event::SettingsSet { settings } => state.settings = normalised(settings),
         Event::PhaseSet { phase } => state.phase = *phase,
+        Event::TitleSet { title } => state.title = title.clone(),
         other => {
             let _ =
                 people::evolve_staff(state, other) || super::roster::evolve_roster(state, other);

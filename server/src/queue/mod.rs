@@ -101,6 +101,10 @@ pub enum Event {
     PhaseSet {
         phase: Phase,
     },
+    /// The organiser renamed the event.
+    TitleSet {
+        title: String,
+    },
     /// The organiser named a staff member. Only the secret's hash is kept.
     StaffAdded {
         id: StaffId,
@@ -235,6 +239,8 @@ impl Rejection {
     }
 }
 
+/// An event's title (characters).
+pub const MAX_TITLE: usize = 200;
 /// Limits on the optional asker fields (characters).
 pub const MAX_NAME: usize = 80;
 pub const MAX_UNIT: usize = 120;

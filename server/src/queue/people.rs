@@ -28,6 +28,11 @@ pub enum Principal {
     Admin {},
     /// A delegate on a roster event's roster, through their card.
     Delegate { id: DelegateId },
+    /// The asker of a question anonymous to everyone: a pseudonym the room
+    /// derives from the asker (participant or delegate) with a key the log
+    /// does not hold, so no copy of the log links the question to its
+    /// asker, while the room can still show them their own question.
+    Sealed { id: String },
 }
 
 impl Principal {
@@ -48,6 +53,7 @@ impl Principal {
         match self {
             Principal::Participant { id } => Some(id.into()),
             Principal::Delegate { id } => Some(id.to_string().into()),
+            Principal::Sealed { id } => Some(id.into()),
             _ => None,
         }
     }
@@ -110,6 +116,9 @@ pub enum AdminAction {
     SetSettings {
         settings: hoidap_protocol::Settings,
     },
+    SetTitle {
+        title: String,
+    },
 }
 
 /// What a principal may do at the current position.
@@ -135,6 +144,8 @@ impl<'a> Powers<'a> {
         match principal {
             Principal::Participant { .. } if state.settings.roster => Powers::Guest,
             Principal::Participant { id } => Powers::Attendee(id),
+            // Made by the room only, for someone it found may ask.
+            Principal::Sealed { id } => Powers::Attendee(id),
             Principal::Delegate { id } => match state.delegates.get(id) {
                 Some(d) => Powers::Attendee(&d.key),
                 None => Powers::Nobody,
@@ -213,6 +224,11 @@ pub(super) fn decide_admin(
         }
         AdminAction::AddDelegates { rows } => super::roster::decide_add(state, rows),
         AdminAction::ResetDelegate { id } => super::roster::decide_reset(state, *id),
+        AdminAction::SetTitle { title } => {
+            let title = clean_optional(Some(title), super::MAX_TITLE)?
+                .ok_or(Rejection::Text(super::TextError::Empty))?;
+            Ok((title != state.title).then_some(Event::TitleSet { title }))
+        }
         AdminAction::SetSettings { settings } => {
             let settings = super::apply::checked_settings(settings.clone())?;
             Ok((settings != state.settings).then_some(Event::SettingsSet { settings }))

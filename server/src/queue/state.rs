@@ -216,7 +216,7 @@ fn requester(by: &Principal) -> RequesterKey {
         Principal::Staff { id } => RequesterKey::Staff(*id),
         Principal::Link { role } => RequesterKey::Link(*role),
         Principal::Admin {} => RequesterKey::Admin,
-        Principal::Participant { .. } | Principal::Delegate { .. } => {
+        Principal::Participant { .. } | Principal::Delegate { .. } | Principal::Sealed { .. } => {
             unreachable!("callers intern attendees")
         }
     }

@@ -94,21 +94,21 @@ pub fn snapshot(state: &State, audience: Audience, epoch: &str, join_code: &str)
     }
 }
 
-/// A participant's own votes and questions (all statuses).
-pub fn mine(state: &State, participant: &str) -> (Vec<QuestionId>, Vec<Question>) {
-    let Some(p) = state.participant(participant) else {
-        return (Vec::new(), Vec::new());
-    };
+/// A participant's own votes and questions (all statuses), those asked
+/// anonymous to everyone under their `pseudonym` included.
+pub fn mine(state: &State, participant: &str, pseudonym: &str) -> (Vec<QuestionId>, Vec<Question>) {
+    let p = state.participant(participant);
+    let sealed = state.participant(pseudonym);
     let votes = state
         .questions
         .values()
-        .filter(|q| q.voters.contains(&p))
+        .filter(|q| p.is_some_and(|p| q.voters.contains(&p)))
         .map(|q| q.id)
         .collect();
     let questions = state
         .questions
         .values()
-        .filter(|q| q.asker == Some(p))
+        .filter(|q| q.asker.is_some() && (q.asker == p || q.asker == sealed))
         .map(|q| own_view(state, q, false))
         .collect();
     (votes, questions)
@@ -168,6 +168,12 @@ pub fn changes(
             None,
         ),
         Event::PhaseSet { phase } => (vec![Change::Phase { phase: *phase }], None),
+        Event::TitleSet { title } => (
+            vec![Change::Title {
+                title: title.clone(),
+            }],
+            None,
+        ),
         // Who is on the staff reaches the panel through presence.
         Event::StaffAdded { .. }
         | Event::StaffChanged { .. }

@@ -12,32 +12,52 @@ use std::sync::Arc;
 
 #[derive(Default)]
 pub struct Askers {
-    outboxes: HashMap<String, Vec<Arc<Outbox>>>,
+    by_participant: HashMap<String, Asker>,
     /// Participants whose questions changed in the batch being committed.
     changed: Vec<String>,
+    /// The pseudonym of each connected participant (what they ask under
+    /// when anonymous to everyone, `Principal::Sealed`), to them.
+    sealed: HashMap<String, String>,
+}
+
+struct Asker {
+    pseudonym: String,
+    outboxes: Vec<Arc<Outbox>>,
 }
 
 impl Askers {
-    pub fn register(&mut self, participant: &str, outbox: &Arc<Outbox>) {
-        let list = self.outboxes.entry(participant.to_owned()).or_default();
-        if !list.iter().any(|o| Arc::ptr_eq(o, outbox)) {
-            list.push(outbox.clone());
+    pub fn register(&mut self, participant: &str, pseudonym: &str, outbox: &Arc<Outbox>) {
+        let asker = self
+            .by_participant
+            .entry(participant.to_owned())
+            .or_insert_with(|| Asker {
+                pseudonym: pseudonym.to_owned(),
+                outboxes: Vec::new(),
+            });
+        if !asker.outboxes.iter().any(|o| Arc::ptr_eq(o, outbox)) {
+            asker.outboxes.push(outbox.clone());
         }
+        self.sealed
+            .insert(pseudonym.to_owned(), participant.to_owned());
     }
 
     /// Forgets outboxes whose connection has ended.
     pub fn prune(&mut self, participant: &str) {
-        if let Some(list) = self.outboxes.get_mut(participant) {
-            list.retain(|o| !o.is_closed());
-            if list.is_empty() {
-                self.outboxes.remove(participant);
+        if let Some(asker) = self.by_participant.get_mut(participant) {
+            asker.outboxes.retain(|o| !o.is_closed());
+            if asker.outboxes.is_empty() {
+                self.sealed.remove(&asker.pseudonym);
+                self.by_participant.remove(participant);
             }
         }
     }
 
-    /// Notes that `participant`'s question changed (if they are connected).
-    pub fn changed(&mut self, participant: &str) {
-        if self.outboxes.contains_key(participant) && !self.changed.iter().any(|p| p == participant)
+    /// Notes that the question of `asker` (a participant or their
+    /// pseudonym) changed, if they are connected.
+    pub fn changed(&mut self, asker: &str) {
+        let participant = self.sealed.get(asker).map_or(asker, String::as_str);
+        if self.by_participant.contains_key(participant)
+            && !self.changed.iter().any(|p| p == participant)
         {
             self.changed.push(participant.to_owned());
         }
@@ -47,11 +67,11 @@ impl Askers {
     /// `mine(participant)`.
     pub fn notify(&mut self, mine: impl Fn(&str) -> Wire, mut send: impl FnMut(Arc<Outbox>, Wire)) {
         for participant in std::mem::take(&mut self.changed) {
-            let Some(list) = self.outboxes.get(&participant) else {
+            let Some(asker) = self.by_participant.get(&participant) else {
                 continue;
             };
             let notice = mine(&participant);
-            for outbox in list {
+            for outbox in &asker.outboxes {
                 send(outbox.clone(), notice.clone());
             }
         }

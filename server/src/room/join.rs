@@ -73,7 +73,7 @@ impl Room {
             .map(|f| (Class::Join, Wire::text(f)))
             .collect();
         if let Some(p) = participant {
-            let (votes, questions) = view::mine(&self.state, p);
+            let (votes, questions) = view::mine(&self.state, p, &self.cards.pseudonym(p));
             let mine = frame(&ServerMsg::Mine { votes, questions });
             frames.push((Class::Mine, Wire::text(mine)));
         }

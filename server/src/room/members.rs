@@ -49,7 +49,7 @@ impl Room {
             }
         }
         if let Some(p) = &joining.participant {
-            self.askers.register(p, outbox);
+            self.askers.register(p, &self.cards.pseudonym(p), outbox);
             if let Some(addr) = joining.source {
                 self.sources.seen(p, addr);
             }

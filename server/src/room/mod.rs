@@ -346,6 +346,7 @@ impl Room {
                         self.answer(role, &reply, unavailable(req));
                         continue;
                     }
+                    let by = self.sealed(by, &action);
                     // A retry (same requester, same id) gets the original
                     // answer, even across reconnects and restarts.
                     if let Some(applied) = self.state.applied(&by, &req) {
@@ -431,10 +432,10 @@ impl Room {
         if self.feeds.has_discrete() {
             self.feeds.flush(&self.record.epoch, seq);
         }
-        let (state, public) = (&self.state, &mut self.feeds.public);
+        let (state, public, cards) = (&self.state, &mut self.feeds.public, &self.cards);
         self.askers.notify(
             |p| {
-                let (votes, questions) = view::mine(state, p);
+                let (votes, questions) = view::mine(state, p, &cards.pseudonym(p));
                 Wire::text(frame(&ServerMsg::Mine { votes, questions }))
             },
             |to, wire| public.deliver(Job::Mine { to, wire }),

@@ -4,9 +4,9 @@
 
 use super::{Frame, Room, frame};
 use crate::outbox::{Class, Outbox, Wire};
-use crate::queue::{Delegate, DelegateId, Entry, Event, FastMap, State};
+use crate::queue::{Delegate, DelegateId, Entry, Event, FastMap, Powers, Principal, State};
 use crate::roster::codes::{delegate_code, normalize_delegate_code};
-use hoidap_protocol::{DelegateWho, ErrorCode, ServerMsg, close};
+use hoidap_protocol::{Action, DelegateWho, ErrorCode, Identity, ServerMsg, close};
 use std::sync::{Arc, RwLock};
 
 /// The event's cards, for hellos: written by the room after each commit
@@ -58,6 +58,21 @@ impl Cards {
     /// The claim that speaks for `id` now, and who they are.
     pub fn holder(&self, id: DelegateId) -> Option<(u32, DelegateWho)> {
         self.read().holders.get(&id).cloned()
+    }
+
+    /// The pseudonym `voter` asks under when anonymous to everyone
+    /// (`Principal::Sealed`): `~` and 96 bits of HMAC under the card key,
+    /// which the log does not hold. `~` is in no participant id or
+    /// delegate key.
+    pub fn pseudonym(&self, voter: &str) -> String {
+        use base64::Engine;
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.key).expect("any key length");
+        mac.update(b"asker:");
+        mac.update(voter.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!("~{}", b64.encode(&digest[..12]))
     }
 
     /// The code printed on `d`'s card now.
@@ -147,6 +162,27 @@ pub(super) fn moved_frame() -> Frame {
 }
 
 impl Room {
+    /// The principal an ask anonymous to everyone is stored under: the
+    /// asker's pseudonym, once the core says the asker may ask at all.
+    pub(super) fn sealed(&self, by: Principal, action: &Action) -> Principal {
+        let anonymous = matches!(
+            action,
+            Action::Ask {
+                identity: Some(Identity::Anonymous),
+                ..
+            }
+        );
+        if !anonymous {
+            return by;
+        }
+        match Powers::of(&self.state, &by) {
+            Powers::Attendee(key) => Principal::Sealed {
+                id: self.cards.pseudonym(key),
+            },
+            _ => by,
+        }
+    }
+
     /// A delegate's connection may join only with the latest claim.
     pub(super) fn delegate_current(&self, pass: DelegatePass) -> bool {
         self.state

@@ -20,7 +20,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::OnceCell;
 
 pub(super) struct Slot {
-    pub record: Arc<EventRecord>,
+    /// Replaced whole when the event is renamed (`retitle`).
+    record: Mutex<Arc<EventRecord>>,
+    /// Never changes: read without the lock.
+    pub id: crate::log::EventId,
     state: Mutex<Loading>,
     /// The loaded room's figures, kept after it unloads (`None`: not
     /// loaded since start).
@@ -43,9 +46,25 @@ enum Loading {
 const MAX_ATTEMPTS: usize = 8;
 
 impl Slot {
+    pub fn record(&self) -> Arc<EventRecord> {
+        self.record
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The event's new title, for lists (the room has it from its log).
+    pub fn retitle(&self, title: &str) {
+        let mut record = self.record.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut renamed = (**record).clone();
+        renamed.title = title.to_owned();
+        *record = Arc::new(renamed);
+    }
+
     pub fn new(record: EventRecord) -> Slot {
         Slot {
-            record: Arc::new(record),
+            id: record.id,
+            record: Mutex::new(Arc::new(record)),
             state: Mutex::new(Loading::Unloaded),
             live: Arc::new(Mutex::new(None)),
         }
@@ -94,7 +113,7 @@ impl Slot {
         }
         Err(LogError::Storage(format!(
             "event {}: its room stopped {MAX_ATTEMPTS} times while loading",
-            self.record.id
+            self.id
         )))
     }
 
@@ -114,14 +133,14 @@ impl Slot {
             release: Box::new(move || slot.release(generation)),
             live: self.live.clone(),
         };
-        let record = (*self.record).clone();
+        let record = (*self.record()).clone();
         let handle = room::start(
             record,
             shared.log.clone(),
             &shared.tasks,
             shared.quotas,
             idle,
-            shared.card_key(self.record.id),
+            shared.card_key(self.id),
         )
         .await?;
         let mut state = self.lock();

@@ -29,7 +29,7 @@ pub(super) async fn collect(
     mut slots: Vec<Arc<Slot>>,
     log: &dyn Log,
 ) -> Result<Vec<(Arc<EventRecord>, Stats)>, LogError> {
-    slots.sort_by_key(|s| s.record.id);
+    slots.sort_by_key(|s| s.id);
     let saved: HashMap<_, _> = log
         .summaries()
         .await?
@@ -39,10 +39,10 @@ pub(super) async fn collect(
     let out = slots
         .into_iter()
         .map(|slot| {
-            let (summary, last_entry) = saved.get(&slot.record.id).copied().unwrap_or_default();
+            let (summary, last_entry) = saved.get(&slot.id).copied().unwrap_or_default();
             let live = *slot.live.lock().unwrap_or_else(PoisonError::into_inner);
             let stats = stats(&slot, live, summary, last_entry);
-            (slot.record.clone(), stats)
+            (slot.record(), stats)
         })
         .collect();
     Ok(out)
@@ -62,7 +62,7 @@ fn stats(
     let last_activity = [
         summary.map(|s| s.last_activity),
         last_entry,
-        Some(slot.record.created_at),
+        Some(slot.record().created_at),
     ]
     .into_iter()
     .flatten()

@@ -213,6 +213,8 @@ fn added_since_v1(key: &str, recorded: &serde_json::Map<String, Value>) -> Optio
     let flag = |name: &str| recorded.get(name).and_then(Value::as_bool);
     match key {
         "chair_sets_current" => Some(Value::Bool(false)),
+        // Settings: every v1 event was an open event.
+        "roster" => Some(Value::Bool(false)),
         // Settings: v1's anonymous questions were hidden from the hall.
         "identities" => flag("allow_anonymous").map(|anonymous| match anonymous {
             true => serde_json::json!(["named", "hidden_from_hall"]),

@@ -16,6 +16,7 @@ mod fuzz_found;
 mod lazy;
 mod limits;
 mod memory;
+mod organiser;
 #[cfg(unix)]
 mod private_data;
 mod queue;

@@ -185,18 +185,7 @@ async fn only_cards_ask_and_vote_and_a_delegate_counts_once() -> anyhow::Result<
     assert_eq!(votes(&mut moderator, question, 1).await?, 1);
     let token = phone.participant.clone().unwrap().token;
     let mut laptop = claim(&hall, &ngoc).await?.expect("claimed again");
-    let told = phone.recv().await?;
-    assert!(
-        matches!(
-            told,
-            ServerMsg::Error {
-                code: ErrorCode::Moved,
-                ..
-            }
-        ),
-        "{told:?}"
-    );
-    assert_eq!(phone.closed().await?, Some(close::MOVED));
+    told_moved(&mut phone).await?;
     laptop.vote(question, true).await?;
     assert!(
         laptop.view.my_votes.contains(&question),
@@ -223,7 +212,7 @@ async fn only_cards_ask_and_vote_and_a_delegate_counts_once() -> anyhow::Result<
     let (status, card) = hall.admin("POST", &path, None).await;
     assert_eq!(status, 200, "{card}");
     assert_ne!(card["code"].as_str().unwrap(), ngoc);
-    assert_eq!(laptop.closed().await?, Some(close::MOVED));
+    told_moved(&mut laptop).await?;
     let stale = claim(&hall, &ngoc)
         .await?
         .map(|_| ())
@@ -283,6 +272,23 @@ async fn only_cards_ask_and_vote_and_a_delegate_counts_once() -> anyhow::Result<
     Ok(())
 }
 
+/// The device is told its card moved, then closed with 4004 (deltas sent
+/// before that may come first).
+async fn told_moved(device: &mut Client) -> anyhow::Result<()> {
+    loop {
+        match device.recv().await? {
+            ServerMsg::Error {
+                code: ErrorCode::Moved,
+                ..
+            } => break,
+            ServerMsg::Error { code, .. } => anyhow::bail!("told {code:?}"),
+            _ => continue,
+        }
+    }
+    assert_eq!(device.closed().await?, Some(close::MOVED));
+    Ok(())
+}
+
 /// A hello with a device token that must be refused.
 async fn hello_with_token(hall: &Hall, token: &str) -> anyhow::Result<(ErrorCode, Option<u16>)> {
     let mut client = Client::connect(&hall.server.ws_url()).await?;
@@ -301,4 +307,68 @@ async fn hello_with_token(hall: &Hall, token: &str) -> anyhow::Result<(ErrorCode
         anyhow::bail!("expected a refusal")
     };
     Ok((code, client.closed().await?))
+}
+
+#[tokio::test]
+async fn a_question_anonymous_to_everyone_is_linked_to_no_delegate_in_the_log() -> anyhow::Result<()>
+{
+    let event = json!({
+        "title": "Lấy phiếu tín nhiệm", "pre_moderation": true, "roster": true,
+        "identities": ["named", "anonymous"],
+    });
+    let hall = Hall::with(event).await?;
+    let (status, body) = hall
+        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let all = cards(&hall).await;
+    let mut moderator = hall.moderator().await?;
+    let mut an = claim(&hall, &code_of(&all, "Nguyễn Văn An"))
+        .await?
+        .expect("claimed");
+    an.ok(Action::Ask {
+        text: "Xin hỏi về quy trình lấy phiếu tín nhiệm.".into(),
+        name: None,
+        unit: None,
+        anonymous: true,
+        identity: Some(hoidap_protocol::Identity::Anonymous),
+    })
+    .await?;
+    let question = *an
+        .view
+        .my_questions
+        .keys()
+        .next()
+        .expect("the asker sees it");
+    moderator
+        .wait_until("the question", |v| v.question(question).is_some())
+        .await?;
+    let q = moderator.view.question(question).unwrap();
+    assert_eq!(
+        (q.name.as_deref(), q.unit.as_deref(), q.asker.as_deref()),
+        (None, None, None)
+    );
+
+    // The asker still hears what became of it.
+    moderator.ok(Action::Approve { question }).await?;
+    an.wait_until("approved", |v| {
+        v.my_questions
+            .get(&question)
+            .is_some_and(|q| q.status == hoidap_protocol::QuestionStatus::Live)
+    })
+    .await?;
+
+    let (dir, event) = (hall.server.dir.clone(), hall.event.id);
+    drop((an, moderator));
+    let _kept = hall.server.stop().await;
+    let entries = SqliteLog::open(&dir)?.entries(event, 0).await?;
+    let asked = entries
+        .iter()
+        .find(|e| matches!(e.event, Event::Asked { .. }))
+        .expect("asked");
+    match &asked.by {
+        Principal::Sealed { id } => assert!(id.starts_with('~') && !id.contains("d1"), "{id}"),
+        other => panic!("the ask names {other:?}"),
+    }
+    Ok(())
 }

@@ -17,6 +17,7 @@ import { KEYS, load, save } from './storage.js';
 import { charCount, cleanText, normalizeCode } from './text.js';
 import { HOLD_MS, VoteBook } from './votes.js';
 import { IdentityPicker, allowedLevels, carried } from './identity.js';
+import { DelegateCard } from './card.js';
 
 /** @typedef {import('./protocol').Question} Question */
 /** @typedef {import('./protocol').Action} Action */
@@ -147,7 +148,7 @@ function updateItem(node, q) {
   // Voting is open on live questions while the phase allows; a vote on an
   // answered question may still be withdrawn.
   const closed = !state || state.phase === 'closed' || (q.status !== 'live' && !voted);
-  button.disabled = closed;
+  button.disabled = closed || !card.canAct;
 }
 
 const queueItems = new Keyed(createItem, updateItem);
@@ -179,12 +180,15 @@ function render() {
 
   // Settings and phase: only attributes and visibility of the form change.
   picker.show(allowedLevels(state.settings), load(KEYS.identity));
+  // A delegate asks under the roster's name and unit: nothing to type.
+  card.setRoster(state.settings.roster);
+  if (card.delegate) ui.nameRow.hidden = ui.unitRow.hidden = true;
   updateCounter();
   const open = state.phase === 'open';
   ui.phaseNote.hidden = open;
   if (!open) setKey(ui.phaseNote, state.phase === 'closed' ? 'att.phase.closed' : 'att.phase.voting_only');
   ui.submit.disabled = !open;
-  ui.askbar.hidden = !open || formOpen;
+  ui.askbar.hidden = !open || formOpen || !card.canAct;
 
   // What is being answered now.
   const current = currentQuestion(state);
@@ -377,7 +381,8 @@ ui.form.addEventListener('submit', (e) => {
   save(KEYS.unit, unit || null);
   /** @type {Action} */
   const action = {
-    type: 'ask', text, identity, anonymous: identity !== 'named', ...carried(identity, name, unit),
+    type: 'ask', text, identity, anonymous: identity !== 'named',
+    ...(card.delegate ? {} : carried(identity, name, unit)),
   };
   // Stored in the outbox before it is sent: from here on the words are
   // safe there, not in the draft (which would ask them twice after a reload).
@@ -457,10 +462,14 @@ function onAskAnswer(id, text, ack, err) {
 // --- connection ----------------------------------------------------------------------------
 
 const notice = connectionNotice(ui.conn);
+const card = new DelegateCard(() => client.helloAgain());
 const client = new Client({
   joinCode: code,
   role: 'attendee',
   tokenKey: KEYS.participant(code),
+  claim: () => card.claim(),
+  onWelcome: (msg) => card.welcome(msg),
+  onCard: (reason) => card.refused(reason),
   onState(_state, delta) {
     if (delta) for (const change of delta.changes) trackOwn(own, change);
     render();
@@ -504,9 +513,6 @@ const client = new Client({
   },
 });
 
-initLang(() => {
-  render();
-  updateCounter();
-});
+initLang(() => { render(); updateCounter(); });
 if (!code) showRefused('unknown_event');
 else client.start();

@@ -32,6 +32,8 @@ export const CLOSE_RESUME = 4001;
 export const CLOSE_RESTART = 4002;
 /** A staff member's personal link was revoked or re-issued: never reconnect with it. */
 export const CLOSE_REVOKED = 4003;
+/** A delegate's card was claimed on another device, or reset. */
+export const CLOSE_MOVED = 4004;
 
 const PING_EVERY_MS = 15_000;
 /** No frame for this long (pongs included) means the connection is dead. */
@@ -93,6 +95,9 @@ export class RequestError extends Error {
  * @property {(msg: PresenceMsg) => void} [onPresence]
  * @property {(status: Status) => void} [onStatus]
  * @property {(code: string) => void} [onRefused] unknown_event, bad_secret, ...
+ * @property {() => string | null} [claim] a roster event's card code to claim in the next hello
+ * @property {(code: 'unknown_code' | 'moved') => void} [onCard] the code was wrong, or the card
+ *   moved to another device: the client comes back as a guest (token forgotten on `moved`)
  * @property {Outbox} [outbox] where unanswered requests are kept (default: memory only)
  * @property {(entry: Entry, ack: AckMsg | null, error: RequestError | null, local: boolean) => void} [onAnswer]
  *   every answered request, also ones queued before this page was loaded (`local` false)
@@ -247,6 +252,8 @@ export class Client {
     if (secret) hello.secret = secret;
     const token = tokenKey ? load(tokenKey) : null;
     if (token) hello.participant_token = token;
+    const claim = this.opts.claim?.();
+    if (claim) hello.delegate_code = claim;
     if (this.state) hello.resume = { epoch: this.state.epoch, seq: this.state.seq };
     return hello;
   }
@@ -290,7 +297,7 @@ export class Client {
         break;
       case 'error':
         if (msg.id) this.onRequestError(msg.id, new RequestError(msg.code, msg.message, msg.retry_after_ms));
-        else if (!this.joined || msg.code === 'revoked') {
+        else if (!this.joined || msg.code === 'revoked' || msg.code === 'moved') {
           // The reason for the close that follows.
           this.refusal = msg.code;
           this.refusalRetryMs = msg.retry_after_ms;
@@ -396,6 +403,15 @@ export class Client {
       this.retryTimer = setTimeout(() => this.connect(), wait);
       return;
     }
+    if (code === CLOSE_MOVED || (code === CLOSE_REFUSED && this.refusal === 'unknown_code')) {
+      // Not the end: back without the card, to try another code.
+      const reason = code === CLOSE_MOVED ? 'moved' : 'unknown_code';
+      if (reason === 'moved' && this.opts.tokenKey) save(this.opts.tokenKey, null);
+      this.refusal = 'unknown_event';
+      this.opts.onCard?.(reason);
+      this.retryTimer = setTimeout(() => this.connect(), 100 + Math.random() * 400);
+      return;
+    }
     if (code === CLOSE_REFUSED || code === CLOSE_REVOKED) {
       if (code === CLOSE_REVOKED) this.refusal = 'revoked';
       this.setStatus('refused');
@@ -454,6 +470,9 @@ export class Client {
       // Closing a socket that is still connecting can throw in old browsers.
     }
   }
+
+  /** A new hello on a new socket now (e.g. with a delegate's code to claim). */
+  helloAgain() { if (this.status !== 'refused') this.drop(true); }
 
   /** The network came back: do not wait for the backoff. */
   reconnectNow() {

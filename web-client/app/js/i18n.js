@@ -4,10 +4,13 @@
 // here when the console loads it: phones joining on the hall's Wi-Fi do
 // not download them.
 
+import { ROSTER_EN, ROSTER_VI } from './i18n-roster.js';
+
 /** @typedef {'vi' | 'en'} Lang */
 /** @typedef {import('./protocol').ErrorCode} ErrorCode */
 
 const VI = {
+  ...ROSTER_VI,
   'lang.switch': 'English',
   'lang.switch.label': 'Switch to English',
   'app.name': 'Hỏi đáp',
@@ -161,6 +164,7 @@ const VI = {
 
 /** @type {Record<PageKey, string>} */
 const EN = {
+  ...ROSTER_EN,
   'lang.switch': 'Tiếng Việt',
   'lang.switch.label': 'Chuyển sang tiếng Việt',
   'app.name': 'Questions',
@@ -378,6 +382,9 @@ const ERROR_KEYS = /** @type {const} */ ({
   forbidden: 'err.forbidden',
   rate_limited: 'err.rate_limited',
   quota_exceeded: 'err.quota_exceeded',
+  code_required: 'err.code_required',
+  unknown_code: 'card.unknown_code',
+  moved: 'card.moved',
   unknown_event: 'refused.unknown_event',
   bad_secret: 'refused.bad_secret',
   revoked: 'refused.revoked',

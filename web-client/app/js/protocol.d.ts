@@ -113,7 +113,7 @@ epoch: string, seq: number, title: string, join_code: string, settings: Settings
  */
 questions: Array<Question>, };
 
-export type Change = { "type": "question", question: Question, } | { "type": "removed", id: number, } | { "type": "votes", counts: Array<VoteCount>, } | { "type": "current", question: number | null, } | { "type": "settings", settings: Settings, } | { "type": "phase", phase: Phase, };
+export type Change = { "type": "question", question: Question, } | { "type": "removed", id: number, } | { "type": "votes", counts: Array<VoteCount>, } | { "type": "current", question: number | null, } | { "type": "settings", settings: Settings, } | { "type": "phase", phase: Phase, } | { "type": "title", title: string, };
 
 export type VoteCount = { id: number, votes: number, 
 /**

@@ -103,6 +103,9 @@ export function applyChange(state, change) {
     case 'phase':
       state.phase = change.phase;
       break;
+    case 'title':
+      state.title = change.title;
+      break;
     default:
       // A newer server may send kinds this client does not know; ignoring
       // them keeps the rest of the page working.

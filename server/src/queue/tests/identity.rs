@@ -106,6 +106,6 @@ fn what_the_asker_hides_is_not_kept_and_not_shown() {
         assert_eq!((q.name, q.unit.as_deref()), (None, Some("UBND huyện")));
     }
     // The asker still finds their own anonymous question.
-    let (_, mine) = view::mine(&state, "p1");
+    let (_, mine) = view::mine(&state, "p1", "~none");
     assert!(mine.iter().any(|q| q.id == anon_q));
 }

@@ -253,7 +253,7 @@ proptest! {
         // And each participant's `mine` agrees with the log.
         for n in 0..5 {
             let p = format!("p{n}");
-            let (votes, questions) = view::mine(&state, &p);
+            let (votes, questions) = view::mine(&state, &p, "~none");
             let want: Vec<QuestionId> =
                 last.iter().filter(|((_, who), up)| *who == p && **up).map(|((id, _), _)| *id).collect();
             prop_assert_eq!(votes, want);

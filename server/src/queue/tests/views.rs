@@ -89,7 +89,7 @@ fn mine_shows_the_askers_own_questions_and_votes() {
             (p(0), vote(2, true), Wrote),
         ],
     );
-    let (votes, questions) = view::mine(&state, "p0");
+    let (votes, questions) = view::mine(&state, "p0", "~none");
     assert_eq!(votes, [2]);
     assert_eq!(questions.len(), 1);
     let own = &questions[0];
@@ -100,14 +100,17 @@ fn mine_shows_the_askers_own_questions_and_votes() {
     );
     assert_eq!(own.asker, None);
     assert_eq!(
-        view::mine(&state, "p1")
+        view::mine(&state, "p1", "~none")
             .1
             .iter()
             .map(|q| q.id)
             .collect::<Vec<_>>(),
         [2]
     );
-    assert_eq!(view::mine(&state, "stranger"), (Vec::new(), Vec::new()));
+    assert_eq!(
+        view::mine(&state, "stranger", "~none"),
+        (Vec::new(), Vec::new())
+    );
 }
 
 #[test]
