@@ -183,7 +183,6 @@ export const ADMIN_VI = {
   'adm.err.unknown_event': 'Không tìm thấy hội nghị này.',
   'adm.err.unknown_staff': 'Không tìm thấy cán bộ này.',
   'adm.err.unknown_delegate': 'Không tìm thấy đại biểu này.',
-  'adm.form.title.fixed': 'Tên hội nghị không đổi được sau khi tạo.',
 };
 
 /** @type {Record<keyof typeof ADMIN_VI, string>} */
@@ -364,7 +363,6 @@ export const ADMIN_EN = {
   'adm.err.unknown_event': 'This event was not found.',
   'adm.err.unknown_staff': 'This staff member was not found.',
   'adm.err.unknown_delegate': 'This delegate was not found.',
-  'adm.form.title.fixed': 'The title cannot be changed once the event exists.',
 };
 
 addStrings(ADMIN_VI, ADMIN_EN);

@@ -230,8 +230,7 @@ onSubmit((body) => busy(formSubmit, async () => {
       /** @type {Record<string, unknown>} */
       const change = {};
       for (const [k, v] of Object.entries(body)) {
-        if (k === 'title') continue;
-        const before = /** @type {Record<string, unknown>} */ (s ?? {})[k];
+        const before = k === 'title' ? current.title : /** @type {Record<string, unknown>} */ (s ?? {})[k];
         if (JSON.stringify(before) !== JSON.stringify(v)) change[k] = v;
       }
       if (change.roster === false && s?.roster === undefined) delete change.roster;

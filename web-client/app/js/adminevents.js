@@ -134,9 +134,6 @@ export function fillForm(ev) {
   setKey(heading, editing ? 'adm.form.edit' : 'adm.form.new');
   setKey(submit, editing ? 'adm.form.save' : 'adm.form.create');
   cancel.href = ev ? eventHref(ev.join_code) : '#/';
-  // PATCH /api/events/CODE changes settings, not the title.
-  title.readOnly = editing;
-  byId('f-title-fixed', HTMLElement).hidden = !editing;
   if (!ev) return;
   title.value = ev.title;
   const s = ev.settings;

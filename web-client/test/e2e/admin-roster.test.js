@@ -101,16 +101,19 @@ test('the organiser makes a roster event, imports 300 delegates after a file wit
   assert.equal(detail.settings.pre_moderation, false);
   await page.locator('#settings-list', { hasText: 'Theo danh sách đại biểu' }).waitFor();
 
-  // Editing the settings: the title stays, the rest changes.
+  // Editing: the title and the settings.
   await page.locator('#ev-edit').click();
   await page.locator('#form-heading', { hasText: 'Sửa cài đặt hội nghị' }).waitFor();
-  assert.equal(await page.locator('#f-title').getAttribute('readonly'), '');
   assert.equal(await page.locator('#f-mode-roster').isChecked(), true);
+  await page.locator('#f-title').fill('Hội nghị cán bộ chủ chốt tỉnh năm 2026 (phiên chiều)');
   await page.locator('#f-max').fill('600');
   await page.locator('#f-id-unit_only').check();
   await page.locator('#form-submit').click();
   await page.locator('#settings-list', { hasText: '600' }).waitFor();
-  const edited = (await admin(`/api/events/${code}`)).settings;
+  await page.locator('#ev-title', { hasText: '(phiên chiều)' }).waitFor();
+  const renamed = await admin(`/api/events/${code}`);
+  assert.equal(renamed.title, 'Hội nghị cán bộ chủ chốt tỉnh năm 2026 (phiên chiều)');
+  const edited = renamed.settings;
   assert.equal(edited.max_length, 600);
   assert.deepEqual(edited.identities, ['named', 'unit_only', 'hidden_from_hall']);
   assert.equal(edited.roster, true);
@@ -214,11 +217,7 @@ test('the organiser makes a roster event, imports 300 delegates after a file wit
   await context.close();
 });
 
-// The attendee page's side of a card (the code in the link's fragment) is
-// being built with roster mode's attendee page.
-const CLAIM = { skip: 'needs the attendee page to claim a card from /j/CODE#d=… (roster mode, attendee side)' };
-
-test('a delegate claims a card on a phone and votes', CLAIM, async () => {
+test('a delegate claims a card on a phone and votes', async () => {
   assert.ok(code, 'the roster event exists');
   const roster = await admin(`/api/events/${code}/roster`);
   const [asker, voter] = roster;
@@ -229,7 +228,8 @@ test('a delegate claims a card on a phone and votes', CLAIM, async () => {
 
   // Scanning the card opens the link with the code in its fragment.
   await a.goto(asker.link);
-  await a.getByText(asker.name).first().waitFor();
+  await a.locator('#delegate', { hasText: asker.name }).waitFor();
+  assert.ok(!a.url().includes('#d='), 'the code left the address bar');
   await a.locator('#ask-open').click();
   await a.locator('#ask-text').fill(question);
   const named = a.locator('#identity-named');
@@ -238,7 +238,7 @@ test('a delegate claims a card on a phone and votes', CLAIM, async () => {
   await a.locator('#ask').waitFor({ state: 'hidden' });
 
   await b.goto(voter.link);
-  await b.getByText(voter.name).first().waitFor();
+  await b.locator('#delegate', { hasText: voter.name }).waitFor();
   const item = b.locator('#queue-list li', { hasText: 'lộ trình luân chuyển' });
   await item.locator('.vote').click();
 
@@ -249,8 +249,8 @@ test('a delegate claims a card on a phone and votes', CLAIM, async () => {
     assert.equal(q?.votes, 1);
     assert.equal(q?.name, asker.name, 'asked under the roster name');
   });
-  const after = await admin(`/api/events/${code}/roster`);
-  assert.deepEqual(after.slice(0, 2).map((/** @type {any} */ d) => d.claimed), [true, true]);
+  const claimed = await admin(`/api/events/${code}/roster`);
+  assert.deepEqual(claimed.slice(0, 2).map((/** @type {any} */ d) => d.claimed), [true, true]);
   assert.deepEqual(problems, []);
   await Promise.all([...phones, context].map((c) => c.close()));
 });
