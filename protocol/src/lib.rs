@@ -201,6 +201,39 @@ pub struct StaffWho {
     pub role: StaffRole,
 }
 
+/// A staff member in `presence`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StaffPresence {
+    pub id: String,
+    pub name: String,
+    pub role: StaffRole,
+    /// Open connections through their personal link.
+    pub connections: u32,
+}
+
+/// Connections through the shared links in `presence`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LinkPresence {
+    /// Panel connections through the shared moderator link.
+    pub moderator: u32,
+    /// Screen connections through the shared screen link.
+    pub screen: u32,
+}
+
+/// The delegates of a roster event in `presence`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RosterPresence {
+    /// Delegates whose personal code was claimed on a device.
+    pub claimed: u32,
+    /// Delegates connected now.
+    pub present: u32,
+    /// Delegates on the roster.
+    pub total: u32,
+}
+
 /// A delegate on the event's roster, as their own device learns it in
 /// `welcome` once their code is claimed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -566,11 +599,29 @@ pub enum ServerMsg {
         #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
         retry_after_ms: Option<u64>,
     },
-    /// Moderators: how many devices of each role are connected.
+    /// The panel only (never attendees or screens): who is connected.
+    /// Sent after the join and, coalesced, whenever it changes.
     Presence {
+        /// Open attendee connections (devices).
         attendees: u32,
+        /// Distinct participants among them (a phone with two tabs is one).
+        #[serde(default)]
+        participants: u32,
+        /// Open panel connections, every staff role and the shared link.
         moderators: u32,
+        /// Open screen connections: the shared screen link and staff with
+        /// the role `screen`. 0: nothing is on the projector.
         screens: u32,
+        /// Every active staff member, by id, with their open connections
+        /// (0: not connected).
+        #[serde(default)]
+        staff: Vec<StaffPresence>,
+        /// Connections through the shared per-role links.
+        #[serde(default)]
+        links: LinkPresence,
+        /// Roster events: the delegates. `null` for open events.
+        #[serde(default)]
+        roster: Option<RosterPresence>,
     },
     Pong {},
 }
@@ -732,6 +783,36 @@ mod tests {
         assert_eq!(serde_json::from_str::<ClientMsg>(&json).unwrap(), msg);
         let ping: ClientMsg = serde_json::from_str(r#"{"type":"ping"}"#).unwrap();
         assert_eq!(ping, ClientMsg::Ping {});
+    }
+
+    #[test]
+    fn presence_shape() {
+        let msg = ServerMsg::Presence {
+            attendees: 3,
+            participants: 2,
+            moderators: 1,
+            screens: 0,
+            staff: vec![StaffPresence {
+                id: "s1".into(),
+                name: "Lan".into(),
+                role: StaffRole::Chair,
+                connections: 1,
+            }],
+            links: LinkPresence::default(),
+            roster: None,
+        };
+        let json = serde_json::to_string(&msg).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"presence","attendees":3,"participants":2,"moderators":1,"screens":0,"staff":[{"id":"s1","name":"Lan","role":"chair","connections":1}],"links":{"moderator":0,"screen":0},"roster":null}"#
+        );
+        assert_eq!(serde_json::from_str::<ServerMsg>(&json).unwrap(), msg);
+        // What servers before the staff list sent still reads.
+        let old = r#"{"type":"presence","attendees":3,"moderators":1,"screens":0}"#;
+        let ServerMsg::Presence { staff, roster, .. } = serde_json::from_str(old).unwrap() else {
+            panic!("not presence")
+        };
+        assert_eq!((staff.len(), roster), (0, None));
     }
 
     #[test]

@@ -101,9 +101,8 @@ impl Server {
         if let Some(wrap) = config.wrap_log {
             log = wrap(log);
         }
-        let limits = &config.limits;
         let cards = keys.card_master();
-        let rooms = rooms::Rooms::load(log, limits.quotas, limits.room_idle, cards).await?;
+        let rooms = rooms::Rooms::load(log, &config.limits, cards).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = http::App {
             rooms,

@@ -39,6 +39,9 @@ pub struct Limits {
     /// coffee break must not cost a replay, while a server that has held
     /// hundreds of meetings keeps only today's in memory.
     pub room_idle: Duration,
+    /// The fraction of a core one feed's fan-out may use: coalesced vote
+    /// counts go out as often as that allows (see `room::pace`).
+    pub fanout_budget: f64,
 }
 
 impl Default for Limits {
@@ -54,6 +57,7 @@ impl Default for Limits {
             rate: Default::default(),
             quotas: Default::default(),
             room_idle: Duration::from_secs(600),
+            fanout_budget: crate::room::DEFAULT_FANOUT_BUDGET,
         }
     }
 }

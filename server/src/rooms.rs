@@ -43,6 +43,8 @@ struct Shared {
     generations: AtomicU64,
     /// What every event's card key is derived from (`Keys::card_master`).
     card_master: [u8; 32],
+    /// The fraction of a core a feed's fan-out may use (`Limits`).
+    fanout_budget: f64,
 }
 
 impl Shared {
@@ -60,8 +62,7 @@ impl Rooms {
     /// Reads every event's record; no log is replayed (rooms load on use).
     pub async fn load(
         log: Arc<dyn Log>,
-        quotas: Quotas,
-        idle_after: Duration,
+        limits: &crate::limits::Limits,
         card_master: [u8; 32],
     ) -> Result<Rooms, LogError> {
         let rooms = Rooms {
@@ -69,8 +70,9 @@ impl Rooms {
             shared: Arc::new(Shared {
                 tasks: tokio_util::task::TaskTracker::new(),
                 log,
-                quotas,
-                idle_after,
+                quotas: limits.quotas,
+                idle_after: limits.room_idle,
+                fanout_budget: limits.fanout_budget,
                 closed: AtomicBool::new(false),
                 generations: AtomicU64::new(1),
                 card_master,

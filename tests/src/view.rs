@@ -62,6 +62,7 @@ impl View {
                 attendees,
                 moderators,
                 screens,
+                ..
             } => {
                 self.presence = Some((*attendees, *moderators, *screens));
             }

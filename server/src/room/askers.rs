@@ -52,6 +52,11 @@ impl Askers {
         }
     }
 
+    /// Distinct participants connected.
+    pub fn participants(&self) -> usize {
+        self.by_participant.len()
+    }
+
     /// Notes that the question of `asker` (a participant or their
     /// pseudonym) changed, if they are connected.
     pub fn changed(&mut self, asker: &str) {

@@ -66,7 +66,8 @@ impl Room {
         self.state = state;
         self.sources.recount(&self.state);
         self.credentials.rebuild(&self.state);
-        self.feeds = Feeds::new(self.state.seq, &self.main);
+        self.presence.touch();
+        self.feeds = Feeds::new(self.state.seq, &self.main, self.fanout_budget);
         self.committed = self.state.seq;
     }
 }

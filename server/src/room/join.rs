@@ -78,13 +78,7 @@ impl Room {
             frames.push((Class::Mine, Wire::text(mine)));
         }
         if role == Role::Moderator {
-            let [attendees, moderators, screens] = self.presence;
-            let presence = frame(&ServerMsg::Presence {
-                attendees,
-                moderators,
-                screens,
-            });
-            frames.push((Class::Join, Wire::text(presence)));
+            frames.push((Class::Join, Wire::text(self.presence_frame())));
         }
         frames
     }

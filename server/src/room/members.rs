@@ -1,8 +1,8 @@
 //! Connections becoming members of the room's audiences, and leaving:
 //! the checks a join repeats (a link revoked, a card claimed elsewhere
-//! since the hello), and the counts presence reports.
+//! since the hello), and the counts presence reports (`presence`).
 
-use super::{DelegatePass, Room, StaffPass, role_index, roster, staff};
+use super::{DelegatePass, Room, StaffPass, roster, staff};
 use crate::outbox::{Class, Outbox, Wire};
 use crate::queue::{DelegateId, StaffId};
 use crate::room::deliver::Job;
@@ -56,7 +56,8 @@ impl Room {
         }
         if joining.fresh {
             crate::metrics::connection_opened(joining.role);
-            self.presence[role_index(joining.role)] += 1;
+            let member = joining.staff.as_ref().map(|s| s.id);
+            self.presence.add(joining.role, member, outbox);
         }
         Some(joining.participant)
     }
@@ -79,9 +80,10 @@ impl Room {
         if let Some(p) = &participant {
             self.askers.prune(p);
         }
+        // One turned away at its join was never counted.
+        if self.presence.remove(role, &outbox) {
+            crate::metrics::connection_closed(role);
+        }
         self.feeds.of_mut(role).deliver(Job::Leave(outbox));
-        crate::metrics::connection_closed(role);
-        let slot = &mut self.presence[role_index(role)];
-        *slot = slot.saturating_sub(1);
     }
 }

@@ -9,42 +9,42 @@
 //! Invariants: only this task mutates the state; it never waits on a
 //! connection (it pushes to outboxes, which never block: see `outbox`).
 
+mod answer;
 mod askers;
+mod commit;
 mod deliver;
 mod failure;
 mod fanout;
 mod idle;
 mod join;
 mod members;
+mod pace;
+mod presence;
 mod roster;
 mod sources;
 mod staff;
 
 pub use fanout::{Catchup, Frame, frame};
 pub use idle::{Idle, Live};
+pub use pace::DEFAULT_BUDGET as DEFAULT_FANOUT_BUDGET;
 pub use roster::{Cards, DelegatePass, RosterListed};
 pub use staff::{Credentials, Found, Listed, StaffPass};
 
 use crate::log::{EventRecord, Log, LogError};
 use crate::outbox::{Outbox, Wire};
 use crate::queue::view::{self, Audience};
-use crate::queue::{
-    AdminAction, Command, DelegateId, Entry, Event, Op, Principal, StaffId, State, decide, evolve,
-};
+use crate::queue::{AdminAction, DelegateId, Entry, Op, Principal, StaffId, State};
+use answer::{Reply, unavailable};
 use deliver::Job;
 use fanout::Feeds;
-use hoidap_protocol::{Action, Change, ErrorCode, ResumeFrom, Role, Seq, ServerMsg};
+use hoidap_protocol::{Action, Change, ResumeFrom, Role, Seq, ServerMsg};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
-/// How often coalesced vote counts and presence go out to attendees (and
-/// presence to moderators).
-pub const TICK: Duration = Duration::from_millis(100);
-/// How often coalesced vote counts go out to screens and moderators. The
-/// screen is what the hall watches: waiting up to 100 ms for the shared
-/// tick alone would use up its latency budget, and with a few screens per
-/// room the extra flushes cost next to nothing.
+/// How often the room does its housekeeping (presence, idleness, a broken
+/// room's retries, votes a busy fan-out held back). Votes do not wait for
+/// it: they go at their feed's pace (`pace`).
 pub const FAST_TICK: Duration = Duration::from_millis(25);
 /// Most messages taken from the inbox for one batch.
 const MAX_BATCH: usize = 2048;
@@ -162,6 +162,7 @@ pub async fn start(
     quotas: crate::queue::Quotas,
     idle: Idle,
     card_key: [u8; 32],
+    fanout_budget: f64,
 ) -> Result<RoomHandle, LogError> {
     let mut state = log.replay(record.id).await?;
     state.quotas = quotas;
@@ -188,18 +189,17 @@ pub async fn start(
         // instead of 10 at 10k connections), Skip keeps ticks on the grid.
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let room = Room {
-            feeds: Feeds::new(state.seq, &main),
+            feeds: Feeds::new(state.seq, &main, fanout_budget),
+            fanout_budget,
             main,
             committed: state.seq,
             staged: Vec::new(),
             tick,
-            public_due: tokio::time::Instant::now() + TICK,
             snapshots: Default::default(),
             state,
             record: room_record,
             log,
-            presence: [0; 3],
-            presence_sent: [0; 3],
+            presence: Default::default(),
             askers: Default::default(),
             sources: Default::default(),
             broken: false,
@@ -237,15 +237,13 @@ struct Room {
     /// Runs during commits too: a slow fsync must not stall the deltas of
     /// what is already durable.
     tick: tokio::time::Interval,
-    /// When the public feed is next flushed: every fourth tick, on a
-    /// `TICK` grid that skips missed periods like the interval does.
-    public_due: tokio::time::Instant,
+    /// The fraction of a core each feed's fan-out may use (`pace`).
+    fanout_budget: f64,
     /// The last snapshot frame per audience and its position: thousands of
     /// joins at one position share one serialisation (and its memory).
     snapshots: std::cell::RefCell<[Option<(Seq, Frame)>; 2]>,
-    /// Connected attendees, moderators, screens.
-    presence: [u32; 3],
-    presence_sent: [u32; 3],
+    /// Who is connected (see `presence`).
+    presence: presence::Presence,
     askers: askers::Askers,
     /// Where participants were first seen from (moderators' warning).
     sources: sources::Sources,
@@ -266,36 +264,11 @@ struct Room {
 /// One audience's view of one entry: its changes and its new vote count.
 type Staged = (Audience, Vec<Change>, Option<hoidap_protocol::VoteCount>);
 
-/// A decided command waiting for its commit.
-struct Pending {
-    to: Reply,
-    outcome: Outcome,
-}
-
-/// Who is waiting for a command's answer.
-enum Reply {
-    /// A connection's request.
-    Conn {
-        role: Role,
-        outbox: Arc<Outbox>,
-        req: String,
-    },
-    Admin(oneshot::Sender<AdminReply>),
-}
-
-enum Outcome {
-    /// `None`: accepted without change; acknowledged at the batch's position.
-    Accepted(Option<Entry>),
-    /// Refused against changes of this batch that are not durable yet: sent
-    /// once they are; `unavailable` instead if their commit fails, since
-    /// the state it was decided against never existed.
-    Refused(crate::queue::Rejection),
-}
-
 impl Room {
     async fn run(mut self, mut inbox: mpsc::Receiver<RoomMsg>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         loop {
+            let votes_due = self.feeds.votes_due(tokio::time::Instant::now());
             tokio::select! {
                 n = inbox.recv_many(&mut batch, MAX_BATCH) => {
                     if n == 0 {
@@ -303,14 +276,26 @@ impl Room {
                     }
                     self.handle_batch(&mut batch).await;
                     self.idle.touched();
+                    // Also here: under back-to-back commits the ticks are
+                    // taken inside `commit`, which must not send it.
+                    if !self.broken {
+                        self.send_presence();
+                    }
+                }
+                _ = sleep_until(votes_due), if votes_due.is_some() && !self.broken => {
+                    let now = tokio::time::Instant::now();
+                    self.feeds.flush_votes(&self.record.epoch, self.committed, now);
                 }
                 _ = self.tick.tick() => {
                     if self.broken {
                         self.retry_reload().await;
                     } else {
                         self.on_tick();
+                        // Here, not in `on_tick`: never during a commit.
+                        self.send_presence();
                     }
-                    self.idle.check(&self.state, self.presence, inbox.is_empty());
+                    let counts = self.presence.counts();
+                    self.idle.check(&self.state, counts, inbox.is_empty());
                 }
             }
         }
@@ -431,6 +416,10 @@ impl Room {
         // state its request produced no later than the ack for it.
         if self.feeds.has_discrete() {
             self.feeds.flush(&self.record.epoch, seq);
+        } else {
+            // The leading edge: the first votes after a quiet period go now.
+            let now = tokio::time::Instant::now();
+            self.feeds.flush_votes(&self.record.epoch, seq, now);
         }
         let (state, public, cards) = (&self.state, &mut self.feeds.public, &self.cards);
         self.askers.notify(
@@ -469,219 +458,26 @@ impl Room {
         }
     }
 
-    /// Answers one request. An attendee's answer goes through the public
-    /// feed's worker, behind the deltas already handed to it: a change goes
-    /// out before the ack of the request that made it.
-    fn answer(&mut self, role: Role, to: &Arc<Outbox>, frame: Frame) {
-        let wire = Wire::text(frame);
-        match role {
-            Role::Attendee => self.feeds.public.deliver(Job::Answer {
-                to: to.clone(),
-                wire,
-            }),
-            Role::Screen | Role::Moderator => to.answer(&wire),
-        }
-    }
-
-    /// Decides one command; an accepted change is applied (and committed
-    /// with the batch), a refusal against durable state answered at once.
-    fn decide_one(
-        &mut self,
-        by: Principal,
-        op: Op,
-        to: Reply,
-        changed: &mut Vec<Entry>,
-        pending: &mut Vec<Pending>,
-    ) {
-        let command = Command {
-            by,
-            at: now_ms(),
-            op,
-        };
-        let outcome = match decide(&self.state, &command) {
-            Ok(Some(event)) => {
-                let req = match &to {
-                    Reply::Conn { req, .. } => Some(req.clone()),
-                    Reply::Admin(_) => None,
-                };
-                let entry = self.apply(command, req, event);
-                changed.push(entry.clone());
-                Outcome::Accepted(Some(entry))
-            }
-            Ok(None) => Outcome::Accepted(None),
-            Err(rejection) => {
-                let outcome = Outcome::Refused(rejection);
-                if changed.is_empty() {
-                    // Decided against durable state: final.
-                    self.reply(to, outcome, self.state.seq);
-                    return;
-                }
-                outcome
-            }
-        };
-        pending.push(Pending { to, outcome });
-    }
-
-    /// Answers a decided command once its batch is durable (`seq`: the
-    /// batch's position, for changes that changed nothing).
-    fn reply(&mut self, to: Reply, outcome: Outcome, seq: Seq) {
-        match to {
-            Reply::Conn { role, outbox, req } => {
-                let msg = match outcome {
-                    Outcome::Accepted(Some(entry)) => ServerMsg::Ack {
-                        question: self.asked(&entry),
-                        id: req,
-                        seq: entry.seq,
-                    },
-                    Outcome::Accepted(None) => ServerMsg::Ack {
-                        id: req,
-                        seq,
-                        question: None,
-                    },
-                    Outcome::Refused(r) => ServerMsg::error(Some(req), r.code(), r.to_string()),
-                };
-                self.answer(role, &outbox, frame(&msg));
-            }
-            Reply::Admin(reply) => {
-                let result = match outcome {
-                    Outcome::Accepted(entry) => Ok(entry),
-                    Outcome::Refused(r) => Err(AdminRefusal::Rejected(r)),
-                };
-                let _ = reply.send(result);
-            }
-        }
-    }
-
-    /// The answer to a command whose batch was not stored.
-    fn fail(&mut self, to: Reply) {
-        match to {
-            Reply::Conn { role, outbox, req } => self.answer(role, &outbox, unavailable(req)),
-            Reply::Admin(reply) => {
-                let _ = reply.send(Err(AdminRefusal::Unavailable));
-            }
-        }
-    }
-
-    /// Applies an accepted event to the state and buffers what each audience
-    /// must learn of it (released by the next flush, after the commit).
-    fn apply(&mut self, command: Command, req: Option<String>, event: Event) -> Entry {
-        let entry = Entry {
-            seq: self.state.seq + 1,
-            at: command.at,
-            by: command.by,
-            req,
-            event,
-        };
-        evolve(&mut self.state, &entry);
-        if let Event::StatusSet { question, .. } | Event::Edited { question, .. } = &entry.event {
-            let asker = self.state.questions.get(question).and_then(|q| q.asker);
-            if let Some(asker) = asker {
-                self.askers.changed(self.state.participant_id(asker));
-            }
-        }
-        self.sources.applied(&entry);
-        for audience in Audience::ALL {
-            let (changes, votes) = view::changes(&self.state, &entry, audience);
-            let staged = self.sources.stage(audience, changes, votes);
-            self.staged.push(staged);
-        }
-        entry
-    }
-
-    async fn commit(&mut self, entries: Vec<Entry>, pending: &mut Vec<Pending>) {
-        // Who may connect follows these: their connections are checked once
-        // they are durable.
-        let people: Vec<Entry> = entries
-            .iter()
-            .filter(|e| {
-                e.event.is_staff()
-                    || e.event.is_roster()
-                    || matches!(e.event, Event::SettingsSet { .. })
-            })
-            .cloned()
-            .collect();
-        let (log, event) = (self.log.clone(), self.record.id);
-        let append = async move { log.append(event, entries).await };
-        tokio::pin!(append);
-        let result = loop {
-            tokio::select! {
-                result = &mut append => break result,
-                _ = self.tick.tick() => self.on_tick(),
-            }
-        };
-        if result.is_ok() {
-            for (audience, changes, votes) in self.staged.drain(..) {
-                self.feeds.push(audience, changes, votes);
-            }
-            self.committed = self.state.seq;
-            self.staff_committed(&people);
-            self.roster_committed(&people);
-        }
-        if let Err(err) = result {
-            // The state holds entries the log does not: rebuild it from the
-            // log and refuse the whole batch, so nothing unacknowledged is
-            // ever shown and every request can be retried.
-            tracing::error!(event = self.record.id, %err, "log append failed; reloading room");
-            for p in std::mem::take(pending) {
-                self.fail(p.to);
-            }
-            self.reload().await;
-        }
-    }
-
     fn on_tick(&mut self) {
         let started = std::time::Instant::now();
-        self.feeds.flush_fast(&self.record.epoch, self.committed);
         let now = tokio::time::Instant::now();
-        // Late while the previous fan-out is still being written: see
-        // `Delivery::caught_up`.
-        if now >= self.public_due && self.feeds.public.caught_up() {
-            while self.public_due <= now {
-                self.public_due += TICK;
-            }
-            self.feeds.public.flush(&self.record.epoch, self.committed);
-            self.send_presence();
-        }
+        self.feeds
+            .flush_votes(&self.record.epoch, self.committed, now);
         crate::metrics::room_tick(started.elapsed());
-    }
-
-    /// Tells moderators who is connected, if that changed.
-    fn send_presence(&mut self) {
-        if self.presence == self.presence_sent {
-            return;
-        }
-        self.presence_sent = self.presence;
-        let [attendees, moderators, screens] = self.presence;
-        let msg = ServerMsg::Presence {
-            attendees,
-            moderators,
-            screens,
-        };
-        self.feeds.moderator.send(frame(&msg));
     }
 }
 
-const UNAVAILABLE: &str = "could not store the request; nothing was applied, retry";
-
-fn unavailable(req: String) -> Frame {
-    frame(&ServerMsg::error(
-        Some(req),
-        ErrorCode::Unavailable,
-        UNAVAILABLE,
-    ))
+/// `select!` needs a future in every branch, even a disabled one.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 pub fn audience_of(role: Role) -> Audience {
     match role {
         Role::Moderator => Audience::Moderator,
         Role::Attendee | Role::Screen => Audience::Public,
-    }
-}
-
-fn role_index(role: Role) -> usize {
-    match role {
-        Role::Attendee => 0,
-        Role::Moderator => 1,
-        Role::Screen => 2,
     }
 }

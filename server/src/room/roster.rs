@@ -123,6 +123,11 @@ impl DelegateConns {
         self.by_delegate.get(&id).map_or(0, |l| l.len() as u32)
     }
 
+    /// Delegates with at least one open connection.
+    pub(super) fn present(&self) -> u32 {
+        self.by_delegate.len() as u32
+    }
+
     /// Ends the connections of `id` holding a claim older than `device`.
     fn end_before(&mut self, id: DelegateId, device: u32) {
         let Some(list) = self.by_delegate.get_mut(&id) else {
@@ -208,6 +213,7 @@ impl Room {
         }
         if changed {
             self.cards.rebuild(&self.state);
+            self.presence.touch();
         }
     }
 

@@ -176,6 +176,7 @@ impl Room {
         }
         if changed {
             self.credentials.rebuild(&self.state);
+            self.presence.touch();
         }
     }
 

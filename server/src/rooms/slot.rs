@@ -141,6 +141,7 @@ impl Slot {
             shared.quotas,
             idle,
             shared.card_key(self.id),
+            shared.fanout_budget,
         )
         .await?;
         let mut state = self.lock();

@@ -17,6 +17,8 @@ mod lazy;
 mod limits;
 mod memory;
 mod organiser;
+mod pace;
+mod presence;
 #[cfg(unix)]
 mod private_data;
 mod queue;

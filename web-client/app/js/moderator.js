@@ -9,7 +9,7 @@ import { errorText, votesText } from './i18n.js';
 import { createItem, updateItem, who } from './moditem.js';
 import { compareOldest, compareRank, compareRecent, countByStatus, currentQuestion } from './state.js';
 import { Outbox, memoryStore } from './outbox.js';
-import { PanelIdentity } from './panelwho.js';
+import { PanelIdentity, PanelPresence } from './panelwho.js';
 import { forgetSecret, takeSecret } from './secret.js';
 import { attendeeLink, cleanText, fold, matches, normalizeCode } from './text.js';
 
@@ -30,8 +30,6 @@ const ui = {
   conn: byId('conn', HTMLElement),
   nowLive: byId('now-live', HTMLElement),
   pendingLive: byId('pending-live', HTMLElement),
-  presence: byId('presence', HTMLElement),
-  presenceText: byId('presence-text', HTMLElement),
   joinCode: byId('join-code', HTMLElement),
   nowNone: byId('now-none', HTMLElement),
   nowBody: byId('now-body', HTMLElement),
@@ -456,6 +454,7 @@ for (const radio of ui.phases) {
 // --- who is at this panel -------------------------------------------------------------------------
 
 const panel = new PanelIdentity(document.querySelector('.role-name'), ui.readOnly);
+const presence = new PanelPresence();
 /** Observers, officials and clerks watch the panel; only the chair and moderators act. */
 let readOnly = false;
 
@@ -467,11 +466,7 @@ const client = new Client({
   role: 'moderator',
   secret,
   onState: render,
-  onPresence(msg) {
-    ui.presence.hidden = false;
-    ui.presenceText.textContent = tr('mod.presence', { n: msg.attendees });
-    ui.presence.dataset.n = String(msg.attendees);
-  },
+  onPresence: (msg) => presence.update(msg),
   onStatus: (status) => notice(status, client.state !== null),
   onWelcome(msg) {
     readOnly = panel.welcomed(msg);
@@ -495,8 +490,7 @@ const client = new Client({
 document.addEventListener('visibilitychange', render);
 initLang(() => {
   panel.show();
-  const n = ui.presence.dataset.n;
-  if (n) ui.presenceText.textContent = tr('mod.presence', { n });
+  presence.render();
   render();
 });
 if (!code || !secret) showRefused(code ? 'no_secret' : 'unknown_event');

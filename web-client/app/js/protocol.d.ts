@@ -53,6 +53,36 @@ export type StaffWho = {
  */
 id: string, name: string, role: StaffRole, };
 
+export type StaffPresence = { id: string, name: string, role: StaffRole, 
+/**
+ * Open connections through their personal link.
+ */
+connections: number, };
+
+export type LinkPresence = { 
+/**
+ * Panel connections through the shared moderator link.
+ */
+moderator: number, 
+/**
+ * Screen connections through the shared screen link.
+ */
+screen: number, };
+
+export type RosterPresence = { 
+/**
+ * Delegates whose personal code was claimed on a device.
+ */
+claimed: number, 
+/**
+ * Delegates connected now.
+ */
+present: number, 
+/**
+ * Delegates on the roster.
+ */
+total: number, };
+
 export type DelegateWho = { 
 /**
  * Stable within the event, e.g. `d12`.
@@ -211,6 +241,36 @@ question?: Question, } | { "type": "error", id?: string, code: ErrorCode, messag
  * With `rate_limited`: how long to wait before retrying (the same
  * request, with the same id), in milliseconds.
  */
-retry_after_ms?: number, } | { "type": "presence", attendees: number, moderators: number, screens: number, } | { "type": "pong", };
+retry_after_ms?: number, } | { "type": "presence", 
+/**
+ * Open attendee connections (devices).
+ */
+attendees: number, 
+/**
+ * Distinct participants among them (a phone with two tabs is one).
+ */
+participants: number, 
+/**
+ * Open panel connections, every staff role and the shared link.
+ */
+moderators: number, 
+/**
+ * Open screen connections: the shared screen link and staff with
+ * the role `screen`. 0: nothing is on the projector.
+ */
+screens: number, 
+/**
+ * Every active staff member, by id, with their open connections
+ * (0: not connected).
+ */
+staff: Array<StaffPresence>, 
+/**
+ * Connections through the shared per-role links.
+ */
+links: LinkPresence, 
+/**
+ * Roster events: the delegates. `null` for open events.
+ */
+roster: RosterPresence | null, } | { "type": "pong", };
 
 export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "rate_limited" | "quota_exceeded" | "revoked" | "code_required" | "unknown_code" | "moved" | "unknown";
