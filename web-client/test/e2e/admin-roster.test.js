@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
-  VIEWPORTS, adminLogin, ensureScreenshotsDir, eventually, launchBrowser, moderatorSnapshot, pdfPages,
+  VIEWPORTS, adminCall, adminLogin, ensureScreenshotsDir, eventually, launchBrowser, moderatorSnapshot, pdfPages,
   startServer, watch,
 } from './harness.js';
 
@@ -60,9 +60,9 @@ after(async () => {
 
 /** @param {string} path */
 async function admin(path) {
-  const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+  const res = await adminCall(server, 'GET', path);
   assert.equal(res.status, 200, `${path}: ${res.status}`);
-  return res.json();
+  return res.json;
 }
 
 /**

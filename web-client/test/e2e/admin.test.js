@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
-  VIEWPORTS, ensureScreenshotsDir, eventually, launchBrowser, pdfPages, startServer, watch,
+  VIEWPORTS, adminCall, ensureScreenshotsDir, eventually, launchBrowser, pdfPages, startServer, watch,
 } from './harness.js';
 
 const require = createRequire(import.meta.url);
@@ -38,8 +38,7 @@ after(async () => {
  * @param {string} path
  */
 async function admin(method, path) {
-  const res = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${server.adminToken}` } });
-  return res.json();
+  return (await adminCall(server, method, path)).json;
 }
 
 /**
