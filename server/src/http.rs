@@ -38,6 +38,8 @@ pub struct App {
     /// (0600) rather than printed on every start.
     pub links: crate::private::LinksFile,
     pub rates: crate::rate::Rates,
+    /// Held while the app lives: see `private::lock_dir`.
+    pub _lock: std::fs::File,
 }
 
 pub fn router(app: Arc<App>) -> Router {

@@ -9,6 +9,8 @@ use hoidap_server::{Config, Server};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+mod commands;
+
 #[derive(Parser)]
 #[command(
     name = "hoidap",
@@ -26,6 +28,10 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Serve(ServeArgs),
+    /// Copy the log and the keys into one file while the server serves.
+    Backup(commands::BackupArgs),
+    /// Put a backup into a data directory no server is serving.
+    Restore(commands::RestoreArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -101,6 +107,8 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let args = match cli.command {
         Some(Command::Serve(args)) => args,
+        Some(Command::Backup(args)) => return commands::backup(&args),
+        Some(Command::Restore(args)) => return commands::restore(&args),
         None => cli.serve,
     };
     // Every phone holds a socket: the usual soft limit of 1024 descriptors

@@ -7,7 +7,7 @@
 mod sqlite;
 mod summary;
 
-pub use sqlite::SqliteLog;
+pub use sqlite::{FILE_NAME, SqliteLog};
 
 use crate::queue::{Entry, State};
 use hoidap_protocol::Seq;
