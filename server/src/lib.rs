@@ -109,7 +109,8 @@ impl Server {
         }
         let limits = &config.limits;
         let cards = keys.card_master();
-        let rooms = rooms::Rooms::load(log, limits.quotas, limits.room_idle, cards).await?;
+        let (quotas, idle) = (limits.quotas, limits.room_idle);
+        let rooms = rooms::Rooms::load(log, quotas, idle, cards, limits.clock).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = http::App {
             rooms,

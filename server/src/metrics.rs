@@ -126,6 +126,12 @@ pub fn resync() {
 
 /// A room stopped serving because its log could not be read (or started
 /// again): a gauge a monitor can alert on.
+/// The wall clock stepped back behind an event's last entry (see
+/// `room::clock`).
+pub fn clock_stepped_back() {
+    counter!("hoidap_clock_steps_back_total").increment(1);
+}
+
 pub fn room_broken(broken: bool) {
     let gauge = gauge!("hoidap_rooms_unavailable");
     if broken {

@@ -15,7 +15,7 @@ pub use stats::Stats;
 use crate::auth;
 use crate::log::{EventId, EventRecord, Log, LogError};
 use crate::queue::{Entry, Event, Principal, Quotas};
-use crate::room::{RoomHandle, now_ms};
+use crate::room::RoomHandle;
 use dashmap::DashMap;
 use hoidap_protocol::Settings;
 use slot::Slot;
@@ -43,6 +43,8 @@ struct Shared {
     generations: AtomicU64,
     /// What every event's card key is derived from (`Keys::card_master`).
     card_master: [u8; 32],
+    /// Where entry times come from (`Limits::clock`).
+    clock: crate::room::Clock,
 }
 
 impl Shared {
@@ -63,6 +65,7 @@ impl Rooms {
         quotas: Quotas,
         idle_after: Duration,
         card_master: [u8; 32],
+        clock: crate::room::Clock,
     ) -> Result<Rooms, LogError> {
         let rooms = Rooms {
             by_code: DashMap::new(),
@@ -74,6 +77,7 @@ impl Rooms {
                 closed: AtomicBool::new(false),
                 generations: AtomicU64::new(1),
                 card_master,
+                clock,
             }),
             next_id: AtomicU64::new(1),
         };
@@ -174,7 +178,7 @@ impl Rooms {
                 moderator_secret: auth::secret(),
                 screen_secret: auth::secret(),
                 epoch: auth::epoch(),
-                created_at: now_ms(),
+                created_at: self.shared.clock.now(),
             };
             let first = Entry {
                 seq: 1,

@@ -11,6 +11,7 @@
 
 mod answer;
 mod askers;
+mod clock;
 mod commit;
 mod deliver;
 mod failure;
@@ -23,6 +24,7 @@ mod roster;
 mod sources;
 mod staff;
 
+pub use clock::Clock;
 pub use fanout::{Catchup, Frame, frame};
 pub use idle::{Idle, Live};
 pub use roster::{Cards, DelegatePass, RosterListed};
@@ -163,6 +165,7 @@ pub async fn start(
     quotas: crate::queue::Quotas,
     idle: Idle,
     card_key: [u8; 32],
+    clock: Clock,
 ) -> Result<RoomHandle, LogError> {
     let mut state = log.replay(record.id).await?;
     state.quotas = quotas;
@@ -209,6 +212,8 @@ pub async fn start(
             cards: room_cards,
             delegate_conns: Default::default(),
             idle,
+            clock,
+            behind: Default::default(),
         };
         room.run(rx).await
     };
@@ -260,6 +265,9 @@ struct Room {
     /// When to offer the registry to stop (then the room ends once its
     /// inbox is drained).
     idle: idle::Watch,
+    /// Where entry times come from (see `clock`).
+    clock: Clock,
+    behind: clock::Behind,
 }
 
 /// One audience's view of one entry: its changes and its new vote count.

@@ -141,6 +141,7 @@ impl Slot {
             shared.quotas,
             idle,
             shared.card_key(self.id),
+            shared.clock,
         )
         .await?;
         let mut state = self.lock();

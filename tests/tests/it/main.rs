@@ -6,6 +6,7 @@ mod anonymity;
 mod backup;
 mod bad_input;
 mod bigjoin;
+mod clock;
 mod commit;
 mod connection;
 mod crash;
