@@ -132,6 +132,11 @@ pub fn clock_stepped_back() {
     counter!("hoidap_clock_steps_back_total").increment(1);
 }
 
+/// 1 while the log cannot write (see `log::health`).
+pub fn log_unwritable(failing: bool) {
+    gauge!("hoidap_log_unwritable").set(if failing { 1.0 } else { 0.0 });
+}
+
 pub fn room_broken(broken: bool) {
     let gauge = gauge!("hoidap_rooms_unavailable");
     if broken {

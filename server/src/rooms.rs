@@ -157,6 +157,11 @@ impl Rooms {
         self.by_code.len()
     }
 
+    /// `Some` while the log cannot write (see `log::health`).
+    pub fn unwritable(&self) -> Option<crate::log::Unwritable> {
+        self.shared.log.unwritable()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_code.is_empty()
     }
