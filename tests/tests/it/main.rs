@@ -10,6 +10,7 @@ mod clock;
 mod commit;
 mod connection;
 mod crash;
+mod disk;
 mod edge;
 mod error_ids;
 mod first_start;
