@@ -72,6 +72,15 @@ struct ServeArgs {
     /// stalled episodes quickly.
     #[arg(long, env = "HOIDAP_SEND_TIMEOUT_MS")]
     send_timeout_ms: Option<u64>,
+    /// Ping every connection this often, in milliseconds (default 15000).
+    /// Tests shorten it with `--dead-after-ms` to repeat a server's sleep
+    /// quickly.
+    #[arg(long, env = "HOIDAP_HEARTBEAT_MS")]
+    heartbeat_ms: Option<u64>,
+    /// Drop a connection from which nothing has arrived for this many
+    /// milliseconds (default 45000).
+    #[arg(long, env = "HOIDAP_DEAD_AFTER_MS")]
+    dead_after_ms: Option<u64>,
     /// Turn every rate limit and quota off (load tests and benchmarks, where one
     /// machine plays a whole hall). Never in a real hall.
     #[arg(
@@ -131,6 +140,12 @@ async fn main() -> anyhow::Result<()> {
     };
     if let Some(ms) = args.send_timeout_ms {
         limits.send_timeout = std::time::Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.heartbeat_ms {
+        limits.heartbeat = std::time::Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.dead_after_ms {
+        limits.dead_after = std::time::Duration::from_millis(ms);
     }
     if let Some(rate) = args.identities_per_address {
         limits.rate.identities_per_address = Some(rate);

@@ -132,6 +132,12 @@ pub fn clock_stepped_back() {
     counter!("hoidap_clock_steps_back_total").increment(1);
 }
 
+/// A connection's heartbeat fired seconds late: the process had been
+/// stopped or the machine asleep (see `conn::ASLEEP`).
+pub fn woke_late() {
+    counter!("hoidap_heartbeats_late_total").increment(1);
+}
+
 /// 1 while the log cannot write (see `log::health`).
 pub fn log_unwritable(failing: bool) {
     gauge!("hoidap_log_unwritable").set(if failing { 1.0 } else { 0.0 });

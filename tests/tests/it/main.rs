@@ -28,6 +28,7 @@ mod reconnect;
 mod restart;
 mod resume;
 mod roster;
+mod sleep;
 mod staff;
 mod stall;
 mod support;
