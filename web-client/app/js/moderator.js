@@ -482,8 +482,10 @@ const client = new Client({
   // moderator who reloads sees the live state and decides again, rather than
   // having a stale "make current" replayed onto the projector.
   outbox: new Outbox(memoryStore()),
+  // Not stored (the server cannot write, or is busy): the client sends it
+  // again; the banner says whether the disk is why.
+  onHeld: () => storageNow(),
   onAnswer(_entry, _ack, err, local) {
-    if (err?.code === 'unavailable') storageNow();
     // Answers to actions from before a reload have no promise to show them.
     if (err && !local) toast(ui.toast, errorText(currentLang(), err.code), 'error');
     render();
