@@ -1,8 +1,10 @@
 // The Node.js peer for hoidap's fan-out benchmark: the same workload on the
 // `ws` library's documented broadcast pattern. Votes are counted in memory
-// and acknowledged at once (`{"type":"ack","id","seq"}`); every 100 ms, if
-// anything changed, one delta of the changed counts (the same JSON shape as
-// hoidap's) is serialised once and sent to every open client.
+// and acknowledged at once (`{"type":"ack","id","seq"}`); the changed counts
+// go out as one delta (the same JSON shape as hoidap's), serialised once and
+// sent to every open client, with hoidap's rule: at once after a quiet
+// period, then no sooner than the last fan-out's time over a budget of half
+// a core (at least 1 ms apart).
 //
 // Usage: node server.js PORT
 'use strict';
@@ -29,11 +31,23 @@ wss.on('connection', (ws) => {
     changed.add(q);
     seq += 1;
     ws.send(JSON.stringify({ type: 'ack', id: msg.id, seq }));
+    schedule();
   });
 });
 
-setInterval(() => {
+const BUDGET = 0.5;
+let lastFlush = 0;
+let intervalMs = 1;
+let timer = null;
+function schedule() {
+  if (timer) return;
+  const wait = Math.max(0, lastFlush + intervalMs - performance.now());
+  timer = setTimeout(() => { timer = null; flush(); }, wait);
+}
+
+function flush() {
   if (changed.size === 0) return;
+  const started = performance.now();
   const counts = [...changed].sort((a, b) => a - b).map((id) => ({ id, votes: votes.get(id) }));
   changed.clear();
   const frame = JSON.stringify({
@@ -44,6 +58,8 @@ setInterval(() => {
   for (const client of wss.clients) {
     if (client.readyState === WebSocket.OPEN) client.send(frame);
   }
-}, 100);
+  lastFlush = performance.now();
+  intervalMs = Math.min(1000, Math.max(1, (lastFlush - started) / BUDGET));
+}
 
 server.listen(port, '127.0.0.1');

@@ -107,10 +107,8 @@ impl Server {
         if let Some(wrap) = config.wrap_log {
             log = wrap(log);
         }
-        let limits = &config.limits;
         let cards = keys.card_master();
-        let (quotas, idle) = (limits.quotas, limits.room_idle);
-        let rooms = rooms::Rooms::load(log, quotas, idle, cards, limits.clock).await?;
+        let rooms = rooms::Rooms::load(log, &config.limits, cards).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = http::App {
             rooms,

@@ -43,6 +43,9 @@ pub struct Limits {
     /// one that steps back. Only entry times read it: every duration above
     /// is measured on the monotonic clock.
     pub clock: crate::room::Clock,
+    /// The fraction of a core one feed's fan-out may use: coalesced vote
+    /// counts go out as often as that allows (see `room::pace`).
+    pub fanout_budget: f64,
 }
 
 impl Default for Limits {
@@ -59,6 +62,7 @@ impl Default for Limits {
             quotas: Default::default(),
             room_idle: Duration::from_secs(600),
             clock: crate::room::Clock::SYSTEM,
+            fanout_budget: crate::room::DEFAULT_FANOUT_BUDGET,
         }
     }
 }

@@ -64,6 +64,10 @@ struct ServeArgs {
     /// and no activity; its next hello replays its log again.
     #[arg(long, env = "HOIDAP_ROOM_IDLE_SECS", default_value_t = Limits::default().room_idle.as_secs())]
     room_idle_secs: u64,
+    /// The fraction of a core (0–1] the fan-out of one feed may use: vote
+    /// counts go out as often as that allows, at once in a small hall.
+    #[arg(long, env = "HOIDAP_FANOUT_BUDGET", default_value_t = Limits::default().fanout_budget)]
+    fanout_budget: f64,
     /// Do not create a demo event on first start.
     #[arg(long, env = "HOIDAP_NO_DEMO")]
     no_demo: bool,
@@ -136,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
     let mut limits = Limits {
         max_connections_per_address: args.max_connections_per_address,
         room_idle: std::time::Duration::from_secs(args.room_idle_secs),
+        fanout_budget: args.fanout_budget,
         ..Limits::default()
     };
     if let Some(ms) = args.send_timeout_ms {

@@ -45,6 +45,8 @@ struct Shared {
     card_master: [u8; 32],
     /// Where entry times come from (`Limits::clock`).
     clock: crate::room::Clock,
+    /// The fraction of a core a feed's fan-out may use (`Limits`).
+    fanout_budget: f64,
 }
 
 impl Shared {
@@ -62,22 +64,21 @@ impl Rooms {
     /// Reads every event's record; no log is replayed (rooms load on use).
     pub async fn load(
         log: Arc<dyn Log>,
-        quotas: Quotas,
-        idle_after: Duration,
+        limits: &crate::limits::Limits,
         card_master: [u8; 32],
-        clock: crate::room::Clock,
     ) -> Result<Rooms, LogError> {
         let rooms = Rooms {
             by_code: DashMap::new(),
             shared: Arc::new(Shared {
                 tasks: tokio_util::task::TaskTracker::new(),
                 log,
-                quotas,
-                idle_after,
+                quotas: limits.quotas,
+                idle_after: limits.room_idle,
+                fanout_budget: limits.fanout_budget,
                 closed: AtomicBool::new(false),
                 generations: AtomicU64::new(1),
                 card_master,
-                clock,
+                clock: limits.clock,
             }),
             next_id: AtomicU64::new(1),
         };

@@ -2,9 +2,11 @@
 //! floor for any design that sends one frame per subscriber per update.
 //!
 //! It speaks just enough of the protocol for the same load generator: votes
-//! are counted in memory (no log, no rules) and acknowledged at once; every
-//! 100 ms, if anything changed, one delta of the changed counts is
-//! serialised once and the same bytes are written to every subscriber. Each
+//! are counted in memory (no log, no rules) and acknowledged at once; the
+//! changed counts go out as one delta, serialised once, the same bytes
+//! written to every subscriber, with hoidap's rule: at once after a quiet
+//! period, then as soon as every subscriber has taken the previous delta
+//! (and at least 1 ms apart). Each
 //! connection is one task that writes the broadcast frames and reads votes,
 //! with the same 4 KiB read buffer as hoidap.
 //!
@@ -33,19 +35,30 @@ async fn main() -> anyhow::Result<()> {
     let listener = TcpListener::bind(&addr).await?;
     let (tx, _) = broadcast::channel::<Utf8Bytes>(256);
     let counts = Arc::new(Mutex::new(Counts::default()));
-    tokio::spawn(ticker(tx.clone(), counts.clone()));
+    let voted = Arc::new(tokio::sync::Notify::new());
+    tokio::spawn(ticker(tx.clone(), counts.clone(), voted.clone()));
     loop {
         let (stream, _) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve(stream, tx.subscribe(), counts.clone()));
+        let peer = (tx.subscribe(), counts.clone(), voted.clone());
+        tokio::spawn(serve(stream, peer.0, peer.1, peer.2));
     }
 }
 
-async fn ticker(tx: broadcast::Sender<Utf8Bytes>, counts: Arc<Mutex<Counts>>) {
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
+async fn ticker(
+    tx: broadcast::Sender<Utf8Bytes>,
+    counts: Arc<Mutex<Counts>>,
+    voted: Arc<tokio::sync::Notify>,
+) {
     let mut prev = 0;
+    let mut last = tokio::time::Instant::now();
     loop {
-        tick.tick().await;
+        voted.notified().await;
+        // The previous delta must have reached every subscriber first.
+        while !tx.is_empty() || last.elapsed() < Duration::from_millis(1) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        last = tokio::time::Instant::now();
         let msg = {
             let mut c = counts.lock().unwrap();
             if c.changed.is_empty() {
@@ -79,6 +92,7 @@ async fn serve(
     stream: TcpStream,
     mut feed: broadcast::Receiver<Utf8Bytes>,
     counts: Arc<Mutex<Counts>>,
+    voted: Arc<tokio::sync::Notify>,
 ) {
     let config = WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
@@ -107,6 +121,7 @@ async fn serve(
                     c.changed.insert(question);
                     c.seq
                 };
+                voted.notify_one();
                 let ack = ServerMsg::Ack { id, seq, question: None };
                 let ack = Utf8Bytes::from(serde_json::to_string(&ack).unwrap());
                 if ws.send(Message::Text(ack)).await.is_err() { return }

@@ -7,7 +7,7 @@
 //! hall where nobody is sending anything at that moment.
 
 use rusqlite::Connection;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
 /// How often a failing writer tries a write of its own.
@@ -57,6 +57,24 @@ impl Health {
             let secs = crate::room::now_ms().saturating_sub(was.since) / 1000;
             tracing::warn!(after_secs = secs, "the log writes again");
             crate::metrics::log_unwritable(false);
+        }
+    }
+}
+
+/// The writer's next job; while writes fail, a probe write every `PROBE`
+/// until one arrives. `None` once every sender is gone.
+pub(super) fn next<J>(health: &Health, conn: &Connection, jobs: &mpsc::Receiver<J>) -> Option<J> {
+    loop {
+        if !health.failing() {
+            return jobs.recv().ok();
+        }
+        match jobs.recv_timeout(PROBE) {
+            Ok(job) => return Some(job),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            Err(mpsc::RecvTimeoutError::Timeout) => match probe(conn) {
+                Ok(()) => health.wrote(),
+                Err(reason) => tracing::debug!(%reason, "the log still cannot write"),
+            },
         }
     }
 }

@@ -351,28 +351,10 @@ impl Writer {
         }
     }
 
-    /// The next job; while writes fail, a probe write every `PROBE` until
-    /// one arrives (see `health`). `None` once every sender is gone.
-    fn next(&self, jobs: &mpsc::Receiver<Job>) -> Option<Job> {
-        loop {
-            if !self.health.failing() {
-                return jobs.recv().ok();
-            }
-            match jobs.recv_timeout(health::PROBE) {
-                Ok(job) => return Some(job),
-                Err(mpsc::RecvTimeoutError::Disconnected) => return None,
-                Err(mpsc::RecvTimeoutError::Timeout) => match health::probe(&self.conn) {
-                    Ok(()) => self.health.wrote(),
-                    Err(reason) => tracing::debug!(%reason, "the log still cannot write"),
-                },
-            }
-        }
-    }
-
     fn run(mut self, jobs: mpsc::Receiver<Job>) {
         // `recv` keeps returning queued jobs after the senders are gone and
         // fails only once the queue is empty: pending work is never dropped.
-        while let Some(first) = self.next(&jobs) {
+        while let Some(first) = health::next(&self.health, &self.conn, &jobs) {
             let mut size = first.op.len();
             let mut batch = vec![first];
             while size < MAX_BATCH_ENTRIES {

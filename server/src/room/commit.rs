@@ -51,8 +51,11 @@ impl Room {
         let append = async move { log.append(event, entries).await };
         tokio::pin!(append);
         let result = loop {
+            // What is already durable goes on at its pace meanwhile.
+            let votes_due = self.feeds.votes_due(tokio::time::Instant::now());
             tokio::select! {
                 result = &mut append => break result,
+                _ = super::sleep_until(votes_due), if votes_due.is_some() => self.on_tick(),
                 _ = self.tick.tick() => self.on_tick(),
             }
         };

@@ -13,7 +13,8 @@
 
 use crate::outbox::{Class, Outbox, Wire};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// Broadcast writes between yields: other tasks on the main runtime (the
@@ -51,6 +52,8 @@ pub enum Delivery {
         jobs: mpsc::UnboundedSender<Job>,
         /// Broadcasts handed to the worker and not yet written everywhere.
         unsent: Arc<AtomicUsize>,
+        /// How long the last broadcast took to write everywhere, ns.
+        cost: Arc<AtomicU64>,
     },
 }
 
@@ -58,6 +61,8 @@ pub enum Delivery {
 pub struct Audience {
     label: &'static str,
     members: Vec<Arc<Outbox>>,
+    /// How long the last broadcast took (inline delivery).
+    cost: Duration,
 }
 
 impl Delivery {
@@ -69,14 +74,15 @@ impl Delivery {
     pub fn worker(label: &'static str, runtime: &tokio::runtime::Handle) -> Delivery {
         let (jobs, rx) = mpsc::unbounded_channel();
         let unsent = Arc::new(AtomicUsize::new(0));
-        runtime.spawn(work(Audience::new(label), rx, unsent.clone()));
-        Delivery::Worker { jobs, unsent }
+        let cost = Arc::new(AtomicU64::new(0));
+        runtime.spawn(work(Audience::new(label), rx, unsent.clone(), cost.clone()));
+        Delivery::Worker { jobs, unsent, cost }
     }
 
     pub fn send(&mut self, job: Job) {
         match self {
             Delivery::Inline(audience) => audience.handle(job),
-            Delivery::Worker { jobs, unsent } => {
+            Delivery::Worker { jobs, unsent, .. } => {
                 if matches!(job, Job::Broadcast(_)) {
                     unsent.fetch_add(1, Ordering::AcqRel);
                 }
@@ -98,18 +104,32 @@ impl Delivery {
     }
 }
 
+impl Delivery {
+    /// How long the last broadcast took to reach every connection's
+    /// outbox: what the feed's pace is set from (`pace`).
+    pub fn cost(&self) -> Duration {
+        match self {
+            Delivery::Inline(audience) => audience.cost,
+            Delivery::Worker { cost, .. } => Duration::from_nanos(cost.load(Ordering::Acquire)),
+        }
+    }
+}
+
 impl Audience {
     fn new(label: &'static str) -> Audience {
         Audience {
             label,
             members: Vec::new(),
+            cost: Duration::ZERO,
         }
     }
 
     fn handle(&mut self, job: Job) {
         match job {
             Job::Broadcast(wire) => {
+                let started = Instant::now();
                 self.broadcast_from(0, &wire, usize::MAX);
+                self.cost = started.elapsed();
                 crate::metrics::broadcast(self.label, self.members.len(), wire.len());
             }
             Job::Answer { to, wire } => to.answer(&wire),
@@ -151,12 +171,16 @@ async fn work(
     mut audience: Audience,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     unsent: Arc<AtomicUsize>,
+    cost: Arc<AtomicU64>,
 ) {
     while let Some(job) = jobs.recv().await {
         let Job::Broadcast(wire) = job else {
             audience.handle(job);
             continue;
         };
+        // Wall time, yields to other tasks included: under contention the
+        // pace slows down, which is what a budget should do.
+        let started = Instant::now();
         let mut at = 0;
         while at < audience.members.len() {
             at = audience.broadcast_from(at, &wire, CHUNK);
@@ -165,6 +189,8 @@ async fn work(
             }
         }
         crate::metrics::broadcast(audience.label, audience.members.len(), wire.len());
+        let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        cost.store(took, Ordering::Release);
         unsent.fetch_sub(1, Ordering::AcqRel);
     }
 }

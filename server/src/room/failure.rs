@@ -86,7 +86,7 @@ impl Room {
         self.credentials.rebuild(&self.state);
         self.presence.touch();
         if !keep_feeds {
-            self.feeds = Feeds::new(self.state.seq, &self.main);
+            self.feeds = Feeds::new(self.state.seq, &self.main, self.fanout_budget);
         }
         self.committed = self.state.seq;
     }

@@ -3,21 +3,27 @@
 //!
 //! Discrete changes (a question asked, approved, made current) are flushed
 //! right after the commit that made them durable. Vote counts are coalesced
-//! into a map and flushed on the room's ticks (every 100 ms for attendees,
-//! every 25 ms for screens and moderators), so the cost grows with
-//! ticks × clients, not votes × clients.
+//! into a map: the first after a quiet period goes out with its commit, the
+//! ones that follow at the feed's pace (`pace`: the cost of its last
+//! fan-out over a CPU budget), so the cost grows with flushes × clients,
+//! not votes × clients, and a small hall waits for no tick.
 
 use super::deliver::{Delivery, Job};
+use super::pace::Pace;
 use crate::outbox::Wire;
 use crate::queue::view::Audience;
 use hoidap_protocol::{Change, QuestionId, Role, Seq, ServerMsg, VoteCount};
 use std::collections::{BTreeMap, VecDeque};
+use tokio::time::Instant;
 
 /// A serialised server message; cloning shares the bytes.
 pub type Frame = tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// How many recent deltas each audience keeps for resuming clients.
 const RING: usize = 512;
+/// How soon to look again while the attendees' previous fan-out is still
+/// being written.
+const POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
 pub fn frame(msg: &ServerMsg) -> Frame {
     // Serialising our own types cannot fail: no maps with non-string keys.
@@ -34,6 +40,8 @@ pub struct Feed {
     last_sent: Seq,
     /// Recent deltas `(prev, seq, frame)` for resume.
     ring: VecDeque<(Seq, Seq, Frame)>,
+    /// When coalesced votes may go next.
+    pace: Pace,
 }
 
 /// What a resuming client needs.
@@ -45,13 +53,33 @@ pub enum Catchup {
 }
 
 impl Feed {
-    pub fn new(seq: Seq, delivery: Delivery) -> Self {
+    pub fn new(seq: Seq, delivery: Delivery, budget: f64) -> Self {
         Feed {
             delivery,
             changes: Vec::new(),
             votes: BTreeMap::new(),
             last_sent: seq,
             ring: VecDeque::new(),
+            pace: Pace::new(budget),
+        }
+    }
+
+    /// When this feed's coalesced votes may go: `None` when it holds none.
+    /// While a fan-out is still being written, soon again (`POLL`).
+    pub fn votes_due(&self, now: Instant) -> Option<Instant> {
+        if self.votes.is_empty() {
+            return None;
+        }
+        if !self.caught_up() {
+            return Some(now + POLL);
+        }
+        Some(self.pace.due().map_or(now, |due| due.max(now)))
+    }
+
+    /// Sends the coalesced votes if their time has come.
+    pub fn flush_votes(&mut self, epoch: &str, seq: Seq, now: Instant) {
+        if !self.votes.is_empty() && self.pace.ready(now) && self.caught_up() {
+            self.flush(epoch, seq);
         }
     }
 
@@ -93,6 +121,7 @@ impl Feed {
         }
         self.ring.push_back((prev, seq, frame.clone()));
         self.send(frame);
+        self.pace.flushed(Instant::now(), self.delivery.cost());
     }
 
     /// Shares one frame with every connection of this feed.
@@ -151,11 +180,28 @@ pub struct Feeds {
 
 impl Feeds {
     /// `main`: where the attendees' fan-out worker runs (see `deliver`).
-    pub fn new(seq: Seq, main: &tokio::runtime::Handle) -> Self {
+    /// `budget`: the fraction of a core each feed's fan-out may use.
+    pub fn new(seq: Seq, main: &tokio::runtime::Handle, budget: f64) -> Self {
         Feeds {
-            public: Feed::new(seq, Delivery::worker("public", main)),
-            screen: Feed::new(seq, Delivery::inline("screen")),
-            moderator: Feed::new(seq, Delivery::inline("moderator")),
+            public: Feed::new(seq, Delivery::worker("public", main), budget),
+            screen: Feed::new(seq, Delivery::inline("screen"), budget),
+            moderator: Feed::new(seq, Delivery::inline("moderator"), budget),
+        }
+    }
+
+    /// The earliest any feed's coalesced votes may go.
+    pub fn votes_due(&self, now: Instant) -> Option<Instant> {
+        [&self.screen, &self.moderator, &self.public]
+            .into_iter()
+            .filter_map(|f| f.votes_due(now))
+            .min()
+    }
+
+    /// Sends the coalesced votes of each feed whose time has come; the
+    /// screen and moderators first (see `flush_fast`).
+    pub fn flush_votes(&mut self, epoch: &str, seq: Seq, now: Instant) {
+        for feed in [&mut self.screen, &mut self.moderator, &mut self.public] {
+            feed.flush_votes(epoch, seq, now);
         }
     }
 

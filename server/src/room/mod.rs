@@ -19,6 +19,7 @@ mod fanout;
 mod idle;
 mod join;
 mod members;
+mod pace;
 mod presence;
 mod roster;
 mod sources;
@@ -27,6 +28,7 @@ mod staff;
 pub use clock::Clock;
 pub use fanout::{Catchup, Frame, frame};
 pub use idle::{Idle, Live};
+pub use pace::DEFAULT_BUDGET as DEFAULT_FANOUT_BUDGET;
 pub use roster::{Cards, DelegatePass, RosterListed};
 pub use staff::{Credentials, Found, Listed, StaffPass};
 
@@ -42,12 +44,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
-/// How often coalesced vote counts go out to attendees.
-pub const TICK: Duration = Duration::from_millis(100);
-/// How often coalesced vote counts go out to screens and moderators. The
-/// screen is what the hall watches: waiting up to 100 ms for the shared
-/// tick alone would use up its latency budget, and with a few screens per
-/// room the extra flushes cost next to nothing.
+/// How often the room does its housekeeping (presence, idleness, a broken
+/// room's retries, votes a busy fan-out held back). Votes do not wait for
+/// it: they go at their feed's pace (`pace`).
 pub const FAST_TICK: Duration = Duration::from_millis(25);
 /// Most messages taken from the inbox for one batch.
 const MAX_BATCH: usize = 2048;
@@ -157,16 +156,30 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// What every room takes from the server's configuration (`Limits`).
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    pub quotas: crate::queue::Quotas,
+    /// Where entry times come from (see `clock`).
+    pub clock: Clock,
+    /// The fraction of a core a feed's fan-out may use (see `pace`).
+    pub fanout_budget: f64,
+}
+
 /// Rebuilds the event's state from its log and starts its task.
 pub async fn start(
     record: EventRecord,
     log: Arc<dyn Log>,
     tasks: &tokio_util::task::TaskTracker,
-    quotas: crate::queue::Quotas,
+    config: Config,
     idle: Idle,
     card_key: [u8; 32],
-    clock: Clock,
 ) -> Result<RoomHandle, LogError> {
+    let Config {
+        quotas,
+        clock,
+        fanout_budget,
+    } = config;
     let mut state = log.replay(record.id).await?;
     state.quotas = quotas;
     let credentials = Arc::new(Credentials::default());
@@ -192,12 +205,12 @@ pub async fn start(
         // instead of 10 at 10k connections), Skip keeps ticks on the grid.
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let room = Room {
-            feeds: Feeds::new(state.seq, &main),
+            feeds: Feeds::new(state.seq, &main, fanout_budget),
+            fanout_budget,
             main,
             committed: state.seq,
             staged: Vec::new(),
             tick,
-            public_due: tokio::time::Instant::now() + TICK,
             snapshots: Default::default(),
             state,
             record: room_record,
@@ -242,9 +255,8 @@ struct Room {
     /// Runs during commits too: a slow fsync must not stall the deltas of
     /// what is already durable.
     tick: tokio::time::Interval,
-    /// When the public feed is next flushed: every fourth tick, on a
-    /// `TICK` grid that skips missed periods like the interval does.
-    public_due: tokio::time::Instant,
+    /// The fraction of a core each feed's fan-out may use (`pace`).
+    fanout_budget: f64,
     /// The last snapshot frame per audience and its position: thousands of
     /// joins at one position share one serialisation (and its memory).
     snapshots: std::cell::RefCell<[Option<(Seq, Frame)>; 2]>,
@@ -277,6 +289,7 @@ impl Room {
     async fn run(mut self, mut inbox: mpsc::Receiver<RoomMsg>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         loop {
+            let votes_due = self.feeds.votes_due(tokio::time::Instant::now());
             tokio::select! {
                 n = inbox.recv_many(&mut batch, MAX_BATCH) => {
                     if n == 0 {
@@ -289,6 +302,10 @@ impl Room {
                     if !self.broken {
                         self.send_presence();
                     }
+                }
+                _ = sleep_until(votes_due), if votes_due.is_some() && !self.broken => {
+                    let now = tokio::time::Instant::now();
+                    self.feeds.flush_votes(&self.record.epoch, self.committed, now);
                 }
                 _ = self.tick.tick() => {
                     if self.broken {
@@ -420,6 +437,10 @@ impl Room {
         // state its request produced no later than the ack for it.
         if self.feeds.has_discrete() {
             self.feeds.flush(&self.record.epoch, seq);
+        } else {
+            // The leading edge: the first votes after a quiet period go now.
+            let now = tokio::time::Instant::now();
+            self.feeds.flush_votes(&self.record.epoch, seq, now);
         }
         let (state, public, cards) = (&self.state, &mut self.feeds.public, &self.cards);
         self.askers.notify(
@@ -460,17 +481,18 @@ impl Room {
 
     fn on_tick(&mut self) {
         let started = std::time::Instant::now();
-        self.feeds.flush_fast(&self.record.epoch, self.committed);
         let now = tokio::time::Instant::now();
-        // Late while the previous fan-out is still being written: see
-        // `Delivery::caught_up`.
-        if now >= self.public_due && self.feeds.public.caught_up() {
-            while self.public_due <= now {
-                self.public_due += TICK;
-            }
-            self.feeds.public.flush(&self.record.epoch, self.committed);
-        }
+        self.feeds
+            .flush_votes(&self.record.epoch, self.committed, now);
         crate::metrics::room_tick(started.elapsed());
+    }
+}
+
+/// `select!` needs a future in every branch, even a disabled one.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

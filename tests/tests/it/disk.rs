@@ -25,12 +25,16 @@ use std::time::{Duration, Instant};
 
 const WRITERS: usize = 8;
 
-/// A mount made by the test, unmounted (lazily) when dropped.
+/// A mount made by the test, unmounted when dropped (lazily if something
+/// still holds it, e.g. after a failed assertion left the server running).
 struct Mount(PathBuf);
 
 impl Drop for Mount {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        let unmounted = Command::new("umount").arg(&self.0).status();
+        if !unmounted.is_ok_and(|s| s.success()) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
     }
 }
 
@@ -373,8 +377,6 @@ async fn a_disk_turned_read_only_refuses_writes_keeps_reads_and_loses_nothing() 
     server.kill()?;
     let writers = storm.stop().await?;
     drop(mounted);
-    // Lazy unmount: wait until the loop device is released.
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let fsck = run("e2fsck", &["-f", "-y", img_arg])?;
     assert!(
         fsck.status.code().is_some_and(|c| c <= 1),

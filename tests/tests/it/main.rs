@@ -20,6 +20,7 @@ mod lazy;
 mod limits;
 mod memory;
 mod organiser;
+mod pace;
 mod presence;
 #[cfg(unix)]
 mod private_data;

@@ -323,6 +323,10 @@ async fn a_question_anonymous_to_everyone_is_linked_to_no_delegate_in_the_log() 
     assert_eq!(status, 200, "{body}");
     let all = cards(&hall).await;
     let mut moderator = hall.moderator().await?;
+    let mut screen = hall.screen().await?;
+    let mut other = claim(&hall, &code_of(&all, "Lê Hoàng Phúc"))
+        .await?
+        .expect("claimed");
     let mut an = claim(&hall, &code_of(&all, "Nguyễn Văn An"))
         .await?
         .expect("claimed");
@@ -357,9 +361,31 @@ async fn a_question_anonymous_to_everyone_is_linked_to_no_delegate_in_the_log() 
             .is_some_and(|q| q.status == hoidap_protocol::QuestionStatus::Live)
     })
     .await?;
+    // Nobody else learns who asked it, in any form: not the panel, not the
+    // screen, not another delegate.
+    screen
+        .wait_until("shown", |v| v.question(question).is_some())
+        .await?;
+    other
+        .wait_until("shown", |v| v.question(question).is_some())
+        .await?;
+    moderator
+        .drain(std::time::Duration::from_millis(200))
+        .await?;
+    for (who, client) in [
+        ("panel", &moderator),
+        ("screen", &screen),
+        ("delegate", &other),
+    ] {
+        for text in &client.texts {
+            for secret in ["Nguyễn Văn An", "Sở Nội vụ", "\"d1\""] {
+                assert!(!text.contains(secret), "{who} got {secret}: {text}");
+            }
+        }
+    }
 
     let (dir, event) = (hall.server.dir.clone(), hall.event.id);
-    drop((an, moderator));
+    drop((an, moderator, screen, other));
     let _kept = hall.server.stop().await;
     let entries = SqliteLog::open(&dir)?.entries(event, 0).await?;
     let asked = entries
@@ -370,5 +396,58 @@ async fn a_question_anonymous_to_everyone_is_linked_to_no_delegate_in_the_log() 
         Principal::Sealed { id } => assert!(id.starts_with('~') && !id.contains("d1"), "{id}"),
         other => panic!("the ask names {other:?}"),
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_claimed_card_survives_a_restart_and_its_vote_stays_one() -> anyhow::Result<()> {
+    let hall = roster_hall().await?;
+    let (status, body) = hall
+        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let all = cards(&hall).await;
+    let mut an = claim(&hall, &code_of(&all, "Nguyễn Văn An"))
+        .await?
+        .expect("claimed");
+    let question = an.ask("Câu hỏi trước khi khởi động lại?").await?;
+    an.vote(question, true).await?;
+    let token = an.participant.clone().expect("a token").token;
+    let (dir, event) = (hall.server.dir.clone(), hall.event.clone());
+    drop(an);
+    let _kept = hall.server.stop().await;
+
+    // The codes are derived again from the key in the data directory, and
+    // the device's token is still the latest claim.
+    let server = hoidap_tests::TestServer::start_in(&dir).await?;
+    let mut again = Client::connect(&server.ws_url()).await?;
+    again
+        .hello(&event.join_code, Role::Attendee, None, Some(&token))
+        .await?;
+    assert!(again.view.my_votes.contains(&question));
+    assert!(again.view.my_questions.contains_key(&question));
+    again.vote(question, true).await?;
+    let mut moderator = Client::join(
+        &server.ws_url(),
+        &event.join_code,
+        Role::Moderator,
+        Some(&event.moderator_secret),
+    )
+    .await?;
+    assert_eq!(moderator.view.question(question).map(|q| q.votes), Some(1));
+    moderator
+        .drain(std::time::Duration::from_millis(100))
+        .await?;
+    let claimed = Client::claim(
+        &server.ws_url(),
+        &event.join_code,
+        &code_of(&all, "Lê Hoàng Phúc"),
+    )
+    .await?;
+    assert!(
+        claimed.is_ok(),
+        "the printed cards still work: {:?}",
+        claimed.err()
+    );
     Ok(())
 }

@@ -7,7 +7,7 @@
 
 import { Client } from './client.js';
 import {
-  Keyed, byId, connectionNotice, currentLang, find, fromTemplate, initLang, placeChildren,
+  Keyed, byId, connectionNotice, currentLang, find, fromTemplate, initLang, perFrame, placeChildren,
   setKey, setText, showRefused, toast, tr,
 } from './dom.js';
 import { errorText, votesUnit } from './i18n.js';
@@ -462,6 +462,7 @@ function onAskAnswer(id, text, ack, err) {
 // --- connection ----------------------------------------------------------------------------
 
 const notice = connectionNotice(ui.conn);
+const renderSoon = perFrame(render);
 const card = new DelegateCard(() => client.helloAgain());
 const client = new Client({
   joinCode: code,
@@ -472,7 +473,7 @@ const client = new Client({
   onCard: (reason) => card.refused(reason),
   onState(_state, delta) {
     if (delta) for (const change of delta.changes) trackOwn(own, change);
-    render();
+    renderSoon();
   },
   onMine(msg) {
     votes.setMine(msg.votes, (id) => client.state?.questions.get(id)?.votes, outbox.votes());

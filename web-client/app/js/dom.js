@@ -294,3 +294,23 @@ export function showRefused(code) {
     if (node instanceof HTMLElement) node.hidden = true;
   }
 }
+
+/**
+ * `fn`, run at most once per displayed frame however often it is asked
+ * for: deltas may come faster than a phone repaints (a vote every few
+ * milliseconds in a busy hall), and rendering more often only spends its
+ * battery. In a background tab it runs when the tab is shown again.
+ * @param {() => void} fn
+ * @returns {() => void}
+ */
+export function perFrame(fn) {
+  let asked = false;
+  return () => {
+    if (asked) return;
+    asked = true;
+    requestAnimationFrame(() => {
+      asked = false;
+      fn();
+    });
+  };
+}

@@ -3,7 +3,7 @@
 
 import { Client, RequestError } from './client.js';
 import {
-  Keyed, byId, connectionNotice, currentLang, find, initLang, placeChildren, setText, showRefused, toast, tr,
+  Keyed, byId, connectionNotice, currentLang, find, initLang, perFrame, placeChildren, setText, showRefused, toast, tr,
 } from './dom.js';
 import { errorText, votesText } from './i18n.js';
 import { watchStorage } from './health.js';
@@ -467,7 +467,7 @@ const client = new Client({
   joinCode: code,
   role: 'moderator',
   secret,
-  onState: render,
+  onState: perFrame(render),
   onPresence: (msg) => presence.update(msg),
   onStatus: (status) => notice(status, client.state !== null),
   onWelcome(msg) {

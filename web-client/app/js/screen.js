@@ -4,7 +4,7 @@
 // and reconnects quietly.
 
 import { Client } from './client.js';
-import { Keyed, byId, currentLang, el, find, initLang, placeChildren, setText, showRefused } from './dom.js';
+import { Keyed, byId, currentLang, el, find, initLang, perFrame, placeChildren, setText, showRefused } from './dom.js';
 import { votesText } from './i18n.js';
 import { currentQuestion, upNext } from './state.js';
 import { fitText } from './fit.js';
@@ -139,7 +139,7 @@ const client = new Client({
   joinCode: code,
   role: 'screen',
   secret,
-  onState: render,
+  onState: perFrame(render),
   // Only a wrong link is shown, and only before anything was on screen.
   onRefused: (reason) => {
     if (reason === 'bad_secret') forgetSecret('screen', code);

@@ -276,3 +276,24 @@ export async function moderatorSnapshot(context, serverUrl, event) {
     await page.close();
   }
 }
+
+/**
+ * An admin API call on `server`; `body` is sent as JSON, or as it is when
+ * it is a string (a roster file).
+ * @param {{url: string, adminToken: string}} server
+ * @param {string} method
+ * @param {string} path
+ * @param {object | string} [body]
+ * @returns {Promise<{status: number, json: any}>}
+ */
+export async function adminCall(server, method, path, body) {
+  /** @type {Record<string, string>} */
+  const headers = { authorization: `Bearer ${server.adminToken}` };
+  if (body !== undefined && typeof body !== 'string') headers['content-type'] = 'application/json';
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    body: typeof body === 'string' ? body : body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: await res.json().catch(() => null) };
+}

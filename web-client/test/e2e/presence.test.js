@@ -5,7 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { VIEWPORTS, createEvent, ensureScreenshotsDir, launchBrowser, startServer, watch } from './harness.js';
+import {
+  VIEWPORTS, adminCall, createEvent, ensureScreenshotsDir, launchBrowser, startServer, watch,
+} from './harness.js';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -30,13 +32,9 @@ after(async () => {
  * @returns {Promise<string>}
  */
 async function addStaff(code, name, role) {
-  const res = await fetch(`${server.url}/api/events/${code}/staff`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, role }),
-  });
-  assert.equal(res.status, 201);
-  return (await res.json()).link;
+  const added = await adminCall(server, 'POST', `/api/events/${code}/staff`, { name, role });
+  assert.equal(added.status, 201);
+  return added.json.link;
 }
 
 const WARNING = '⚠ Chưa có màn hình chiếu nào kết nối';
@@ -103,12 +101,8 @@ test('the panel warns while no screen is connected, names the staff and counts t
 test('a roster event shows its delegates: claimed cards of the total, connected now', async () => {
   const event = await createEvent(server, { title: 'Đối thoại công tác cán bộ', pre_moderation: false, roster: true });
   const rows = 'Họ và tên;Đơn vị\nNguyễn Văn An;Sở Nội vụ\nTrần Thị Bích Ngọc;Sở Tài chính\nLê Hoàng Phúc;Sở Y tế\n';
-  const res = await fetch(`${server.url}/api/events/${event.join_code}/roster`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'text/csv' },
-    body: rows,
-  });
-  assert.equal(res.status, 200, await res.clone().text());
+  const imported = await adminCall(server, 'POST', `/api/events/${event.join_code}/roster`, rows);
+  assert.equal(imported.status, 200, JSON.stringify(imported.json));
   const context = await browser.newContext({ ...VIEWPORTS.laptop, locale: 'vi-VN' });
   const mod = await context.newPage();
   const problems = watch(mod, 'moderator');

@@ -6,7 +6,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { VIEWPORTS, ask, createEvent, ensureScreenshotsDir, launchBrowser, startServer, watch } from './harness.js';
+import {
+  VIEWPORTS, adminCall, ask, createEvent, ensureScreenshotsDir, launchBrowser, startServer, watch,
+} from './harness.js';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -23,20 +25,8 @@ after(async () => {
   await server?.stop();
 });
 
-/**
- * An admin API call; `body` is JSON, or a file's text.
- * @param {string} method
- * @param {string} path
- * @param {object | string} [body]
- */
-async function admin(method, path, body) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${server.adminToken}` },
-    body: typeof body === 'string' ? body : body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json() };
-}
+/** @type {(method: string, path: string, body?: object | string) => ReturnType<typeof adminCall>} */
+const admin = (method, path, body) => adminCall(server, method, path, body);
 
 const ROSTER = '\uFEFFSTT;Họ và tên;Đơn vị;Chức vụ\r\n'
   + '1;Nguyễn Văn An;Sở Nội vụ;Giám đốc\r\n'

@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEvent, launchBrowser, startServer, watch } from './harness.js';
+import { adminCall, createEvent, launchBrowser, startServer, watch } from './harness.js';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -21,20 +21,8 @@ after(async () => {
   await server?.stop();
 });
 
-/**
- * An admin API call.
- * @param {string} method
- * @param {string} path
- * @param {object} [body]
- */
-async function admin(method, path, body) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json() };
-}
+/** @type {(method: string, path: string, body?: object) => ReturnType<typeof adminCall>} */
+const admin = (method, path, body) => adminCall(server, method, path, body);
 
 test('a personal link names the person and their role; an observer only watches; revoking ends the page', async () => {
   const event = await createEvent(server, { title: 'Đối thoại với cán bộ chủ chốt', pre_moderation: true });
