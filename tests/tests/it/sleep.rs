@@ -1,5 +1,5 @@
 //! The server's machine sleeps (issue 16, part 2): the real binary is
-//! stopped with SIGSTOP for `SLEEP` under load and continued with SIGCONT,
+//! stopped with SIGSTOP (`sleep_for`) under load and continued with SIGCONT,
 //! as a closed lid does. Shortened from the issue's 60 s to 20 s, with the
 //! server's heartbeat and dead-peer timeout shortened in proportion (2 s
 //! and 6 s instead of 15 s and 45 s): the sleep is still more than three
@@ -25,7 +25,13 @@ use std::time::{Duration, Instant};
 const STEADY: usize = 400;
 const IMPATIENT: usize = 100;
 const WRITERS: usize = 16;
-const SLEEP: Duration = Duration::from_secs(20);
+/// `HOIDAP_SLEEP_SECS` runs the issue's full 60 s by hand.
+fn sleep_for() -> Duration {
+    let secs = std::env::var("HOIDAP_SLEEP_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok());
+    Duration::from_secs(secs.unwrap_or(20))
+}
 const PING: Duration = Duration::from_secs(2);
 /// An impatient phone's watchdog (the web client's is 35 s, scaled).
 const GIVE_UP: Duration = Duration::from_secs(8);
@@ -180,7 +186,8 @@ async fn five_hundred_phones_converge_after_the_server_sleeps() -> anyhow::Resul
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     signal(server.pid(), "-STOP")?;
-    tokio::time::sleep(SLEEP).await;
+    let slept = sleep_for();
+    tokio::time::sleep(slept).await;
     // The votes sent before and during the sleep are the last ones: the
     // hall must converge on the position of the last of them.
     stop_writers.store(true, Ordering::Relaxed);
@@ -214,7 +221,7 @@ async fn five_hundred_phones_converge_after_the_server_sleeps() -> anyhow::Resul
     let dropped = hall.dropped.load(Ordering::Relaxed);
     let reconnects = hall.reconnects.load(Ordering::Relaxed);
     eprintln!(
-        "slept {SLEEP:?}; {} votes; the votes in flight acknowledged {acked_after:?} after SIGCONT, \
+        "slept {slept:?}; {} votes; the votes in flight acknowledged {acked_after:?} after SIGCONT, \
          {total} phones at seq {last} {converged:?} after it; {reconnects} reconnects, \
          {dropped} steady phones dropped",
         acks.len()
