@@ -246,3 +246,92 @@ fn remove_if_exists(path: &Path) -> Result<(), BackupError> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::{EventRecord, Log, SqliteLog};
+    use crate::queue::{Entry, Event, Principal};
+
+    async fn a_data_dir(dir: &Path) -> EventRecord {
+        crate::auth::Keys::load_or_create(dir).unwrap();
+        let log = SqliteLog::open(dir).unwrap();
+        let record = EventRecord {
+            id: 1,
+            join_code: "K7PQ2M".into(),
+            title: "Kỳ họp".into(),
+            moderator_secret: "mod".into(),
+            screen_secret: "screen".into(),
+            epoch: "old-epoch".into(),
+            created_at: 1_700_000_000_000,
+        };
+        let first = Entry {
+            seq: 1,
+            at: record.created_at,
+            by: Principal::Admin {},
+            req: None,
+            event: Event::Created {
+                title: record.title.clone(),
+                settings: Default::default(),
+            },
+        };
+        log.create_event(record.clone(), first).await.unwrap();
+        record
+    }
+
+    #[tokio::test]
+    async fn a_restore_keeps_keys_and_entries_gives_new_epochs_and_refuses_to_replace() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, file) = (tmp.path().join("data"), tmp.path().join("b.sqlite3"));
+        std::fs::create_dir(&data).unwrap();
+        let record = a_data_dir(&data).await;
+        let contents = backup(&data, &file).unwrap();
+        assert_eq!(
+            contents,
+            Contents {
+                events: 1,
+                entries: 1
+            }
+        );
+
+        // The log is there: refused without --force, whatever the backup.
+        assert!(matches!(
+            restore(&file, &data, false),
+            Err(BackupError::Exists(_))
+        ));
+        let key = std::fs::read_to_string(data.join("participant-key")).unwrap();
+        std::fs::write(data.join("participant-key"), "changed\n").unwrap();
+        restore(&file, &data, true).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(data.join("participant-key")).unwrap(),
+            key
+        );
+
+        let log = SqliteLog::open(&data).unwrap();
+        let events = log.events().await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_ne!(events[0].epoch, record.epoch);
+        let again = EventRecord {
+            epoch: events[0].epoch.clone(),
+            ..record
+        };
+        assert_eq!(events[0], again, "only the epoch changes");
+        assert_eq!(log.entries(1, 0).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_backup_is_refused_and_nothing_is_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, other) = (tmp.path().join("data"), tmp.path().join("other"));
+        std::fs::create_dir(&other).unwrap();
+        // A hoidap log without the keys table, as a plain file copy would be.
+        drop(SqliteLog::open(&other).unwrap());
+        let log = other.join(FILE_NAME);
+        assert!(matches!(
+            restore(&log, &data, false),
+            Err(BackupError::NotABackup(..))
+        ));
+        assert!(!data.exists());
+        assert!(matches!(backup(&data, &log), Err(BackupError::NoLog(..))));
+    }
+}
