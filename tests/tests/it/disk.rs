@@ -377,6 +377,21 @@ async fn a_disk_turned_read_only_refuses_writes_keeps_reads_and_loses_nothing() 
     server.kill()?;
     let writers = storm.stop().await?;
     drop(mounted);
+    // The loop device detaches asynchronously (and the unmount may have
+    // had to be lazy): fsck only an image nothing holds.
+    let released = Instant::now();
+    loop {
+        let held = run("losetup", &["-j", img_arg])?;
+        if held.stdout.is_empty() {
+            break;
+        }
+        anyhow::ensure!(
+            released.elapsed() < Duration::from_secs(10),
+            "the loop device still holds the image: {}",
+            String::from_utf8_lossy(&held.stdout)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let fsck = run("e2fsck", &["-f", "-y", img_arg])?;
     assert!(
         fsck.status.code().is_some_and(|c| c <= 1),
