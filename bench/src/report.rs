@@ -8,8 +8,10 @@ use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-pub const DEFAULT_TIERS: &str =
-    "1000x100,1000x1000,1000x5000,10000x100,10000x1000,10000x5000,19000x100,19000x1000,19000x5000";
+/// The small halls hoidap is built for (20, 300, 1,000 phones at 10, 50
+/// and 200 votes/s), then the big ones.
+pub const DEFAULT_TIERS: &str = "20x10,20x50,20x200,300x10,300x50,300x200,1000x10,1000x50,1000x200,\
+     1000x1000,1000x5000,10000x100,10000x1000,10000x5000,19000x100,19000x1000,19000x5000";
 const BEGIN: &str = "<!-- bench:begin -->";
 const END: &str = "<!-- bench:end -->";
 

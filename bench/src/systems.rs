@@ -107,6 +107,18 @@ pub async fn fanout(
             "drops_total": get("hoidap_drops_total"),
             "log_commit_seconds_count": get("hoidap_log_commit_seconds_count"),
         });
+        // Where a vote's time goes, from the server's histograms (means):
+        // the durable commit, the wait for its feed's flush, the fan-out.
+        let mean_ms = |name: &str| {
+            let (sum, n) = (get(&format!("{name}_sum")), get(&format!("{name}_count")));
+            (n > 0.0).then(|| (sum / n * 100_000.0).round() / 100.0)
+        };
+        result["server_breakdown_ms"] = serde_json::json!({
+            "commit_mean": mean_ms("hoidap_log_commit_seconds"),
+            "vote_wait_mean": mean_ms("hoidap_vote_wait_seconds"),
+            "attendee_fanout_mean": mean_ms("hoidap_attendee_fanout_seconds"),
+            "panel_fanout_mean": mean_ms("hoidap_panel_fanout_seconds"),
+        });
     }
     Ok(result)
 }

@@ -48,8 +48,28 @@ pub async fn attendee(
     let event = room.record.id;
     let token = given.token.as_deref();
     let delegate_token = token.and_then(|t| app.keys.verify_delegate(event, t));
+    let current = |id, device| match room.cards.holder(id) {
+        Some((held, who)) if held == device => Some(who),
+        _ => None,
+    };
+    // The card scanned again on the device that holds it: nothing moves
+    // (its other tabs stay, the log gets no entry).
+    let rescan = match (delegate_token, given.code.as_deref()) {
+        (Some((id, device)), Some(code)) if room.cards.find(code) == Some(id) => {
+            current(id, device).map(|who| (id, device, who))
+        }
+        _ => None,
+    };
+    if let Some((id, device, who)) = rescan {
+        return Ok(delegate(
+            id,
+            device,
+            token.unwrap_or_default().to_owned(),
+            who,
+        ));
+    }
     match (delegate_token, given.code) {
-        // A card's code wins over a token: it is a new claim.
+        // Otherwise a card's code wins over a token: it is a new claim.
         (_, Some(code)) => claim(app, room, &code, peer).await,
         (Some((id, device)), None) => match room.cards.holder(id) {
             Some((current, who)) if current == device => Ok(delegate(

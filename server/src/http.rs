@@ -99,6 +99,16 @@ pub fn router(app: Arc<App>) -> Router {
                 },
             ),
         )
+        // The organiser console: the page holds no secret (it asks for the
+        // admin token and keeps it in the tab's sessionStorage).
+        .route(
+            "/admin",
+            get(
+                |State(app): State<Arc<App>>, headers: HeaderMap| async move {
+                    app.assets.page("admin.html", &headers)
+                },
+            ),
+        )
         .route("/a/{version}/{*path}", get(asset))
         .route("/qr/{file}", get(qr_code))
         // Pages and scripts shrink about threefold: it matters on a hall

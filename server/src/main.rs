@@ -202,8 +202,11 @@ async fn main() -> anyhow::Result<()> {
         "The admin token and the links of every event are in {} (readable only by you).",
         app.links.path().display()
     );
-    // The organiser console's link (issue 10, item 7) is printed once the
-    // console exists: a link that answers 404 is worse than none.
+    // No secret in it (the console asks for the admin token): every start.
+    println!(
+        "Organiser console / Trang quản trị: {}/admin",
+        app.public_url
+    );
     tracing::info!(listen = %args.listen, data = %args.data.display(), "hoidap is serving");
     server.serve(listener, shutdown_signal()).await;
     tracing::info!("stopped");

@@ -78,6 +78,18 @@ fn describe() {
         "Log transaction time, fsync included"
     );
     describe_histogram!("hoidap_log_batch_entries", "Entries per log transaction");
+    describe_histogram!(
+        "hoidap_attendee_fanout_seconds",
+        "Time to write one delta to every attendee's outbox"
+    );
+    describe_histogram!(
+        "hoidap_panel_fanout_seconds",
+        "Time to write one delta to every screen or panel connection"
+    );
+    describe_histogram!(
+        "hoidap_vote_wait_seconds",
+        "How long the oldest coalesced vote count of a delta waited for its flush, after its commit"
+    );
     describe_histogram!("hoidap_room_batch_messages", "Messages per room batch");
     describe_histogram!(
         "hoidap_room_apply_seconds",
@@ -164,6 +176,21 @@ pub fn dropped() {
 pub fn log_commit(took: Duration, entries: usize) {
     histogram!("hoidap_log_commit_seconds").record(took.as_secs_f64());
     histogram!("hoidap_log_batch_entries").record(entries as f64);
+}
+
+/// One delta written to its audience (`attendees`: the worker's feed).
+pub fn fanout(attendees: bool, took: Duration) {
+    let name = if attendees {
+        "hoidap_attendee_fanout_seconds"
+    } else {
+        "hoidap_panel_fanout_seconds"
+    };
+    histogram!(name).record(took.as_secs_f64());
+}
+
+/// A delta of coalesced votes went out, the oldest having waited `waited`.
+pub fn vote_wait(waited: Duration) {
+    histogram!("hoidap_vote_wait_seconds").record(waited.as_secs_f64());
 }
 
 pub fn room_batch(messages: usize, apply: Duration) {

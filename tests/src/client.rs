@@ -96,6 +96,16 @@ impl Client {
         join_code: &str,
         card: &str,
     ) -> anyhow::Result<Result<Client, (ErrorCode, Option<u16>)>> {
+        Self::claim_with(url, join_code, card, None).await
+    }
+
+    /// `claim` from a device that already holds a token (`token`).
+    pub async fn claim_with(
+        url: &str,
+        join_code: &str,
+        card: &str,
+        token: Option<&str>,
+    ) -> anyhow::Result<Result<Client, (ErrorCode, Option<u16>)>> {
         let mut client = Client::connect(url).await?;
         client
             .send(&ClientMsg::Hello {
@@ -103,7 +113,7 @@ impl Client {
                 join_code: join_code.to_owned(),
                 role: Role::Attendee,
                 secret: None,
-                participant_token: None,
+                participant_token: token.map(str::to_owned),
                 delegate_code: Some(card.to_owned()),
                 resume: None,
             })

@@ -130,6 +130,7 @@ impl Audience {
                 let started = Instant::now();
                 self.broadcast_from(0, &wire, usize::MAX);
                 self.cost = started.elapsed();
+                crate::metrics::fanout(false, self.cost);
                 crate::metrics::broadcast(self.label, self.members.len(), wire.len());
             }
             Job::Answer { to, wire } => to.answer(&wire),
@@ -189,6 +190,7 @@ async fn work(
             }
         }
         crate::metrics::broadcast(audience.label, audience.members.len(), wire.len());
+        crate::metrics::fanout(true, started.elapsed());
         let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         cost.store(took, Ordering::Release);
         unsent.fetch_sub(1, Ordering::AcqRel);

@@ -42,6 +42,8 @@ pub struct Feed {
     ring: VecDeque<(Seq, Seq, Frame)>,
     /// When coalesced votes may go next.
     pace: Pace,
+    /// When the oldest count in `votes` was committed (`vote_wait`).
+    votes_since: Option<Instant>,
 }
 
 /// What a resuming client needs.
@@ -61,6 +63,7 @@ impl Feed {
             last_sent: seq,
             ring: VecDeque::new(),
             pace: Pace::new(budget),
+            votes_since: None,
         }
     }
 
@@ -86,6 +89,7 @@ impl Feed {
     pub fn push(&mut self, changes: Vec<Change>, votes: Option<VoteCount>) {
         if let Some(count) = votes {
             self.votes.insert(count.id, count);
+            self.votes_since.get_or_insert_with(Instant::now);
         }
         // A question upsert carries its count as of its entry; a vote that
         // came before it in this flush would overwrite a newer value if the
@@ -104,6 +108,9 @@ impl Feed {
             return;
         }
         let mut changes = std::mem::take(&mut self.changes);
+        if let Some(since) = self.votes_since.take() {
+            crate::metrics::vote_wait(since.elapsed());
+        }
         if !self.votes.is_empty() {
             let counts = std::mem::take(&mut self.votes).into_values().collect();
             changes.push(Change::Votes { counts });

@@ -51,16 +51,29 @@ async fn first_start_prints_a_qr_of_the_attendee_link_and_the_console() -> anyho
     anyhow::ensure!(status == 200, "list events: {status} {body}");
     let events: Vec<EventInfo> = serde_json::from_str(&body)?;
     let attendee = events[0].links.attendee.clone();
+    let base = attendee.split("/j/").next().unwrap_or_default().to_owned();
+    // The printed link leads somewhere: the console's page, which holds no
+    // secret and so needs no token to load.
+    let (status, page) = http_request(server.addr, "GET", "/admin", None, None).await?;
+    anyhow::ensure!(status == 200, "GET /admin: {status}");
+    assert!(page.contains("/js/admin.js"), "not the console:\n{page}");
     server.kill()?;
     drop(server);
     let first = std::fs::read_to_string(&first_out)?;
     // Into a file: plain blocks (`scan` reads only lines without colour
     // codes), and what they draw reads back as the attendee link.
     assert_eq!(scan(&first)?, attendee);
+    let console = format!("{base}/admin");
+    assert!(first.contains(&console), "{console} not in\n{first}");
 
     let server = ServerProcess::start_printing(&data, &second_out).await?;
+    let base = format!("http://{}", server.addr);
     drop(server);
     let second = std::fs::read_to_string(&second_out)?;
     assert!(!second.contains(BLOCKS), "a QR code again in\n{second}");
+    assert!(
+        second.contains(&format!("{base}/admin")),
+        "no console link in\n{second}"
+    );
     Ok(())
 }

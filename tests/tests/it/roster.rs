@@ -451,3 +451,42 @@ async fn a_claimed_card_survives_a_restart_and_its_vote_stays_one() -> anyhow::R
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn scanning_the_card_again_on_the_same_phone_moves_nothing() -> anyhow::Result<()> {
+    let hall = roster_hall().await?;
+    let (status, body) = hall
+        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let card = code_of(&cards(&hall).await, "Nguyễn Văn An");
+    let url = hall.server.ws_url();
+    let mut tab = claim(&hall, &card).await?.expect("claimed");
+    let token = tab.participant.clone().expect("a token").token;
+    let again = Client::claim_with(&url, &hall.event.join_code, &card, Some(&token)).await?;
+    let again = again.expect("the same phone");
+    assert_eq!(
+        again.participant.as_ref().map(|p| p.token.as_str()),
+        Some(token.as_str())
+    );
+    // The first tab was not told anything, and still votes.
+    let question = tab.ask("Câu hỏi từ thẻ quét lại?").await?;
+    tab.vote(question, true).await?;
+    assert!(!tab.log.iter().any(|m| matches!(
+        m,
+        ServerMsg::Error {
+            code: ErrorCode::Moved,
+            ..
+        }
+    )));
+    let (dir, event) = (hall.server.dir.clone(), hall.event.id);
+    drop((tab, again));
+    let _kept = hall.server.stop().await;
+    let entries = SqliteLog::open(&dir)?.entries(event, 0).await?;
+    let claims = entries
+        .iter()
+        .filter(|e| matches!(e.event, Event::DelegateClaimed { .. }))
+        .count();
+    assert_eq!(claims, 1, "one claim in the log");
+    Ok(())
+}

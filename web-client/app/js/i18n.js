@@ -1,5 +1,8 @@
 // Every string the pages show, in Vietnamese (the default) and English.
 // Pure: the DOM side (data-i18n attributes, the switch) is in dom.js.
+// The organiser console's strings are in admin-i18n.js, which adds them
+// here when the console loads it: phones joining on the hall's Wi-Fi do
+// not download them.
 
 import { ROSTER_EN, ROSTER_VI } from './i18n-roster.js';
 
@@ -167,9 +170,10 @@ const VI = {
   'idx.invalid': 'Mã tham gia gồm chữ và số, ví dụ K7M2QP.',
 };
 
-/** @typedef {keyof typeof VI} Key */
+/** @typedef {keyof typeof VI} PageKey */
+/** @typedef {PageKey | keyof typeof import('./admin-i18n.js').ADMIN_VI} Key */
 
-/** @type {Record<Key, string>} */
+/** @type {Record<PageKey, string>} */
 const EN = {
   ...ROSTER_EN,
   'lang.switch': 'Tiếng Việt',
@@ -331,15 +335,29 @@ const EN = {
   'idx.invalid': 'The join code has letters and digits, e.g. K7M2QP.',
 };
 
-/** @type {Record<Lang, Record<Key, string>>} */
-export const STRINGS = { vi: VI, en: EN };
+/**
+ * Every string by language: the pages' own, and whatever `addStrings`
+ * brought (the console's).
+ * @type {Record<Lang, Record<string, string>>}
+ */
+export const STRINGS = { vi: { ...VI }, en: { ...EN } };
+
+/**
+ * Adds a page's own strings (the console's), both languages at once.
+ * @param {Record<string, string>} vi
+ * @param {Record<string, string>} en
+ */
+export function addStrings(vi, en) {
+  Object.assign(STRINGS.vi, vi);
+  Object.assign(STRINGS.en, en);
+}
 
 /**
  * @param {unknown} value
  * @returns {value is Key}
  */
 export function isKey(value) {
-  return typeof value === 'string' && Object.hasOwn(VI, value);
+  return typeof value === 'string' && Object.hasOwn(STRINGS.vi, value);
 }
 
 /**
@@ -349,7 +367,7 @@ export function isKey(value) {
  * @returns {string}
  */
 export function t(lang, key, params) {
-  const text = STRINGS[lang][key] ?? VI[key] ?? key;
+  const text = STRINGS[lang][key] ?? STRINGS.vi[key] ?? key;
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }

@@ -278,6 +278,28 @@ export async function moderatorSnapshot(context, serverUrl, event) {
 }
 
 /**
+ * A tab of the organiser console, logged in with the admin token.
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {{url: string, adminToken: string}} server
+ */
+export async function adminLogin(context, server) {
+  const page = await context.newPage();
+  await page.goto(`${server.url}/admin`);
+  await page.locator('#token').fill(server.adminToken);
+  await page.locator('#token').press('Enter');
+  await page.locator('#events-heading').waitFor();
+  return page;
+}
+
+/**
+ * How many pages a PDF that Chromium printed has.
+ * @param {Buffer} pdf
+ */
+export function pdfPages(pdf) {
+  return (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+}
+
+/**
  * An admin API call on `server`; `body` is sent as JSON, or as it is when
  * it is a string (a roster file).
  * @param {{url: string, adminToken: string}} server

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { STRINGS, errorText, isKey, pickLang, t, votesText } from '../../app/js/i18n.js';
+// The console's strings join the tables when its module loads.
+import { ADMIN_EN, ADMIN_VI } from '../../app/js/admin-i18n.js';
 
 const app = new URL('../../app/', import.meta.url);
 
@@ -42,4 +44,11 @@ test('Vietnamese unless English was chosen on this device', () => {
   assert.equal(pickLang(null), 'vi');
   assert.equal(pickLang('en'), 'en');
   assert.equal(pickLang('fr'), 'vi');
+});
+
+test('the console brings its own strings, both languages, none shadowing a page string', () => {
+  assert.deepEqual(Object.keys(ADMIN_EN).sort(), Object.keys(ADMIN_VI).sort());
+  for (const key of Object.keys(ADMIN_VI)) assert.ok(key.startsWith('adm.'), key);
+  assert.equal(t('vi', 'adm.title'), 'Trang quản trị');
+  assert.equal(t('en', 'adm.title'), 'Organiser console');
 });
