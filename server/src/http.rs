@@ -38,11 +38,29 @@ pub struct App {
     /// (0600) rather than printed on every start.
     pub links: crate::private::LinksFile,
     pub rates: crate::rate::Rates,
+    /// Held while the app lives: see `private::lock_dir`.
+    pub _lock: std::fs::File,
+}
+
+/// `200 ok`, or `503` while the log cannot write (a full or read-only
+/// disk): the body's first word, `unwritable`, is for monitors; the rest,
+/// for people. Reads and the screens still work then (docs/operations.md).
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    match app.rooms.unwritable() {
+        None => "ok".into_response(),
+        Some(failing) => {
+            let body = format!(
+                "unwritable: the server cannot store data (since {} ms after the Unix epoch): {}\n",
+                failing.since, failing.reason
+            );
+            (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+        }
+    }
 }
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/events", get(list_events).post(create_event))
         .route("/ws", get(websocket))

@@ -8,6 +8,7 @@
 pub mod accept;
 pub mod assets;
 pub mod auth;
+pub mod backup;
 pub mod claim;
 pub mod conn;
 pub mod event_api;
@@ -77,6 +78,8 @@ pub enum ServerError {
     },
     #[error(transparent)]
     Log(#[from] log::LogError),
+    #[error("data directory {0}: another hoidap is serving it")]
+    InUse(PathBuf),
 }
 
 pub struct Server {
@@ -95,6 +98,9 @@ impl Server {
         };
         // 0700, and tightened if an older version made it 0755.
         private::create_dir(&dir).map_err(data_err)?;
+        let lock = private::lock_dir(&dir)
+            .map_err(data_err)?
+            .ok_or_else(|| ServerError::InUse(dir.clone()))?;
         metrics::install();
         let keys = auth::Keys::load_or_create(&dir).map_err(data_err)?;
         let mut log: Arc<dyn log::Log> = Arc::new(log::SqliteLog::open(&dir)?);
@@ -115,6 +121,7 @@ impl Server {
             limits: config.limits,
             origins: origin::Origins::new(&config.public_url, &config.allowed_origins),
             links: private::LinksFile::new(&dir),
+            _lock: lock,
         };
         Ok(Server {
             app: Arc::new(app),

@@ -39,6 +39,10 @@ pub struct Limits {
     /// coffee break must not cost a replay, while a server that has held
     /// hundreds of meetings keeps only today's in memory.
     pub room_idle: Duration,
+    /// Where entry times come from: the system's wall clock; tests inject
+    /// one that steps back. Only entry times read it: every duration above
+    /// is measured on the monotonic clock.
+    pub clock: crate::room::Clock,
     /// The fraction of a core one feed's fan-out may use: coalesced vote
     /// counts go out as often as that allows (see `room::pace`).
     pub fanout_budget: f64,
@@ -57,6 +61,7 @@ impl Default for Limits {
             rate: Default::default(),
             quotas: Default::default(),
             room_idle: Duration::from_secs(600),
+            clock: crate::room::Clock::SYSTEM,
             fanout_budget: crate::room::DEFAULT_FANOUT_BUDGET,
         }
     }

@@ -9,6 +9,8 @@ use hoidap_server::{Config, Server};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+mod commands;
+
 #[derive(Parser)]
 #[command(
     name = "hoidap",
@@ -26,6 +28,10 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Serve(ServeArgs),
+    /// Copy the log and the keys into one file while the server serves.
+    Backup(commands::BackupArgs),
+    /// Put a backup into a data directory no server is serving.
+    Restore(commands::RestoreArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -70,6 +76,15 @@ struct ServeArgs {
     /// stalled episodes quickly.
     #[arg(long, env = "HOIDAP_SEND_TIMEOUT_MS")]
     send_timeout_ms: Option<u64>,
+    /// Ping every connection this often, in milliseconds (default 15000).
+    /// Tests shorten it with `--dead-after-ms` to repeat a server's sleep
+    /// quickly.
+    #[arg(long, env = "HOIDAP_HEARTBEAT_MS")]
+    heartbeat_ms: Option<u64>,
+    /// Drop a connection from which nothing has arrived for this many
+    /// milliseconds (default 45000).
+    #[arg(long, env = "HOIDAP_DEAD_AFTER_MS")]
+    dead_after_ms: Option<u64>,
     /// Turn every rate limit and quota off (load tests and benchmarks, where one
     /// machine plays a whole hall). Never in a real hall.
     #[arg(
@@ -105,6 +120,8 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let args = match cli.command {
         Some(Command::Serve(args)) => args,
+        Some(Command::Backup(args)) => return commands::backup(&args),
+        Some(Command::Restore(args)) => return commands::restore(&args),
         None => cli.serve,
     };
     // Every phone holds a socket: the usual soft limit of 1024 descriptors
@@ -128,6 +145,12 @@ async fn main() -> anyhow::Result<()> {
     };
     if let Some(ms) = args.send_timeout_ms {
         limits.send_timeout = std::time::Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.heartbeat_ms {
+        limits.heartbeat = std::time::Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.dead_after_ms {
+        limits.dead_after = std::time::Duration::from_millis(ms);
     }
     if let Some(rate) = args.identities_per_address {
         limits.rate.identities_per_address = Some(rate);

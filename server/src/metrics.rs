@@ -138,6 +138,23 @@ pub fn resync() {
 
 /// A room stopped serving because its log could not be read (or started
 /// again): a gauge a monitor can alert on.
+/// The wall clock stepped back behind an event's last entry (see
+/// `room::clock`).
+pub fn clock_stepped_back() {
+    counter!("hoidap_clock_steps_back_total").increment(1);
+}
+
+/// A connection's heartbeat fired seconds late: the process had been
+/// stopped or the machine asleep (see `conn::ASLEEP`).
+pub fn woke_late() {
+    counter!("hoidap_heartbeats_late_total").increment(1);
+}
+
+/// 1 while the log cannot write (see `log::health`).
+pub fn log_unwritable(failing: bool) {
+    gauge!("hoidap_log_unwritable").set(if failing { 1.0 } else { 0.0 });
+}
+
 pub fn room_broken(broken: bool) {
     let gauge = gauge!("hoidap_rooms_unavailable");
     if broken {

@@ -16,6 +16,25 @@ use std::sync::{Mutex, PoisonError};
 /// event's links (the README names it).
 pub const LINKS_FILE: &str = "links.txt";
 
+/// The file, in the data directory, a serving server holds an exclusive
+/// lock on: `hoidap restore` must never replace a log under a live server,
+/// and two servers must never share one log.
+pub const LOCK_FILE: &str = "lock";
+
+/// Takes the data directory's lock, or `None` if another process holds it.
+/// The lock is the open file's (`flock`): the kernel drops it when the
+/// process dies, so a crash never leaves a stale lock behind.
+pub fn lock_dir(dir: &Path) -> io::Result<Option<File>> {
+    let path = dir.join(LOCK_FILE);
+    ensure_file(&path)?;
+    let file = File::options().write(true).open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
 /// Creates `dir` (and missing parents) 0700, or tightens it if it exists.
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
@@ -153,5 +172,15 @@ mod tests {
         assert_eq!(mode(&links), 0o600);
         assert_eq!(std::fs::read_to_string(&links).unwrap(), "two");
         assert!(!dir.join("links.tmp").exists());
+    }
+
+    #[test]
+    fn one_holder_of_the_lock_at_a_time_until_it_closes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let held = lock_dir(tmp.path()).unwrap().expect("free");
+        assert!(lock_dir(tmp.path()).unwrap().is_none());
+        assert_eq!(mode(&tmp.path().join(LOCK_FILE)), 0o600);
+        drop(held);
+        assert!(lock_dir(tmp.path()).unwrap().is_some());
     }
 }

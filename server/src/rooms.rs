@@ -15,7 +15,7 @@ pub use stats::Stats;
 use crate::auth;
 use crate::log::{EventId, EventRecord, Log, LogError};
 use crate::queue::{Entry, Event, Principal, Quotas};
-use crate::room::{RoomHandle, now_ms};
+use crate::room::RoomHandle;
 use dashmap::DashMap;
 use hoidap_protocol::Settings;
 use slot::Slot;
@@ -43,6 +43,8 @@ struct Shared {
     generations: AtomicU64,
     /// What every event's card key is derived from (`Keys::card_master`).
     card_master: [u8; 32],
+    /// Where entry times come from (`Limits::clock`).
+    clock: crate::room::Clock,
     /// The fraction of a core a feed's fan-out may use (`Limits`).
     fanout_budget: f64,
 }
@@ -76,6 +78,7 @@ impl Rooms {
                 closed: AtomicBool::new(false),
                 generations: AtomicU64::new(1),
                 card_master,
+                clock: limits.clock,
             }),
             next_id: AtomicU64::new(1),
         };
@@ -155,6 +158,11 @@ impl Rooms {
         self.by_code.len()
     }
 
+    /// `Some` while the log cannot write (see `log::health`).
+    pub fn unwritable(&self) -> Option<crate::log::Unwritable> {
+        self.shared.log.unwritable()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_code.is_empty()
     }
@@ -176,7 +184,7 @@ impl Rooms {
                 moderator_secret: auth::secret(),
                 screen_secret: auth::secret(),
                 epoch: auth::epoch(),
-                created_at: now_ms(),
+                created_at: self.shared.clock.now(),
             };
             let first = Entry {
                 seq: 1,

@@ -114,6 +114,10 @@ impl Log for FaultyLog {
         self.inner.summaries()
     }
 
+    fn unwritable(&self) -> Option<hoidap_server::log::Unwritable> {
+        self.inner.unwritable()
+    }
+
     fn replay(&self, event: EventId) -> LogFuture<'_, State> {
         self.faults.replays.fetch_add(1, Ordering::SeqCst);
         if self.faults.fail_replay.load(Ordering::SeqCst) {

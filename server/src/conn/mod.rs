@@ -23,6 +23,12 @@ use tokio::time::Instant;
 
 /// How long the last frames (an error, a close frame) get to leave.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// A timer this late means the process was not running, not that the peer
+/// was silent or slow: when a laptop's lid opens (or a SIGSTOPped server
+/// continues) every connection's timers fire at once, and without this every
+/// phone would be dropped together, then reconnect together. Scheduling
+/// delays under load are milliseconds; a second is far beyond them.
+const ASLEEP: Duration = Duration::from_secs(1);
 /// Bad messages tolerated before the hello; then the connection closes.
 const MAX_BAD_BEFORE_HELLO: u32 = 5;
 
@@ -168,12 +174,15 @@ impl Conn {
         let limits = self.app.limits.clone();
         let stop = shutdown.changed();
         tokio::pin!(stop);
-        let beat = tokio::time::sleep(limits.heartbeat);
+        let mut beat_due = Instant::now() + limits.heartbeat;
+        let beat = tokio::time::sleep_until(beat_due);
         tokio::pin!(beat);
         // Armed only while the outbox waits for the socket.
         let stalled = tokio::time::sleep(limits.send_timeout);
         tokio::pin!(stalled);
         let mut stalled_at = None;
+        // No stall is declared before this (set after a sleep).
+        let mut stall_grace = Instant::now();
         let mut last_seen = Instant::now();
         let outbox = self.outbox.clone();
         loop {
@@ -187,7 +196,9 @@ impl Conn {
                 if let Poll::Ready(event) = outbox.poll_event(cx) {
                     return Poll::Ready(Wake::Event(event));
                 }
-                let due = outbox.waiting_since().map(|t| t + limits.send_timeout);
+                let due = outbox
+                    .waiting_since()
+                    .map(|t| (t + limits.send_timeout).max(stall_grace));
                 if due != stalled_at {
                     stalled_at = due;
                     if let Some(at) = due {
@@ -213,14 +224,32 @@ impl Conn {
             match wake {
                 Wake::Stop => return Some((close::RESTART, "server restarting")),
                 Wake::Beat => {
-                    if last_seen.elapsed() > limits.dead_after {
+                    let now = Instant::now();
+                    // A beat seconds late means this process did not run
+                    // (SIGSTOP, a closed lid, a suspended VM): what the peer
+                    // sent meanwhile waits unread in the socket, so that
+                    // time is not its silence (see `ASLEEP`).
+                    let late = now.saturating_duration_since(beat_due);
+                    if late > ASLEEP {
+                        last_seen += late;
+                        crate::metrics::woke_late();
+                    }
+                    if now.saturating_duration_since(last_seen) > limits.dead_after {
                         tracing::debug!("no sign of life from the peer; closing");
                         return None;
                     }
-                    beat.as_mut().reset(Instant::now() + limits.heartbeat);
+                    beat_due = now + limits.heartbeat;
+                    beat.as_mut().reset(beat_due);
                     outbox.push(&ping_frame(), Class::Own);
                 }
                 Wake::Stalled => {
+                    // Late by seconds: we were asleep, not the peer slow to
+                    // read; it gets a full period from now.
+                    let late = stalled_at.map(|at| Instant::now().saturating_duration_since(at));
+                    if late.is_some_and(|late| late > ASLEEP) {
+                        stall_grace = Instant::now() + limits.send_timeout;
+                        continue;
+                    }
                     if outbox
                         .waiting_since()
                         .is_some_and(|t| t.elapsed() >= limits.send_timeout)

@@ -4,10 +4,12 @@
 //! The trait is small so that a PostgreSQL log for multi-node deployments can
 //! replace the embedded SQLite one without touching rooms or connections.
 
+mod health;
 mod sqlite;
 mod summary;
 
-pub use sqlite::SqliteLog;
+pub use health::Unwritable;
+pub use sqlite::{FILE_NAME, SqliteLog};
 
 use crate::queue::{Entry, State};
 use hoidap_protocol::Seq;
@@ -81,6 +83,12 @@ pub trait Log: Send + Sync + 'static {
     /// reading any entry body.
     fn summaries(&self) -> LogFuture<'_, Vec<SummaryRow>> {
         Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// `Some` while the log cannot write (a full or read-only disk): why,
+    /// and since when. Clears by itself once a write succeeds again.
+    fn unwritable(&self) -> Option<Unwritable> {
+        None
     }
 }
 

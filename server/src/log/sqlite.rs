@@ -10,6 +10,7 @@
 //! Reads use a second connection on blocking threads: in WAL mode readers see
 //! the last commit and never wait for the writer.
 
+use super::health::{self, Health};
 use super::{EventId, EventRecord, Log, LogError, LogFuture, Summary, summary};
 use crate::queue::{Entry, State, evolve};
 use hoidap_protocol::Seq;
@@ -71,6 +72,7 @@ struct Inner {
     writer: Option<JoinHandle<()>>,
     reader: Arc<Mutex<Connection>>,
     commits: Arc<AtomicU64>,
+    health: Arc<Health>,
 }
 
 struct Job {
@@ -122,6 +124,7 @@ impl SqliteLog {
         configure(&conn)?;
         migrate(&conn)?;
         conn.execute_batch(summary::SCHEMA)?;
+        conn.execute_batch(health::SCHEMA)?;
         // Opened after the schema exists; `query_only` guards against a read
         // path ever writing behind the writer's back (and its seq cache).
         let reader = Connection::open(&path)?;
@@ -130,7 +133,8 @@ impl SqliteLog {
 
         let commits = Arc::new(AtomicU64::new(0));
         let (tx, rx) = mpsc::channel();
-        let writer = Writer::new(conn, commits.clone());
+        let health = Arc::new(Health::default());
+        let writer = Writer::new(conn, commits.clone(), health.clone());
         let handle = std::thread::Builder::new()
             .name("hoidap-log-writer".into())
             .spawn(move || writer.run(rx))
@@ -143,6 +147,7 @@ impl SqliteLog {
                 writer: Some(handle),
                 reader: Arc::new(Mutex::new(reader)),
                 commits,
+                health,
             }),
         })
     }
@@ -256,6 +261,10 @@ impl Log for SqliteLog {
     fn summaries(&self) -> LogFuture<'_, Vec<super::SummaryRow>> {
         self.read(summary::all)
     }
+
+    fn unwritable(&self) -> Option<health::Unwritable> {
+        self.inner.health.status()
+    }
 }
 
 /// Reads the event's entries with `seq > after`, in order, into `each`.
@@ -328,22 +337,24 @@ struct Writer {
     /// so it stays exact; it is cleared whenever a transaction fails.
     last_seq: HashMap<EventId, Seq>,
     commits: Arc<AtomicU64>,
+    health: Arc<Health>,
 }
 
 impl Writer {
-    fn new(conn: Connection, commits: Arc<AtomicU64>) -> Writer {
+    fn new(conn: Connection, commits: Arc<AtomicU64>, health: Arc<Health>) -> Writer {
         // The default statement cache (16) holds all eight statements used.
         Writer {
             conn,
             last_seq: HashMap::new(),
             commits,
+            health,
         }
     }
 
     fn run(mut self, jobs: mpsc::Receiver<Job>) {
         // `recv` keeps returning queued jobs after the senders are gone and
         // fails only once the queue is empty: pending work is never dropped.
-        while let Ok(first) = jobs.recv() {
+        while let Some(first) = health::next(&self.health, &self.conn, &jobs) {
             let mut size = first.op.len();
             let mut batch = vec![first];
             while size < MAX_BATCH_ENTRIES {
@@ -368,6 +379,7 @@ impl Writer {
         match self.transaction(&ops) {
             Ok(results) => {
                 self.commits.fetch_add(1, Ordering::Relaxed);
+                self.health.wrote();
                 let failed = results.iter().filter(|r| r.is_err()).count();
                 let micros = started.elapsed().as_micros() as u64;
                 crate::metrics::log_commit(started.elapsed(), entries);
@@ -389,6 +401,7 @@ impl Writer {
                 // The cache may hold seqs of jobs that were rolled back.
                 self.last_seq.clear();
                 tracing::warn!(jobs, entries, %reason, "log batch failed");
+                self.health.failed(&reason);
                 for reply in replies {
                     let _ = reply.send(Err(LogError::Storage(reason.clone())));
                 }

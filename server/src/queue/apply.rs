@@ -307,6 +307,7 @@ fn transition(
 /// when it was written, so replay only has to redo its effect.
 pub fn evolve(state: &mut State, entry: &Entry) {
     state.seq = entry.seq;
+    state.last_at = state.last_at.max(entry.at);
     if let Some(req) = &entry.req {
         let question = match entry.event {
             Event::Asked { id, .. } => Some(id),

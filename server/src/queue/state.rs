@@ -29,6 +29,9 @@ pub struct State {
     pub delegates: BTreeMap<DelegateId, Delegate>,
     /// Log position of the last applied entry.
     pub seq: Seq,
+    /// The latest entry time applied (ms since the Unix epoch): the next
+    /// entry is never stamped before it (see `room::clock`).
+    pub last_at: u64,
     participants: FastMap<String, ParticipantIndex>,
     participant_ids: Vec<String>,
     /// Request ids already applied, by requester: a retried request gets

@@ -4,7 +4,7 @@
 //! worker, behind the changes already handed to it.
 
 use super::deliver::Job;
-use super::{AdminRefusal, AdminReply, Frame, Room, frame, now_ms};
+use super::{AdminRefusal, AdminReply, Frame, Room, frame};
 use crate::outbox::{Outbox, Wire};
 use crate::queue::{Command, Entry, Op, Principal, decide};
 use hoidap_protocol::{ErrorCode, Role, Seq, ServerMsg};
@@ -64,7 +64,7 @@ impl Room {
     ) {
         let command = Command {
             by,
-            at: now_ms(),
+            at: self.stamp(),
             op,
         };
         let outcome = match decide(&self.state, &command) {

@@ -2,8 +2,13 @@
 //! even be read back.
 //!
 //! After a failed commit the state holds entries the log does not, so the
-//! room rebuilds it from the log and makes every connection resume (their
-//! positions may be ahead of the log). If the log cannot be read either,
+//! room rebuilds it from the log. Nothing of the failed batch was released
+//! (changes leave only once durable), so when the log ends where the room's
+//! durable position does, every connection's position is still right and
+//! they stay connected: a full disk during a vote storm refuses requests
+//! (`unavailable`) without making the whole hall reconnect on each one.
+//! Only a log that ends elsewhere (it lost or gained entries behind the
+//! room's back) makes every connection resume. If the log cannot be read either,
 //! the room must not carry on from an empty state under the same epoch:
 //! every client would be silently rewound to nothing. It stops serving
 //! instead (requests get `unavailable`, joins are turned away) and tries
@@ -23,12 +28,23 @@ impl Room {
         self.askers.forget_changes();
         self.staged.clear();
         self.snapshots.take();
-        // Drop buffered changes and make every connection resume: their
-        // position may now be ahead of the log.
-        self.feeds.kick(close::RESUME);
         match self.log.replay(self.record.id).await {
-            Ok(state) => self.restore(state),
+            Ok(state) if state.seq == self.committed => self.restore(state, true),
+            Ok(state) => {
+                tracing::warn!(
+                    event = self.record.id,
+                    log = state.seq,
+                    committed = self.committed,
+                    "the log does not end where the room's commits did; every connection resumes"
+                );
+                self.feeds.kick(close::RESUME);
+                self.restore(state, false);
+            }
             Err(err) => {
+                // Drop buffered changes and make every connection resume:
+                // whatever the log holds when it reads again, they will
+                // get it from there.
+                self.feeds.kick(close::RESUME);
                 tracing::error!(event = self.record.id, %err, "reload failed; the event stops serving until its log reads");
                 crate::metrics::room_broken(true);
                 self.broken = true;
@@ -51,7 +67,7 @@ impl Room {
                 );
                 crate::metrics::room_broken(false);
                 self.broken = false;
-                self.restore(state);
+                self.restore(state, false);
             }
             Err(err) => {
                 tracing::debug!(event = self.record.id, %err, "log still unreadable");
@@ -60,14 +76,18 @@ impl Room {
         }
     }
 
-    fn restore(&mut self, mut state: crate::queue::State) {
+    /// `keep_feeds`: the connections stay, with the changes already
+    /// released to them (all durable).
+    fn restore(&mut self, mut state: crate::queue::State, keep_feeds: bool) {
         // The quotas are configuration, not in the log.
         state.quotas = self.state.quotas;
         self.state = state;
         self.sources.recount(&self.state);
         self.credentials.rebuild(&self.state);
         self.presence.touch();
-        self.feeds = Feeds::new(self.state.seq, &self.main, self.fanout_budget);
+        if !keep_feeds {
+            self.feeds = Feeds::new(self.state.seq, &self.main, self.fanout_budget);
+        }
         self.committed = self.state.seq;
     }
 }

@@ -11,6 +11,7 @@
 
 mod answer;
 mod askers;
+mod clock;
 mod commit;
 mod deliver;
 mod failure;
@@ -24,6 +25,7 @@ mod roster;
 mod sources;
 mod staff;
 
+pub use clock::Clock;
 pub use fanout::{Catchup, Frame, frame};
 pub use idle::{Idle, Live};
 pub use pace::DEFAULT_BUDGET as DEFAULT_FANOUT_BUDGET;
@@ -154,16 +156,30 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// What every room takes from the server's configuration (`Limits`).
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    pub quotas: crate::queue::Quotas,
+    /// Where entry times come from (see `clock`).
+    pub clock: Clock,
+    /// The fraction of a core a feed's fan-out may use (see `pace`).
+    pub fanout_budget: f64,
+}
+
 /// Rebuilds the event's state from its log and starts its task.
 pub async fn start(
     record: EventRecord,
     log: Arc<dyn Log>,
     tasks: &tokio_util::task::TaskTracker,
-    quotas: crate::queue::Quotas,
+    config: Config,
     idle: Idle,
     card_key: [u8; 32],
-    fanout_budget: f64,
 ) -> Result<RoomHandle, LogError> {
+    let Config {
+        quotas,
+        clock,
+        fanout_budget,
+    } = config;
     let mut state = log.replay(record.id).await?;
     state.quotas = quotas;
     let credentials = Arc::new(Credentials::default());
@@ -209,6 +225,8 @@ pub async fn start(
             cards: room_cards,
             delegate_conns: Default::default(),
             idle,
+            clock,
+            behind: Default::default(),
         };
         room.run(rx).await
     };
@@ -259,6 +277,9 @@ struct Room {
     /// When to offer the registry to stop (then the room ends once its
     /// inbox is drained).
     idle: idle::Watch,
+    /// Where entry times come from (see `clock`).
+    clock: Clock,
+    behind: clock::Behind,
 }
 
 /// One audience's view of one entry: its changes and its new vote count.

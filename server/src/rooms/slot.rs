@@ -138,10 +138,13 @@ impl Slot {
             record,
             shared.log.clone(),
             &shared.tasks,
-            shared.quotas,
+            crate::room::Config {
+                quotas: shared.quotas,
+                clock: shared.clock,
+                fanout_budget: shared.fanout_budget,
+            },
             idle,
             shared.card_key(self.id),
-            shared.fanout_budget,
         )
         .await?;
         let mut state = self.lock();

@@ -3,11 +3,14 @@
 
 mod access;
 mod anonymity;
+mod backup;
 mod bad_input;
 mod bigjoin;
+mod clock;
 mod commit;
 mod connection;
 mod crash;
+mod disk;
 mod edge;
 mod error_ids;
 mod first_start;
@@ -26,6 +29,7 @@ mod reconnect;
 mod restart;
 mod resume;
 mod roster;
+mod sleep;
 mod staff;
 mod stall;
 mod support;

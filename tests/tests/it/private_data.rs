@@ -15,6 +15,8 @@ const FILES: &[&str] = &[
     "hoidap.sqlite3-shm",
     "hoidap.sqlite3-wal",
     "links.txt",
+    // Held (flock) by the serving server: see `private::lock_dir`.
+    "lock",
     "participant-key",
 ];
 

@@ -491,8 +491,8 @@ const client = new Client({
   onRefused: showRefused,
   // Too fast (or too many new participants from this network): kept and
   // sent again by the client after the server's retry_after_ms.
-  onHeld(entry) {
-    toast(ui.toast, tr(entry ? 'err.rate_limited' : 'err.rate_limited.join'));
+  onHeld(entry, err) {
+    if (err.code === 'rate_limited') toast(ui.toast, tr(entry ? 'err.rate_limited' : 'err.rate_limited.join'));
   },
   outbox,
   onAnswer(entry, ack, err) {

@@ -84,7 +84,7 @@ export class RequestError extends Error {
 /**
  * @typedef {object} ClientOptions
  * @property {(entry: Entry | null, err: RequestError) => void} [onHeld] a request (or, with
- *   `null`, the hello) was answered `rate_limited`: it goes again after `err.retryAfterMs`
+ *   `null`, the hello) was answered `rate_limited` or `unavailable`: it goes again after a pause
  * @property {string} joinCode
  * @property {Role} role
  * @property {string} [secret] moderator or screen secret
@@ -344,7 +344,7 @@ export class Client {
         ? err.retryAfterMs + Math.random() * 250
         : 1_000 + Math.random() * 2_000;
       this.holdFor(wait);
-      if (err.code === 'rate_limited') this.opts.onHeld?.(sent, err);
+      this.opts.onHeld?.(sent, err);
       return;
     }
     this.held.delete(id);

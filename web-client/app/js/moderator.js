@@ -6,6 +6,7 @@ import {
   Keyed, byId, connectionNotice, currentLang, find, initLang, perFrame, placeChildren, setText, showRefused, toast, tr,
 } from './dom.js';
 import { errorText, votesText } from './i18n.js';
+import { watchStorage } from './health.js';
 import { createItem, updateItem, who } from './moditem.js';
 import { compareOldest, compareRank, compareRecent, countByStatus, currentQuestion } from './state.js';
 import { Outbox, memoryStore } from './outbox.js';
@@ -461,6 +462,7 @@ let readOnly = false;
 // --- connection ----------------------------------------------------------------------------------
 
 const notice = connectionNotice(ui.conn);
+const storageNow = watchStorage(byId('unwritable', HTMLElement));
 const client = new Client({
   joinCode: code,
   role: 'moderator',
@@ -480,6 +482,9 @@ const client = new Client({
   // moderator who reloads sees the live state and decides again, rather than
   // having a stale "make current" replayed onto the projector.
   outbox: new Outbox(memoryStore()),
+  // Not stored (the server cannot write, or is busy): the client sends it
+  // again; the banner says whether the disk is why.
+  onHeld: () => storageNow(),
   onAnswer(_entry, _ack, err, local) {
     // Answers to actions from before a reload have no promise to show them.
     if (err && !local) toast(ui.toast, errorText(currentLang(), err.code), 'error');

@@ -43,15 +43,16 @@ function serverBinary() {
  * Starts `hoidap serve` and waits until /healthz answers. `restart` stops
  * it and starts it again on the same port and data directory, as an
  * operator restarting the hall's server would.
- * @param {{publicUrl?: string}} [opt] the address the server tells people
- *   to use (`--public-url`); by default the one the tests use
+ * @param {{publicUrl?: string, data?: string}} [opt] the address the server
+ *   tells people to use (`--public-url`), by default the one the tests use;
+ *   the data directory, by default a fresh temporary one (removed by `stop`)
  * @returns {Promise<{url: string, adminToken: string, stop: () => Promise<void>,
  *   kill: () => Promise<void>, start: () => Promise<void>, log: () => string}>}
  */
 export async function startServer(opt = {}) {
   const bin = serverBinary();
   const port = await freePort();
-  const data = mkdtempSync(join(tmpdir(), 'hoidap-e2e-'));
+  const data = opt.data ?? mkdtempSync(join(tmpdir(), 'hoidap-e2e-'));
   const url = `http://127.0.0.1:${port}`;
   const publicUrl = opt.publicUrl ?? url;
   let output = '';
@@ -103,7 +104,7 @@ export async function startServer(opt = {}) {
     kill,
     async stop() {
       await kill();
-      rmSync(data, { recursive: true, force: true });
+      if (!opt.data) rmSync(data, { recursive: true, force: true });
     },
   };
 }

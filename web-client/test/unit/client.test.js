@@ -142,10 +142,13 @@ test('a request whose answer was lost with the socket goes again with the same i
 });
 
 test('unavailable keeps the request and retries it with the same id', () => {
-  const { client, outbox, answers, socket } = session();
+  // The panel's storage banner listens to onHeld (server cannot store data).
+  const held = /** @type {string[]} */ ([]);
+  const { client, outbox, answers, socket } = session({ onHeld: (_e, err) => held.push(err.code) });
   join(socket());
   const a = client.request({ type: 'vote', question: 1, up: true });
   socket().receive({ type: 'error', id: a.id, code: 'unavailable', message: 'retry' });
+  assert.deepEqual(held, ['unavailable']);
   assert.equal(answers.length, 0);
   assert.equal(outbox.list().length, 1);
   mock.timers.tick(3_000);
