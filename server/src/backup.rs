@@ -107,17 +107,20 @@ pub fn backup(data: &Path, to: &Path) -> Result<Contents, BackupError> {
         copy.close().map_err(|(_, e)| e)?;
         Ok::<_, BackupError>(contents)
     })();
-    let contents = match contents {
-        Ok(contents) => contents,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    std::fs::File::open(&tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(io_err(&tmp))?;
+    let contents = settled(&tmp, contents)?;
     std::fs::rename(&tmp, to).map_err(io_err(to))?;
+    Ok(contents)
+}
+
+/// A copy written to `tmp`: removed if writing it failed, else made
+/// durable before the caller renames it into place.
+fn settled(tmp: &Path, written: Result<Contents, BackupError>) -> Result<Contents, BackupError> {
+    let contents = written.inspect_err(|_| {
+        let _ = std::fs::remove_file(tmp);
+    })?;
+    std::fs::File::open(tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(io_err(tmp))?;
     Ok(contents)
 }
 
@@ -163,16 +166,7 @@ pub fn restore(from: &Path, data: &Path, force: bool) -> Result<Contents, Backup
         log.close().map_err(|(_, e)| e)?;
         Ok::<_, BackupError>(contents)
     })();
-    let contents = match restored {
-        Ok(contents) => contents,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    std::fs::File::open(&tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(io_err(&tmp))?;
+    let contents = settled(&tmp, restored)?;
     // A `-wal` left by the log being replaced would be replayed into the
     // restored one when it opens: remove it (and its index) first.
     for suffix in ["-wal", "-shm", "-journal"] {
