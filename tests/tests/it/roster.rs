@@ -32,6 +32,15 @@ async fn cards(hall: &Hall) -> Vec<Value> {
     list.as_array().expect("a list").clone()
 }
 
+/// Imports `ROSTER` into the hall's event; returns its cards.
+async fn import_roster(hall: &Hall) -> Vec<Value> {
+    let (status, body) = hall
+        .admin("POST", &roster_path(hall, ""), Some(ROSTER))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    cards(hall).await
+}
+
 fn code_of(cards: &[Value], name: &str) -> String {
     let card = cards.iter().find(|c| c["name"] == name).expect(name);
     card["code"].as_str().unwrap().to_owned()
@@ -136,11 +145,7 @@ async fn an_import_reports_every_bad_row_and_is_all_or_nothing() -> anyhow::Resu
 #[tokio::test]
 async fn only_cards_ask_and_vote_and_a_delegate_counts_once() -> anyhow::Result<()> {
     let hall = roster_hall().await?;
-    let (status, body) = hall
-        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let all = cards(&hall).await;
+    let all = import_roster(&hall).await;
     let mut moderator = hall.moderator().await?;
 
     // A card's code, typed in lower case with spaces, claims the delegate;
@@ -317,11 +322,7 @@ async fn a_question_anonymous_to_everyone_is_linked_to_no_delegate_in_the_log() 
         "identities": ["named", "anonymous"],
     });
     let hall = Hall::with(event).await?;
-    let (status, body) = hall
-        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let all = cards(&hall).await;
+    let all = import_roster(&hall).await;
     let mut moderator = hall.moderator().await?;
     let mut screen = hall.screen().await?;
     let mut other = claim(&hall, &code_of(&all, "Lê Hoàng Phúc"))
@@ -402,11 +403,7 @@ async fn a_question_anonymous_to_everyone_is_linked_to_no_delegate_in_the_log() 
 #[tokio::test]
 async fn a_claimed_card_survives_a_restart_and_its_vote_stays_one() -> anyhow::Result<()> {
     let hall = roster_hall().await?;
-    let (status, body) = hall
-        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let all = cards(&hall).await;
+    let all = import_roster(&hall).await;
     let mut an = claim(&hall, &code_of(&all, "Nguyễn Văn An"))
         .await?
         .expect("claimed");
@@ -455,11 +452,7 @@ async fn a_claimed_card_survives_a_restart_and_its_vote_stays_one() -> anyhow::R
 #[tokio::test]
 async fn scanning_the_card_again_on_the_same_phone_moves_nothing() -> anyhow::Result<()> {
     let hall = roster_hall().await?;
-    let (status, body) = hall
-        .admin("POST", &roster_path(&hall, ""), Some(ROSTER))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let card = code_of(&cards(&hall).await, "Nguyễn Văn An");
+    let card = code_of(&import_roster(&hall).await, "Nguyễn Văn An");
     let url = hall.server.ws_url();
     let mut tab = claim(&hall, &card).await?.expect("claimed");
     let token = tab.participant.clone().expect("a token").token;
