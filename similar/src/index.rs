@@ -8,9 +8,15 @@ use crate::{Analysed, analyse};
 
 /// Lowest score suggested. Tuned on the tuning half of `data/pairs.tsv`
 /// (see `tests/eval.rs`), rounded towards precision.
-const THRESHOLD: f32 = 0.5;
+const THRESHOLD: f32 = 0.6;
 /// Weight of a function word relative to a content word.
 const STOP_WEIGHT: f32 = 0.15;
+/// Factor on the score of two questions that ask for different things
+/// (a time against a number, yes/no against a person).
+const FRAME_PENALTY: f32 = 0.75;
+/// Factor on the score for each place (at most two) where the texts hold
+/// different words in the same position ([`crate::align`]).
+const SUBSTITUTION_PENALTY: f32 = 0.75;
 /// Candidates must share this part of the query's folded weight to be
 /// scored at all; a repeat shares far more.
 const PREFILTER: f32 = 0.25;
@@ -44,6 +50,9 @@ struct Features {
     folded: Vec<(Key, f32)>,
     /// (accented key, folded key, weight)
     accented: Vec<(Key, Key, f32)>,
+    /// Symbols of the content syllables in order, folded and accented.
+    folded_seq: Vec<u32>,
+    accented_seq: Vec<u32>,
 }
 
 fn features(a: &Analysed, mut symbol: impl FnMut(&str) -> u32) -> Features {
@@ -69,19 +78,31 @@ fn features(a: &Analysed, mut symbol: impl FnMut(&str) -> u32) -> Features {
             add(bigram(fs[i], fs[i + 1]), bigram(acs[i], acs[i + 1]), w);
         }
     }
+    let content = |syms: &[u32]| -> Vec<u32> {
+        syms.iter()
+            .zip(&a.stop)
+            .filter(|&(_, &stop)| !stop)
+            .map(|(&s, _)| s)
+            .collect()
+    };
     Features {
         folded: folded.into_iter().collect(),
         accented: accented.into_iter().map(|(a, (f, w))| (a, f, w)).collect(),
+        folded_seq: content(&fs),
+        accented_seq: content(&acs),
     }
 }
 
 struct Doc {
     id: u64,
     marked: bool,
+    frame: u8,
     /// (folded feature, weight), sorted by feature.
     folded: Vec<(u32, f32)>,
     /// (accented feature, its folded feature, weight), sorted by the first.
     accented: Vec<(u32, u32, f32)>,
+    folded_seq: Vec<u32>,
+    accented_seq: Vec<u32>,
 }
 
 /// An incremental index of an event's questions.
@@ -104,10 +125,13 @@ pub struct Index {
 /// A query's features resolved against the index.
 struct Query {
     marked: bool,
+    frame: u8,
     /// (folded feature if the index knows it, weight), known ones sorted.
     folded: Vec<(Option<u32>, f32)>,
     /// (accented feature, folded feature, weight), known ones sorted.
     accented: Vec<(Option<u32>, Option<u32>, f32)>,
+    folded_seq: Vec<u32>,
+    accented_seq: Vec<u32>,
 }
 
 impl Default for Index {
@@ -184,8 +208,11 @@ impl Index {
         self.docs[slot as usize] = Some(Doc {
             id,
             marked: analysed.marked,
+            frame: analysed.frame,
             folded,
             accented,
+            folded_seq: f.folded_seq,
+            accented_seq: f.accented_seq,
         });
         self.slots.insert(id, slot);
     }
@@ -302,8 +329,11 @@ impl Index {
         accented.sort_by_key(|&(k, _, _)| k.map_or(u32::MAX, |k| k));
         Query {
             marked: analysed.marked,
+            frame: analysed.frame,
             folded,
             accented,
+            folded_seq: f.folded_seq,
+            accented_seq: f.accented_seq,
         }
     }
 }
@@ -314,7 +344,8 @@ impl Index {
 fn score(query: &Query, doc: &Doc, idf: impl Fn(u32) -> f32, idf_unseen: f32) -> f32 {
     let idf_of = |f: Option<u32>| f.map_or(idf_unseen, &idf);
     // Both sides as (key, weight) sorted by key; unknown query keys last.
-    let (q, d): (Vec<(u32, f32)>, Vec<(u32, f32)>) = if query.marked && doc.marked {
+    let accents = query.marked && doc.marked;
+    let (q, d): (Vec<(u32, f32)>, Vec<(u32, f32)>) = if accents {
         (
             query
                 .accented
@@ -351,9 +382,20 @@ fn score(query: &Query, doc: &Doc, idf: impl Fn(u32) -> f32, idf_unseen: f32) ->
             }
         }
     }
-    if total > 0.0 {
+    let dice = if total > 0.0 {
         (both / total).min(1.0)
     } else {
         0.0
-    }
+    };
+    let frame = if crate::frame::differ(query.frame, doc.frame) {
+        FRAME_PENALTY
+    } else {
+        1.0
+    };
+    let substituted = if accents {
+        crate::align::substitutions(&query.accented_seq, &doc.accented_seq)
+    } else {
+        crate::align::substitutions(&query.folded_seq, &doc.folded_seq)
+    };
+    dice * frame * SUBSTITUTION_PENALTY.powi(substituted.min(2) as i32)
 }

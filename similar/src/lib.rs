@@ -34,6 +34,8 @@
 //! `tests/eval.rs` and `data/README.md`.
 
 mod alias;
+mod align;
+mod frame;
 mod index;
 mod normalise;
 mod stop;
@@ -51,6 +53,8 @@ pub(crate) struct Analysed {
     pub(crate) stop: Vec<bool>,
     /// Whether the text carries diacritics at all, so accents can confirm.
     pub(crate) marked: bool,
+    /// What the question asks for ([`frame`]).
+    pub(crate) frame: u8,
 }
 
 /// Runs the whole normalisation once; every public function is a view of it.
@@ -89,11 +93,13 @@ pub(crate) fn analyse(text: &str) -> Analysed {
     // corrected, and its plain syllables would only fail to confirm.
     let marked = with_marks * 5 >= typed * 2 && with_marks > 0;
     let stop = stop::stop_mask(&accented, &folded, marked);
+    let frame = frame::frame(if marked { &accented } else { &folded }, marked);
     Analysed {
         accented,
         folded,
         stop,
         marked,
+        frame,
     }
 }
 
