@@ -1,5 +1,6 @@
 //! Prints the canonical forms of two texts and the score of the second
-//! against the first: `cargo run -p hoidap-similar --example score A B`.
+//! against the first, below the suggestion threshold too:
+//! `cargo run -p hoidap-similar --release --example score A B`.
 
 use hoidap_similar::{Index, canonical};
 
@@ -10,7 +11,7 @@ fn main() {
         std::process::exit(2);
     };
     println!("a: {}\nb: {}", canonical(a), canonical(b));
-    let mut index = Index::new();
+    let mut index = Index::with_threshold(0.0);
     index.insert(0, a);
     println!("{:?}", index.similar(b, None, 1));
 }

@@ -3,6 +3,9 @@
 //! dân" compare equal. The list is kept small on purpose: every entry is an
 //! abbreviation an official actually writes on a phone.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// (abbreviation as lowercase words, only when written in capitals, full form).
 /// Entries that are also ordinary words ("tu", "tw" which Telex reads as
 /// "tư") expand only when typed in capitals.
@@ -38,18 +41,47 @@ const ALIASES: &[(&str, bool, &str)] = &[
     ("đ c", false, "đồng chí"),
 ];
 
+/// An alias split into words.
+struct Alias {
+    rest: Vec<&'static str>,
+    needs_upper: bool,
+    full: &'static str,
+}
+
+/// The aliases by their first word: most words of a question start none.
+fn by_first_word() -> &'static HashMap<&'static str, Vec<Alias>> {
+    static TABLE: OnceLock<HashMap<&'static str, Vec<Alias>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: HashMap<&'static str, Vec<Alias>> = HashMap::new();
+        for &(key, needs_upper, full) in ALIASES {
+            let mut words = key.split(' ');
+            let first = words.next().unwrap_or(key);
+            table.entry(first).or_default().push(Alias {
+                rest: words.collect(),
+                needs_upper,
+                full,
+            });
+        }
+        table
+    })
+}
+
 /// The longest alias starting at `words[at]`: how many words it covers and
 /// its full form. `upper[i]` tells whether word i was written in capitals.
 pub(crate) fn expand(words: &[&str], upper: &[bool], at: usize) -> Option<(usize, &'static str)> {
     let mut best: Option<(usize, &'static str)> = None;
-    for &(key, needs_upper, full) in ALIASES {
-        let n = key.split(' ').count();
+    for alias in by_first_word().get(words[at])? {
+        let n = 1 + alias.rest.len();
         if at + n > words.len() || best.is_some_and(|(m, _)| m >= n) {
             continue;
         }
-        let matches = key.split(' ').zip(&words[at..at + n]).all(|(k, w)| k == *w);
-        if matches && (!needs_upper || upper[at..at + n].iter().all(|&u| u)) {
-            best = Some((n, full));
+        let matches = alias
+            .rest
+            .iter()
+            .zip(&words[at + 1..at + n])
+            .all(|(k, w)| k == w);
+        if matches && (!alias.needs_upper || upper[at..at + n].iter().all(|&u| u)) {
+            best = Some((n, alias.full));
         }
     }
     best

@@ -6,6 +6,8 @@
 //!
 //! Read on accented syllables, or on folded ones for unaccented text.
 
+use std::sync::OnceLock;
+
 use crate::normalise::fold;
 
 pub(crate) const WHEN: u8 = 1;
@@ -41,20 +43,29 @@ const PHRASES: &[(&str, u8, bool)] = &[
     ("nào", WHAT, true),
 ];
 
+/// An interrogative phrase as words of one form, and what it asks for.
+type Phrase = (Vec<String>, u8);
+
 /// Politeness a question may end with after its yes/no particle, folded.
 const TRAILERS: &[&str] = &["a", "vay", "nhi", "nhe"];
 
 /// The set of things a question asks for, as a bit mask (0: none seen).
 /// `words` are accented syllables when `marked`, folded ones otherwise.
 pub(crate) fn frame(words: &[String], marked: bool) -> u8 {
-    let phrases: Vec<(Vec<String>, u8)> = PHRASES
-        .iter()
-        .filter(|&&(_, _, fold_ok)| marked || fold_ok)
-        .map(|&(p, bit, _)| {
-            let form = if marked { p.to_owned() } else { fold(p) };
-            (form.split(' ').map(str::to_owned).collect(), bit)
+    static FORMS: OnceLock<[Vec<Phrase>; 2]> = OnceLock::new();
+    let forms = FORMS.get_or_init(|| {
+        [false, true].map(|marked| {
+            PHRASES
+                .iter()
+                .filter(|&&(_, _, fold_ok)| marked || fold_ok)
+                .map(|&(p, bit, _)| {
+                    let form = if marked { p.to_owned() } else { fold(p) };
+                    (form.split(' ').map(str::to_owned).collect(), bit)
+                })
+                .collect()
         })
-        .collect();
+    });
+    let phrases = &forms[usize::from(marked)];
     let mut mask = 0;
     let mut i = 0;
     while i < words.len() {

@@ -56,31 +56,38 @@ struct Features {
 }
 
 fn features(a: &Analysed, mut symbol: impl FnMut(&str) -> u32) -> Features {
-    let weight: Vec<f32> = a
-        .stop
-        .iter()
-        .map(|&s| if s { STOP_WEIGHT } else { 1.0 })
-        .collect();
+    // Each form weighs function words by its own rule, so that two texts
+    // compared in one form are weighed alike however they were typed.
+    let weight = |stop: &[bool]| -> Vec<f32> {
+        stop.iter()
+            .map(|&s| if s { STOP_WEIGHT } else { 1.0 })
+            .collect()
+    };
+    let (w_fold, w_acc) = (weight(&a.stop_folded), weight(&a.stop_accented));
     let fs: Vec<u32> = a.folded.iter().map(|s| symbol(s)).collect();
     let acs: Vec<u32> = a.accented.iter().map(|s| symbol(s)).collect();
     let mut folded = HashMap::new();
     let mut accented = HashMap::new();
-    let mut add = |fk: Key, ak: Key, w: f32| {
-        let e = folded.entry(fk).or_insert(w);
-        *e = e.max(w);
-        let e = accented.entry(ak).or_insert((fk, w));
-        e.1 = e.1.max(w);
+    let mut add = |fk: Key, wf: f32, ak: Key, wa: f32| {
+        let e = folded.entry(fk).or_insert(wf);
+        *e = e.max(wf);
+        let e = accented.entry(ak).or_insert((fk, wa));
+        e.1 = e.1.max(wa);
     };
     for i in 0..fs.len() {
-        add(unigram(fs[i]), unigram(acs[i]), weight[i]);
+        add(unigram(fs[i]), w_fold[i], unigram(acs[i]), w_acc[i]);
         if i + 1 < fs.len() {
-            let w = weight[i].min(weight[i + 1]);
-            add(bigram(fs[i], fs[i + 1]), bigram(acs[i], acs[i + 1]), w);
+            add(
+                bigram(fs[i], fs[i + 1]),
+                w_fold[i].min(w_fold[i + 1]),
+                bigram(acs[i], acs[i + 1]),
+                w_acc[i].min(w_acc[i + 1]),
+            );
         }
     }
-    let content = |syms: &[u32]| -> Vec<u32> {
+    let content = |syms: &[u32], stop: &[bool]| -> Vec<u32> {
         syms.iter()
-            .zip(&a.stop)
+            .zip(stop)
             .filter(|&(_, &stop)| !stop)
             .map(|(&s, _)| s)
             .collect()
@@ -88,8 +95,8 @@ fn features(a: &Analysed, mut symbol: impl FnMut(&str) -> u32) -> Features {
     Features {
         folded: folded.into_iter().collect(),
         accented: accented.into_iter().map(|(a, (f, w))| (a, f, w)).collect(),
-        folded_seq: content(&fs),
-        accented_seq: content(&acs),
+        folded_seq: content(&fs, &a.stop_folded),
+        accented_seq: content(&acs, &a.stop_accented),
     }
 }
 
@@ -174,10 +181,14 @@ impl Index {
         let analysed = analyse(text);
         let symbols = &mut self.symbols;
         let f = features(&analysed, |s| {
-            let next = u32::try_from(symbols.len()).unwrap_or(TEMP_BASE - 1);
-            *symbols
-                .entry(s.to_owned())
-                .or_insert(next.min(TEMP_BASE - 1))
+            if let Some(&id) = symbols.get(s) {
+                return id;
+            }
+            // Past 2^30 syllables (never, for one event) new ones would
+            // share the last id: a lost distinction, not a crash.
+            let id = u32::try_from(symbols.len()).map_or(TEMP_BASE - 1, |n| n.min(TEMP_BASE - 1));
+            symbols.insert(s.to_owned(), id);
+            id
         });
         let slot = match self.free.pop() {
             Some(slot) => slot,
@@ -281,18 +292,16 @@ impl Index {
             .map(|(slot, &s)| (slot as u32, s))
             .collect();
         candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
-        candidates.truncate(limit.max(16) * 4);
+        // The most shared first; a repeat shares nearly all of the query.
+        candidates.truncate(limit.max(4) * 4);
+        let weighted = Weighted::new(&query, |f| idf[df(f)]);
         let mut matches: Vec<Match> = candidates
             .into_iter()
             .filter_map(|(slot, _)| {
                 let doc = self.docs[slot as usize].as_ref()?;
-                let score = score(
-                    &query,
-                    doc,
-                    |f| idf[self.postings[f as usize].len()],
-                    idf[0],
-                );
-                (score >= self.threshold).then_some(Match { id: doc.id, score })
+                let idf = |f: u32| idf[self.postings[f as usize].len()];
+                let score = score(&query, &weighted, doc, idf, self.threshold)?;
+                Some(Match { id: doc.id, score })
             })
             .collect();
         matches.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
@@ -338,64 +347,96 @@ impl Index {
     }
 }
 
-/// Weighted Dice coefficient: the weight both texts share over the weight
-/// of both. Accented features when both texts carry diacritics, so words
-/// that only fold equal count against the match; folded otherwise.
-fn score(query: &Query, doc: &Doc, idf: impl Fn(u32) -> f32, idf_unseen: f32) -> f32 {
-    let idf_of = |f: Option<u32>| f.map_or(idf_unseen, &idf);
-    // Both sides as (key, weight) sorted by key; unknown query keys last.
-    let accents = query.marked && doc.marked;
-    let (q, d): (Vec<(u32, f32)>, Vec<(u32, f32)>) = if accents {
-        (
-            query
-                .accented
-                .iter()
-                .map(|&(a, f, w)| (a.unwrap_or(u32::MAX), w * idf_of(f)))
-                .collect(),
-            doc.accented
-                .iter()
-                .map(|&(a, f, w)| (a, w * idf(f)))
-                .collect(),
-        )
-    } else {
-        (
-            query
-                .folded
-                .iter()
-                .map(|&(f, w)| (f.unwrap_or(u32::MAX), w * idf_of(f)))
-                .collect(),
-            doc.folded.iter().map(|&(f, w)| (f, w * idf(f))).collect(),
-        )
-    };
-    let total: f32 = q.iter().chain(&d).map(|&(_, w)| w).sum();
-    let (mut i, mut j, mut both) = (0, 0, 0f32);
-    while i < q.len() && j < d.len() {
-        match q[i].0.cmp(&d[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                if q[i].0 != u32::MAX {
-                    both += q[i].1 + d[j].1;
-                }
-                i += 1;
-                j += 1;
-            }
+/// The query's features with their weights, both forms, built once per
+/// `similar()` call: (key, weight) sorted by key, unseen ones as
+/// `u32::MAX` at the end, and the total weight.
+struct Weighted {
+    folded: Vec<(u32, f32)>,
+    folded_total: f32,
+    accented: Vec<(u32, f32)>,
+    accented_total: f32,
+}
+
+impl Weighted {
+    fn new(query: &Query, idf: impl Fn(Option<u32>) -> f32) -> Self {
+        let folded: Vec<(u32, f32)> = query
+            .folded
+            .iter()
+            .map(|&(f, w)| (f.unwrap_or(u32::MAX), w * idf(f)))
+            .collect();
+        let accented: Vec<(u32, f32)> = query
+            .accented
+            .iter()
+            .map(|&(a, f, w)| (a.unwrap_or(u32::MAX), w * idf(f)))
+            .collect();
+        Self {
+            folded_total: folded.iter().map(|&(_, w)| w).sum(),
+            accented_total: accented.iter().map(|&(_, w)| w).sum(),
+            folded,
+            accented,
         }
     }
-    let dice = if total > 0.0 {
+}
+
+/// Weighted Dice coefficient over sorted (key, weight) lists: the weight
+/// both texts share over the weight of both.
+fn dice(q: &[(u32, f32)], q_total: f32, d: impl Iterator<Item = (u32, f32)>) -> f32 {
+    let (mut i, mut both, mut d_total) = (0, 0f32, 0f32);
+    for (key, w) in d {
+        d_total += w;
+        while i < q.len() && q[i].0 < key {
+            i += 1;
+        }
+        if i < q.len() && q[i].0 == key {
+            both += q[i].1 + w;
+            i += 1;
+        }
+    }
+    let total = q_total + d_total;
+    if total > 0.0 {
         (both / total).min(1.0)
     } else {
         0.0
-    };
-    let frame = if crate::frame::differ(query.frame, doc.frame) {
-        FRAME_PENALTY
+    }
+}
+
+/// The score of `doc` for the query: weighted Dice on accented features
+/// when both texts carry diacritics, so words that only fold equal count
+/// against the match, folded otherwise; then lowered when the two ask for
+/// different things or hold different words in the same places. `None`
+/// below `threshold` (the alignment, the costly part, is skipped then).
+fn score(
+    query: &Query,
+    weighted: &Weighted,
+    doc: &Doc,
+    idf: impl Fn(u32) -> f32,
+    threshold: f32,
+) -> Option<f32> {
+    let accents = query.marked && doc.marked;
+    let mut s = if accents {
+        dice(
+            &weighted.accented,
+            weighted.accented_total,
+            doc.accented.iter().map(|&(a, f, w)| (a, w * idf(f))),
+        )
     } else {
-        1.0
+        dice(
+            &weighted.folded,
+            weighted.folded_total,
+            doc.folded.iter().map(|&(f, w)| (f, w * idf(f))),
+        )
     };
+    if crate::frame::differ(query.frame, doc.frame) {
+        s *= FRAME_PENALTY;
+    }
+    if s < threshold {
+        return None;
+    }
     let substituted = if accents {
         crate::align::substitutions(&query.accented_seq, &doc.accented_seq)
     } else {
         crate::align::substitutions(&query.folded_seq, &doc.folded_seq)
     };
-    dice * frame * SUBSTITUTION_PENALTY.powi(substituted.min(2) as i32)
+    s *= SUBSTITUTION_PENALTY.powi(substituted.min(2) as i32);
+    (s >= threshold).then_some(s)
 }

@@ -5,6 +5,7 @@
 //! convention chosen matters less than that there is exactly one.
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::{compose, decompose_canonical};
 
 /// The six Vietnamese tones; `Level` carries no mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,19 +62,30 @@ pub(crate) fn split_tone(word: &str) -> Option<(String, Tone)> {
     let mut tone = Tone::Level;
     let mut toneless = String::with_capacity(word.len());
     for c in word.chars() {
-        let mut rest = String::new();
-        for d in std::iter::once(c).nfd() {
-            match Tone::from_mark(d) {
-                Some(t) if tone != Tone::Level => {
-                    // A second tone: leave the word as typed.
-                    let _ = t;
-                    return None;
-                }
-                Some(t) => tone = t,
-                None => rest.push(d),
-            }
+        if c.is_ascii() {
+            toneless.push(c);
+            continue;
         }
-        toneless.extend(rest.nfc());
+        // A precomposed Vietnamese letter is a base, at most one quality
+        // mark and at most one tone mark.
+        let mut base: Option<char> = None;
+        let mut two_tones = false;
+        decompose_canonical(c, |d| match Tone::from_mark(d) {
+            Some(t) => {
+                two_tones |= tone != Tone::Level;
+                tone = t;
+            }
+            None => {
+                base = Some(match base {
+                    None => d,
+                    Some(b) => compose(b, d).unwrap_or(b),
+                });
+            }
+        });
+        if two_tones {
+            return None;
+        }
+        toneless.extend(base);
     }
     Some((toneless, tone))
 }
@@ -128,7 +140,12 @@ pub(crate) fn place_tone(toneless: &str, tone: Tone) -> String {
         if i == start + at
             && let Some(mark) = tone.mark()
         {
-            out.extend([c, mark].into_iter().nfc());
+            // The dot below composes before a quality mark (ệ is ẹ + ̂),
+            // so only full normalisation can write those.
+            match compose(c, mark) {
+                Some(toned) => out.push(toned),
+                None => out.extend([c, mark].into_iter().nfc()),
+            }
         } else {
             out.push(c);
         }
@@ -147,6 +164,9 @@ pub(crate) fn canonical_syllable(word: &str) -> String {
 
 /// Drops every diacritic (tone and quality marks) and writes đ as d.
 pub(crate) fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_owned();
+    }
     word.nfd()
         .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
         .map(|c| if c == 'đ' { 'd' } else { c })

@@ -2,6 +2,9 @@
 //! They keep a small weight instead of none: "khi nào" against "như thế
 //! nào" still tells a little.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 /// Single function words, in canonical (accented) form.
 const WORDS: &[&str] = &[
     "của", "là", "và", "các", "những", "có", "được", "cho", "xin", "em", "tôi", "chúng", "ta",
@@ -41,24 +44,32 @@ const PHRASES: &[&[&str]] = &[
 /// Marks which syllables are function words. `marked` says the text carries
 /// diacritics, so the accented list applies; otherwise the folded one.
 pub(crate) fn stop_mask(accented: &[String], folded: &[String], marked: bool) -> Vec<bool> {
+    static SETS: OnceLock<[HashSet<&'static str>; 2]> = OnceLock::new();
+    let [words, folded_words] = SETS.get_or_init(|| {
+        [
+            WORDS.iter().copied().collect(),
+            FOLDED.iter().copied().collect(),
+        ]
+    });
     let mut mask: Vec<bool> = accented
         .iter()
         .zip(folded)
         .map(|(a, f)| {
             if marked {
-                WORDS.contains(&a.as_str())
+                words.contains(a.as_str())
             } else {
-                FOLDED.contains(&f.as_str())
+                folded_words.contains(f.as_str())
             }
         })
         .collect();
     for phrase in PHRASES {
         let n = phrase.len();
         for start in 0..folded.len().saturating_sub(n - 1) {
-            let hit = folded[start..start + n]
-                .iter()
-                .zip(phrase.iter())
-                .all(|(w, p)| w == p);
+            let hit = folded[start] == phrase[0]
+                && folded[start..start + n]
+                    .iter()
+                    .zip(phrase.iter())
+                    .all(|(w, p)| w == p);
             if hit {
                 mask[start..start + n].iter_mut().for_each(|m| *m = true);
             }
