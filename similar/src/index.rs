@@ -293,7 +293,7 @@ impl Index {
             .collect();
         candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
         // The most shared first; a repeat shares nearly all of the query.
-        candidates.truncate(limit.max(4) * 4);
+        candidates.truncate(limit.max(4).saturating_mul(4));
         let weighted = Weighted::new(&query, |f| idf[df(f)]);
         let mut matches: Vec<Match> = candidates
             .into_iter()

@@ -118,3 +118,16 @@ fn accented_repeats_must_agree_on_accents() {
     assert_eq!(plain.len(), 2);
     assert!((plain[0].score - plain[1].score).abs() < 1e-4);
 }
+
+#[test]
+fn long_texts_and_large_limits_stay_cheap() {
+    let mut index = Index::new();
+    let essay = PHIEU.repeat(2000);
+    index.insert(1, &essay);
+    index.insert(2, PHIEU);
+    let started = std::time::Instant::now();
+    let found = index.similar(&essay, None, usize::MAX);
+    // Unbounded alignment would need gigabytes and minutes here.
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(found[0].id, 1);
+}
