@@ -44,6 +44,9 @@ struct Change {
     max_length: Option<u32>,
     #[serde(default)]
     chair_sets_current: Option<bool>,
+    /// The asker picks a topic and the official addressed.
+    #[serde(default)]
+    asker_routes: Option<bool>,
     #[serde(default)]
     identities: Option<Vec<Identity>>,
     #[serde(default)]
@@ -98,6 +101,8 @@ async fn change(
         chair_sets_current: change.chair_sets_current.unwrap_or(now.chair_sets_current),
         identities: change.identities.or(now.identities),
         roster: change.roster.unwrap_or(now.roster),
+        asker_routes: change.asker_routes.unwrap_or(now.asker_routes),
+        screen: now.screen,
         // Follows the identity levels (`checked_settings`).
         allow_anonymous: now.allow_anonymous,
     };
