@@ -51,6 +51,9 @@ struct Change {
     identities: Option<Vec<Identity>>,
     #[serde(default)]
     roster: Option<bool>,
+    /// The event's topics, replacing them (as the panel's `set_topics`).
+    #[serde(default)]
+    topics: Option<Vec<hoidap_protocol::TopicInput>>,
 }
 
 async fn show(
@@ -93,6 +96,9 @@ async fn change(
                 tracing::warn!(%e, "cannot update the links file");
             }
         }
+    }
+    if let Some(topics) = change.topics {
+        command(&room, AdminAction::SetTopics { topics }).await?;
     }
     let now = settings(&room).await?;
     let settings = Settings {
