@@ -48,6 +48,8 @@ fn entries(created_at: u64, entries: u64) -> Vec<Entry> {
                     anonymous: false,
                     identity: None,
                     status: QuestionStatus::Live,
+                    topic: None,
+                    official: None,
                 }
             } else {
                 Event::Voted {

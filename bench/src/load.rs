@@ -340,6 +340,8 @@ impl Voter {
                 unit: None,
                 anonymous: false,
                 identity: None,
+                topic: None,
+                official: None,
             };
             send(&mut ws, self.dialect, &mut commands, "ask".into(), action).await?;
         }

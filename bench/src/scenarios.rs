@@ -208,6 +208,8 @@ pub async fn coldstart(bin: &std::path::Path, entries: u64) -> anyhow::Result<se
                     anonymous: false,
                     identity: None,
                     status: QuestionStatus::Live,
+                    topic: None,
+                    official: None,
                 }
             } else {
                 // Each (participant, question) pair votes once: all real.

@@ -15,8 +15,11 @@
 use serde::{Deserialize, Serialize};
 
 mod decode;
+mod followup;
 #[cfg(feature = "ts")]
 pub mod ts;
+
+pub use followup::{Answer, FollowUp, Official, ScreenSettings, Step, StepKind, Topic, TopicInput};
 
 pub use decode::{
     CLIENT_TYPES, MAX_REQUEST_ID, Rejected, classify_parse_error, decode_client, valid_request_id,
@@ -55,6 +58,23 @@ pub enum QuestionStatus {
     Answered,
     /// Removed from public view by a moderator; only moderators see it.
     Hidden,
+    /// To be answered in writing by its official, by its `due` date.
+    InWriting,
+    /// Forwarded to a named outside authority (`authority`).
+    Forwarded,
+    /// A written answer was published (`answers`).
+    AnsweredInWriting,
+    /// Its asker (or the chair for them) was not satisfied with the
+    /// answer: back with its official, to answer again.
+    NotSatisfied,
+}
+
+impl QuestionStatus {
+    /// Pending and hidden questions are the panel's (and their asker's)
+    /// alone; every other status is public.
+    pub fn is_public(self) -> bool {
+        !matches!(self, QuestionStatus::Pending | QuestionStatus::Hidden)
+    }
 }
 
 /// What attendees may do right now.
@@ -98,6 +118,14 @@ pub struct Settings {
     /// by the organiser only. Absent in older logs: false (open event).
     #[serde(default)]
     pub roster: bool,
+    /// The asker picks a topic and the official the question is addressed
+    /// to ("Kính gửi"). Absent in older logs: false.
+    #[serde(default)]
+    pub asker_routes: bool,
+    /// What the projector shows. Absent in older logs: the up-next list
+    /// and vote counts, no routing line, not blank.
+    #[serde(default)]
+    pub screen: ScreenSettings,
 }
 
 impl Default for Settings {
@@ -109,6 +137,8 @@ impl Default for Settings {
             identities: Some(vec![Identity::Named, Identity::HiddenFromHall]),
             chair_sets_current: false,
             roster: false,
+            asker_routes: false,
+            screen: ScreenSettings::default(),
         }
     }
 }
@@ -288,6 +318,10 @@ pub struct Question {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub votes_top_source_share: Option<u8>,
+    /// Topic, routing, answers, merges (see `FollowUp`).
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub follow: FollowUp,
 }
 
 /// The whole state of an event as one audience sees it, at log position `seq`.
@@ -307,12 +341,21 @@ pub struct Snapshot {
     /// Every question this audience may see, in ranking order (most votes
     /// first, older first on ties).
     pub questions: Vec<Question>,
+    /// The event's topics, in the panel's order.
+    #[serde(default)]
+    pub topics: Vec<Topic>,
+    /// The officials questions may be addressed to.
+    #[serde(default)]
+    pub officials: Vec<Official>,
 }
 
 /// One change inside a [`ServerMsg::Delta`]. Apply in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
+// Most changes are questions: boxing them would cost an allocation each
+// for the few that are not.
+#[allow(clippy::large_enum_variant)]
 pub enum Change {
     /// Insert or replace this question (matched by id).
     Question {
@@ -341,6 +384,14 @@ pub enum Change {
     /// The organiser renamed the event.
     Title {
         title: String,
+    },
+    /// The event's topics changed: replace them.
+    Topics {
+        topics: Vec<Topic>,
+    },
+    /// The officials changed (added, renamed, revoked): replace them.
+    Officials {
+        officials: Vec<Official>,
     },
 }
 
@@ -448,6 +499,15 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         identity: Option<Identity>,
+        /// With `settings.asker_routes`: a topic id (else ignored).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        topic: Option<u32>,
+        /// With `settings.asker_routes`: the official addressed ("Kính
+        /// gửi"), a staff id of `officials` (else ignored).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        official: Option<String>,
     },
     /// Attendee: set (true) or withdraw (false) this participant's vote.
     /// Setting what is already set is accepted and changes nothing.
@@ -513,9 +573,131 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         chair_sets_current: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        asker_routes: Option<bool>,
     },
     /// Moderator: open / voting only / closed.
     SetPhase { phase: Phase },
+    /// Moderator: the event's topics, in order. A topic without `id` is
+    /// new; a topic left out is removed (its questions lose the topic).
+    SetTopics { topics: Vec<TopicInput> },
+    /// Moderator: give the question a topic (`null`: none) and/or assign
+    /// it to an official; kept in its history with who, when and `reason`.
+    Route {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+        /// Absent: unchanged; `null`: no topic.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "double_option"
+        )]
+        #[cfg_attr(feature = "ts", ts(optional, type = "number | null"))]
+        topic: Option<Option<u32>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        official: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        reason: Option<String>,
+    },
+    /// Moderator: to be answered in writing by its official (or `official`)
+    /// within `working_days` (1–60) from today.
+    AnswerInWriting {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+        working_days: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        official: Option<String>,
+    },
+    /// Moderator: move the due date `working_days` later, for `reason`.
+    ExtendDue {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+        working_days: u32,
+        reason: String,
+    },
+    /// Moderator: forward to a named outside authority.
+    Forward {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+        authority: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        reason: Option<String>,
+    },
+    /// The question's official, a clerk or the chair: write a draft answer
+    /// (`answer`: replace that draft).
+    DraftAnswer {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        answer: Option<u32>,
+    },
+    /// The question's official or the chair: publish a draft.
+    PublishAnswer {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+        answer: u32,
+    },
+    /// The asker, or the chair on their behalf: not satisfied with the
+    /// answer; back to its official.
+    NotSatisfied {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+        reason: String,
+    },
+    /// Moderator: `question` repeats `into`; its votes count there.
+    Merge {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        into: QuestionId,
+    },
+    /// Moderator: undo the merge of `question`.
+    Unmerge {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        question: QuestionId,
+    },
+    /// The chair (moderators too unless `chair_sets_current`): what the
+    /// projector shows; absent fields keep their value.
+    SetScreen {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        up_next: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        votes: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        routing: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        blank: Option<bool>,
+    },
+}
+
+/// `Option<Option<T>>` that tells an absent field (`None`) from `null`
+/// (`Some(None)`).
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        value: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_ref().unwrap_or(&None).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
 }
 
 /// The participant identity issued to an attendee.
@@ -701,6 +883,10 @@ pub enum ErrorCode {
     /// delegate. The connection closes (4004); do not reconnect with the
     /// same token.
     Moved,
+    /// No active official has this staff id.
+    UnknownOfficial,
+    /// The event has no topic with this id.
+    UnknownTopic,
     /// Catch-all for codes added later; never sent by this version.
     #[serde(other)]
     Unknown,
@@ -733,6 +919,8 @@ impl ErrorCode {
             ErrorCode::CodeRequired => "code_required",
             ErrorCode::UnknownCode => "unknown_code",
             ErrorCode::Moved => "moved",
+            ErrorCode::UnknownOfficial => "unknown_official",
+            ErrorCode::UnknownTopic => "unknown_topic",
             ErrorCode::Unknown => "unknown",
         }
     }

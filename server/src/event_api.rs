@@ -44,10 +44,16 @@ struct Change {
     max_length: Option<u32>,
     #[serde(default)]
     chair_sets_current: Option<bool>,
+    /// The asker picks a topic and the official addressed.
+    #[serde(default)]
+    asker_routes: Option<bool>,
     #[serde(default)]
     identities: Option<Vec<Identity>>,
     #[serde(default)]
     roster: Option<bool>,
+    /// The event's topics, replacing them (as the panel's `set_topics`).
+    #[serde(default)]
+    topics: Option<Vec<hoidap_protocol::TopicInput>>,
 }
 
 async fn show(
@@ -91,6 +97,9 @@ async fn change(
             }
         }
     }
+    if let Some(topics) = change.topics {
+        command(&room, AdminAction::SetTopics { topics }).await?;
+    }
     let now = settings(&room).await?;
     let settings = Settings {
         pre_moderation: change.pre_moderation.unwrap_or(now.pre_moderation),
@@ -98,6 +107,8 @@ async fn change(
         chair_sets_current: change.chair_sets_current.unwrap_or(now.chair_sets_current),
         identities: change.identities.or(now.identities),
         roster: change.roster.unwrap_or(now.roster),
+        asker_routes: change.asker_routes.unwrap_or(now.asker_routes),
+        screen: now.screen,
         // Follows the identity levels (`checked_settings`).
         allow_anonymous: now.allow_anonymous,
     };

@@ -91,6 +91,16 @@ pub fn router(app: Arc<App>) -> Router {
                 },
             ),
         )
+        // An official's or clerk's own page: the questions assigned to
+        // them and their written answers.
+        .route(
+            "/o/{code}",
+            get(
+                |State(app): State<Arc<App>>, headers: HeaderMap| async move {
+                    app.assets.page("official.html", &headers)
+                },
+            ),
+        )
         .route(
             "/s/{code}",
             get(
@@ -254,6 +264,8 @@ pub struct NewEvent {
     pub max_length: Option<u32>,
     #[serde(default)]
     pub chair_sets_current: Option<bool>,
+    #[serde(default)]
+    pub asker_routes: Option<bool>,
     /// The identity levels askers may choose; default: named, and hidden
     /// from the hall when `allow_anonymous` (default true).
     #[serde(default)]
@@ -396,6 +408,8 @@ async fn create_event(
             .unwrap_or(defaults.chair_sets_current),
         identities: None,
         roster: new.roster.unwrap_or(false),
+        asker_routes: new.asker_routes.unwrap_or(false),
+        screen: defaults.screen,
     };
     let mut identities = new.identities.unwrap_or_else(|| settings.identities());
     identities.sort();

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod backup;
 pub mod claim;
 pub mod conn;
+pub mod demo;
 pub mod event_api;
 pub mod http;
 pub mod lanes;

@@ -3,7 +3,6 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use hoidap_protocol::Settings;
 use hoidap_server::limits::Limits;
 use hoidap_server::{Config, Server};
 use std::net::{IpAddr, SocketAddr};
@@ -179,13 +178,13 @@ async fn main() -> anyhow::Result<()> {
         printed = true;
     }
     if app.rooms.is_empty() && !args.no_demo {
-        let title = "Hội nghị đối thoại giữa lãnh đạo tỉnh với cán bộ (demo)".to_owned();
-        let demo = app
-            .rooms
-            .create(title, Settings::default())
-            .await
-            .context("cannot create the demo event")?;
+        let (demo, officials) = hoidap_server::demo::create(&app).await?;
         print!("{}", app.event_text(&demo));
+        // Their secrets are kept only as hashes: shown this once (the
+        // console re-issues a lost one).
+        for (name, link) in officials {
+            println!("  {name}: {link}");
+        }
         // To try it at once: a phone scans the operator's screen.
         let attendee = app.join_url(&demo.join_code);
         if let Some(qr) = terminal_qr(&attendee, colours()) {

@@ -198,9 +198,11 @@ pub(crate) fn unavailable() -> ApiError {
 
 /// The personal link: the secret in the fragment, which browsers never
 /// send, so it stays out of server and proxy logs.
-fn link(app: &App, room: &RoomHandle, role: StaffRole, secret: &str) -> String {
-    let page = match role.connects_as() {
-        hoidap_protocol::Role::Screen => "s",
+pub(crate) fn link(app: &App, room: &RoomHandle, role: StaffRole, secret: &str) -> String {
+    let page = match role {
+        StaffRole::Screen => "s",
+        // Their own page: the questions assigned to them.
+        StaffRole::Official | StaffRole::Clerk => "o",
         _ => "m",
     };
     let code = &room.record.join_code;

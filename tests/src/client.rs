@@ -257,6 +257,8 @@ impl Client {
             unit: None,
             anonymous: false,
             identity: None,
+            topic: None,
+            official: None,
         })
         .await?;
         self.view

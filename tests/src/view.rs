@@ -3,7 +3,9 @@
 //! every test that uses it also checks the server never skips a position.
 
 use anyhow::bail;
-use hoidap_protocol::{Change, Phase, Question, QuestionId, Seq, ServerMsg, Settings, Snapshot};
+use hoidap_protocol::{
+    Change, Official, Phase, Question, QuestionId, Seq, ServerMsg, Settings, Snapshot, Topic,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -15,6 +17,8 @@ pub struct View {
     pub phase: Option<Phase>,
     pub current: Option<QuestionId>,
     pub questions: BTreeMap<QuestionId, Question>,
+    pub topics: Vec<Topic>,
+    pub officials: Vec<Official>,
     /// Attendees: own votes and questions from `mine` and acks.
     pub my_votes: BTreeSet<QuestionId>,
     pub my_questions: BTreeMap<QuestionId, Question>,
@@ -78,6 +82,8 @@ impl View {
         self.settings = Some(s.settings.clone());
         self.phase = Some(s.phase);
         self.current = s.current;
+        self.topics = s.topics.clone();
+        self.officials = s.officials.clone();
         self.questions = s.questions.iter().map(|q| (q.id, q.clone())).collect();
         self.snapshots += 1;
     }
@@ -102,6 +108,8 @@ impl View {
             Change::Settings { settings } => self.settings = Some(settings.clone()),
             Change::Phase { phase } => self.phase = Some(*phase),
             Change::Title { title } => self.title = title.clone(),
+            Change::Topics { topics } => self.topics = topics.clone(),
+            Change::Officials { officials } => self.officials = officials.clone(),
         }
     }
 

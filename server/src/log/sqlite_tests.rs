@@ -73,6 +73,8 @@ async fn reopen_reads_back_identical_entries() {
             anonymous: false,
             identity: None,
             status: QuestionStatus::Pending,
+            topic: None,
+            official: None,
         },
     };
     let mut written = vec![created(1), asked];

@@ -12,7 +12,12 @@ use hoidap_protocol::{Action, Identity, Phase, QuestionId, QuestionStatus, Setti
 pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejection> {
     let powers = Powers::of(state, &command.by);
     match &command.op {
-        Op::Client(action) => decide_client(state, powers, action),
+        Op::Client(action) => {
+            match super::followup::decide(state, command.at, &command.by, powers, action) {
+                Some(decided) => decided,
+                None => decide_client(state, powers, action),
+            }
+        }
         Op::Admin(action) if powers == Powers::Admin => people::decide_admin(state, action),
         Op::Admin(_) => Err(Rejection::Forbidden),
         Op::Claim => match &command.by {
@@ -36,6 +41,8 @@ fn decide_client(
             unit,
             anonymous,
             identity,
+            topic,
+            official,
         } => {
             let participant = attendee(powers)?;
             let identity = identity.unwrap_or(Identity::from_legacy(*anonymous));
@@ -45,7 +52,8 @@ fn decide_client(
                 Some(d) => (Some(d.name.clone()), d.unit.clone()),
                 None => (name.clone(), unit.clone()),
             };
-            decide_ask(state, participant, text, &name, &unit, identity)
+            let routing = asked_routing(state, *topic, official.as_deref())?;
+            decide_ask(state, participant, text, &name, &unit, identity, routing)
         }
         Action::Vote { question, up } => {
             let participant = attendee(powers)?;
@@ -74,6 +82,27 @@ fn decide_client(
             }))
         }
         Action::Approve { question } => transition(state, role, *question, &[Pending], Live),
+        Action::SetScreen {
+            up_next,
+            votes,
+            routing,
+            blank,
+        } => {
+            sets_current(state, powers)?;
+            let old = state.settings.screen;
+            let screen = hoidap_protocol::ScreenSettings {
+                up_next: up_next.unwrap_or(old.up_next),
+                votes: votes.unwrap_or(old.votes),
+                routing: routing.unwrap_or(old.routing),
+                blank: blank.unwrap_or(old.blank),
+            };
+            Ok((screen != old).then(|| Event::SettingsSet {
+                settings: Settings {
+                    screen,
+                    ..state.settings.clone()
+                },
+            }))
+        }
         Action::Hide { question } => {
             transition(state, role, *question, &[Pending, Live, Answered], Hidden)
         }
@@ -112,6 +141,7 @@ fn decide_client(
             max_length,
             identities,
             chair_sets_current,
+            asker_routes,
         } => {
             moderator(role)?;
             let identities = identity_levels(state, *allow_anonymous, identities.as_deref())?;
@@ -123,6 +153,8 @@ fn decide_client(
                 chair_sets_current: chair_sets_current.unwrap_or(state.settings.chair_sets_current),
                 // The organiser's alone (`AdminAction::SetSettings`).
                 roster: state.settings.roster,
+                asker_routes: asker_routes.unwrap_or(state.settings.asker_routes),
+                screen: state.settings.screen,
             };
             // Moderators must not be able to take back what the chair kept.
             if settings.chair_sets_current != state.settings.chair_sets_current
@@ -137,7 +169,39 @@ fn decide_client(
             moderator(role)?;
             Ok((*phase != state.phase).then_some(Event::PhaseSet { phase: *phase }))
         }
+        // Decided by `followup::decide`.
+        Action::SetTopics { .. }
+        | Action::Route { .. }
+        | Action::AnswerInWriting { .. }
+        | Action::ExtendDue { .. }
+        | Action::Forward { .. }
+        | Action::DraftAnswer { .. }
+        | Action::PublishAnswer { .. }
+        | Action::NotSatisfied { .. }
+        | Action::Merge { .. }
+        | Action::Unmerge { .. } => unreachable!("follow-up actions are decided before"),
     }
+}
+
+/// The topic and official an asker chose, where the event lets them
+/// (otherwise ignored: older clients may send anything); without a chosen
+/// official, the topic's default one.
+fn asked_routing(
+    state: &State,
+    topic: Option<u32>,
+    official: Option<&str>,
+) -> Result<(Option<u32>, Option<crate::queue::StaffId>), Rejection> {
+    if !state.settings.asker_routes {
+        return Ok((None, None));
+    }
+    let topic = topic
+        .map(|t| super::followup::topic(state, t))
+        .transpose()?;
+    let official = match official {
+        Some(id) => Some(super::followup::official_id(state, id)?),
+        None => topic.and_then(|t| t.official),
+    };
+    Ok((topic.map(|t| t.id), official))
 }
 
 fn decide_ask(
@@ -147,6 +211,7 @@ fn decide_ask(
     name: &Option<String>,
     unit: &Option<String>,
     identity: Identity,
+    (topic, official): (Option<u32>, Option<crate::queue::StaffId>),
 ) -> Result<Option<Event>, Rejection> {
     if state.phase != Phase::Open {
         return Err(Rejection::PhaseClosed(state.phase));
@@ -189,6 +254,8 @@ fn decide_ask(
         anonymous: identity.hides_name_from_hall(),
         identity: Some(identity),
         status,
+        topic,
+        official,
     }))
 }
 
@@ -289,7 +356,7 @@ fn transition(
     to: QuestionStatus,
 ) -> Result<Option<Event>, Rejection> {
     moderator(role)?;
-    let q = find(state, question)?;
+    let q = super::followup::open_question(state, question)?;
     if q.status == to {
         Ok(None)
     } else if from.contains(&q.status) {
@@ -335,6 +402,8 @@ pub fn evolve(state: &mut State, entry: &Entry) {
             anonymous,
             identity,
             status,
+            topic,
+            official,
         } => {
             let asker = entry.by.voter().map(|p| state.intern(&p));
             state.questions.insert(
@@ -350,6 +419,11 @@ pub fn evolve(state: &mut State, entry: &Entry) {
                     asker,
                     created_at: entry.at,
                     voters: Default::default(),
+                    follow: crate::queue::Follow {
+                        topic: *topic,
+                        official: *official,
+                        ..Default::default()
+                    },
                 },
             );
         }
@@ -367,15 +441,24 @@ pub fn evolve(state: &mut State, entry: &Entry) {
             }
         }
         Event::StatusSet {
-            question, status, ..
+            question,
+            status,
+            from,
         } => {
-            if let Some(q) = state.questions.get_mut(question) {
-                q.status = *status;
-                // The current question is always a live one.
-                if *status != QuestionStatus::Live && state.current == Some(*question) {
-                    state.current = None;
-                }
+            if *status == QuestionStatus::Answered
+                && *from == QuestionStatus::Live
+                && let Some(q) = state.questions.get_mut(question)
+            {
+                q.follow.history.push(crate::queue::StepState {
+                    kind: hoidap_protocol::StepKind::AnsweredLive,
+                    at: entry.at,
+                    by: entry.by.clone(),
+                    to: None,
+                    due: None,
+                    reason: None,
+                });
             }
+            state.set_status(*question, *status);
         }
         Event::Edited { question, text } => {
             if let Some(q) = state.questions.get_mut(question) {
@@ -388,8 +471,9 @@ pub fn evolve(state: &mut State, entry: &Entry) {
         Event::PhaseSet { phase } => state.phase = *phase,
         Event::TitleSet { title } => state.title = title.clone(),
         other => {
-            let _ =
-                people::evolve_staff(state, other) || super::roster::evolve_roster(state, other);
+            let _ = super::followup::evolve(state, &entry.by, entry.at, other)
+                || people::evolve_staff(state, other)
+                || super::roster::evolve_roster(state, other);
         }
     }
 }

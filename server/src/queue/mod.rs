@@ -9,6 +9,8 @@
 //! or touches I/O. Time and ids arrive inside commands.
 
 mod apply;
+pub mod due;
+mod followup;
 mod format;
 mod ids;
 mod people;
@@ -21,6 +23,10 @@ pub mod view;
 mod tests;
 
 pub use apply::{decide, evolve};
+pub use followup::{
+    AnswerState, Follow, MAX_ANSWER, MAX_AUTHORITY, MAX_REASON, MAX_TOPIC, Signer, StepState,
+    Target, TopicRecord,
+};
 pub use format::ENTRY_VERSION;
 pub use ids::{DelegateId, StaffId};
 pub use people::{AdminAction, Powers, Principal, StaffMember};
@@ -74,6 +80,12 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         identity: Option<Identity>,
         status: QuestionStatus,
+        /// The asker's choice (`Settings::asker_routes`), or none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic: Option<u32>,
+        /// The official addressed, or the topic's default official.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        official: Option<StaffId>,
     },
     /// The actor's participant set (up) or withdrew their vote.
     Voted {
@@ -146,6 +158,67 @@ pub enum Event {
         id: DelegateId,
         code: u32,
     },
+    /// The event's topics, in order (ids of removed topics are not reused).
+    TopicsSet {
+        topics: Vec<TopicRecord>,
+    },
+    /// The question's topic and official after the move (the entry's
+    /// `by` and `at` say who and when).
+    Routed {
+        question: QuestionId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        official: Option<StaffId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// To be answered in writing by `official` by `due` (`YYYY-MM-DD`,
+    /// working days counted when it was decided).
+    InWriting {
+        question: QuestionId,
+        official: StaffId,
+        due: String,
+        from: QuestionStatus,
+    },
+    DueExtended {
+        question: QuestionId,
+        due: String,
+        reason: String,
+    },
+    Forwarded {
+        question: QuestionId,
+        authority: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        from: QuestionStatus,
+    },
+    /// A draft written or rewritten (the `answer`th of the question).
+    AnswerDrafted {
+        question: QuestionId,
+        answer: u32,
+        text: String,
+        signer: Signer,
+    },
+    AnswerPublished {
+        question: QuestionId,
+        answer: u32,
+        from: QuestionStatus,
+    },
+    NotSatisfied {
+        question: QuestionId,
+        reason: String,
+        from: QuestionStatus,
+    },
+    /// `question` repeats `into`: its voters count there (distinct).
+    Merged {
+        question: QuestionId,
+        into: QuestionId,
+    },
+    Unmerged {
+        question: QuestionId,
+        from: QuestionId,
+    },
 }
 
 impl Event {
@@ -158,6 +231,32 @@ impl Event {
                 | Event::StaffRevoked { .. }
                 | Event::StaffReissued { .. }
         )
+    }
+
+    /// The questions whose own view (and asker's `mine`) this changes.
+    pub fn questions(&self) -> Vec<QuestionId> {
+        match self {
+            Event::StatusSet { question, .. }
+            | Event::Edited { question, .. }
+            | Event::Routed { question, .. }
+            | Event::InWriting { question, .. }
+            | Event::DueExtended { question, .. }
+            | Event::Forwarded { question, .. }
+            | Event::AnswerDrafted { question, .. }
+            | Event::AnswerPublished { question, .. }
+            | Event::NotSatisfied { question, .. } => vec![*question],
+            Event::Merged {
+                question,
+                into: other,
+            }
+            | Event::Unmerged {
+                question,
+                from: other,
+            } => {
+                vec![*question, *other]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// A change to the roster or to who holds a card.
@@ -218,6 +317,18 @@ pub enum Rejection {
     /// Rows (0-based, in the import) naming someone already on the roster.
     #[error("{} delegate(s) already on the roster; nothing was imported", .0.len())]
     AlreadyOnRoster(Vec<(usize, DelegateId)>),
+    #[error("no active official has this staff id")]
+    UnknownOfficial,
+    #[error("the event has no topic with this id")]
+    UnknownTopic,
+    #[error("the question has no official to answer it: assign one first")]
+    NoOfficial,
+    #[error("the question was merged into another; act on that one, or unmerge it")]
+    Merged,
+    #[error("the question has no answer with this id")]
+    UnknownAnswer,
+    #[error("this answer is published; write a new one")]
+    AnswerPublished,
 }
 
 impl Rejection {
@@ -235,6 +346,10 @@ impl Rejection {
             Rejection::UnknownStaff | Rejection::UnknownDelegate => ErrorCode::BadMessage,
             Rejection::CodeRequired => ErrorCode::CodeRequired,
             Rejection::RosterFull(_) | Rejection::AlreadyOnRoster(_) => ErrorCode::BadMessage,
+            Rejection::UnknownOfficial | Rejection::NoOfficial => ErrorCode::UnknownOfficial,
+            Rejection::UnknownTopic => ErrorCode::UnknownTopic,
+            Rejection::Merged | Rejection::AnswerPublished => ErrorCode::InvalidTransition,
+            Rejection::UnknownAnswer => ErrorCode::BadMessage,
         }
     }
 }

@@ -119,6 +119,10 @@ pub enum AdminAction {
     SetTitle {
         title: String,
     },
+    /// The event's topics (the panel's moderators may set them too).
+    SetTopics {
+        topics: Vec<hoidap_protocol::TopicInput>,
+    },
 }
 
 /// What a principal may do at the current position.
@@ -229,6 +233,7 @@ pub(super) fn decide_admin(
                 .ok_or(Rejection::Text(super::TextError::Empty))?;
             Ok((title != state.title).then_some(Event::TitleSet { title }))
         }
+        AdminAction::SetTopics { topics } => super::followup::set_topics(state, topics),
         AdminAction::SetSettings { settings } => {
             let settings = super::apply::checked_settings(settings.clone())?;
             Ok((settings != state.settings).then_some(Event::SettingsSet { settings }))

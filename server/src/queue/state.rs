@@ -1,5 +1,6 @@
 //! The state of one event, as rebuilt from its log.
 
+use super::followup::{Follow, TopicRecord};
 use super::{Delegate, DelegateId, Principal, StaffId, StaffMember};
 use hoidap_protocol::{Identity, Phase, QuestionId, QuestionStatus, Seq, Settings};
 use std::cmp::Ordering;
@@ -27,6 +28,10 @@ pub struct State {
     pub staff: BTreeMap<StaffId, StaffMember>,
     /// The roster (roster events), by id.
     pub delegates: BTreeMap<DelegateId, Delegate>,
+    /// The event's topics, in the panel's order.
+    pub topics: Vec<TopicRecord>,
+    /// The highest topic id ever given: removed topics' ids are not reused.
+    pub last_topic: u32,
     /// Log position of the last applied entry.
     pub seq: Seq,
     /// The latest entry time applied (ms since the Unix epoch): the next
@@ -121,6 +126,7 @@ pub struct QuestionState {
     pub asker: Option<ParticipantIndex>,
     pub created_at: u64,
     pub voters: FastSet<ParticipantIndex>,
+    pub follow: Follow,
 }
 
 impl QuestionState {
@@ -128,15 +134,27 @@ impl QuestionState {
         self.voters.len() as u32
     }
 
-    /// Attendees and the screen see live and answered questions only.
+    /// Attendees and the screen see neither pending nor hidden questions,
+    /// nor one merged into another (they see that one).
     pub fn is_public(&self) -> bool {
-        matches!(self.status, QuestionStatus::Live | QuestionStatus::Answered)
+        self.status.is_public() && self.follow.merged_into.is_none()
     }
 }
 
 impl State {
     pub fn next_question_id(&self) -> QuestionId {
         self.questions.keys().next_back().map_or(1, |id| id + 1)
+    }
+
+    /// Moves a question to `status`; the current question is always a
+    /// live one.
+    pub(super) fn set_status(&mut self, id: QuestionId, status: QuestionStatus) {
+        if let Some(q) = self.questions.get_mut(&id) {
+            q.status = status;
+            if status != QuestionStatus::Live && self.current == Some(id) {
+                self.current = None;
+            }
+        }
     }
 
     pub fn participant(&self, id: &str) -> Option<ParticipantIndex> {

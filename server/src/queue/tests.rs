@@ -3,9 +3,11 @@
 //! over random command sequences in `tests/props.rs`.
 
 mod decide;
+mod followup;
 mod identity;
 mod people;
 mod props;
+mod props_follow;
 mod roster;
 mod status;
 mod views;
@@ -112,6 +114,8 @@ fn settings(pre_moderation: bool, allow_anonymous: bool, max_length: u32) -> Set
         }),
         chair_sets_current: false,
         roster: false,
+        asker_routes: false,
+        screen: Default::default(),
     }
 }
 
@@ -139,6 +143,8 @@ fn ask(text: &str) -> Action {
         unit: None,
         anonymous: false,
         identity: None,
+        topic: None,
+        official: None,
     }
 }
 
@@ -149,6 +155,8 @@ fn ask_as(text: &str, name: &str, unit: &str, anonymous: bool) -> Action {
         unit: Some(unit.into()),
         anonymous,
         identity: None,
+        topic: None,
+        official: None,
     }
 }
 

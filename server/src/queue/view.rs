@@ -2,9 +2,13 @@
 //! the screen (the public audience) never receive pending or hidden
 //! questions, nor the name, unit or participant id behind an anonymous one.
 
+use super::followup::{Signer, Target};
 use super::state::QuestionState;
-use super::{Entry, Event, State};
-use hoidap_protocol::{Change, Identity, Question, QuestionId, QuestionStatus, Snapshot};
+use super::{Entry, Event, Principal, State};
+use hoidap_protocol::{
+    Answer, Change, FollowUp, Identity, Official, Question, QuestionId, QuestionStatus, Snapshot,
+    StaffRole, Step, Topic,
+};
 
 /// The two serialisations every update is made in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,6 +45,7 @@ pub fn question(state: &State, q: &QuestionState, audience: Audience) -> Option<
                 original_text: None,
                 asker: None,
                 votes_top_source_share: None,
+                follow: follow_view(state, q, Seen::Public),
             })
         }
         Audience::Moderator => Some(own_view(state, q, true)),
@@ -74,7 +79,118 @@ pub fn own_view(state: &State, q: &QuestionState, with_asker: bool) -> Question 
             .map(|p| state.participant_id(p).to_owned()),
         // Not from the log: the room fills it in for moderators.
         votes_top_source_share: None,
+        follow: follow_view(state, q, if with_asker { Seen::Panel } else { Seen::Asker }),
     }
+}
+
+/// Who looks at a question's follow-up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    /// Phones and the screen: published answers, no history.
+    Public,
+    /// The panel: drafts, who wrote them, every step and who made it.
+    Panel,
+    /// The asker in `mine`: published answers and the steps, without who
+    /// on the staff made them.
+    Asker,
+}
+
+fn follow_view(state: &State, q: &QuestionState, seen: Seen) -> FollowUp {
+    let f = &q.follow;
+    let panel = seen == Seen::Panel;
+    let answers = f
+        .answers
+        .iter()
+        .filter(|a| a.published || panel)
+        .map(|a| Answer {
+            id: a.id,
+            text: a.text.clone(),
+            signed_by: match &a.signer {
+                Signer::Official(id) => staff_name(state, *id),
+                Signer::Authority(name) => name.clone(),
+            },
+            published: a.published,
+            at: a.at,
+            written_by: panel.then(|| principal_name(state, &a.writer)),
+        })
+        .collect();
+    let history = match seen {
+        Seen::Public => Vec::new(),
+        _ => f
+            .history
+            .iter()
+            .map(|s| Step {
+                kind: s.kind,
+                at: s.at,
+                by: panel.then(|| principal_name(state, &s.by)),
+                to: s.to.as_ref().map(|t| match t {
+                    Target::Official(id) => staff_name(state, *id),
+                    Target::Authority(name) => name.clone(),
+                    Target::Question(id) => format!("#{id}"),
+                }),
+                due: s.due.clone(),
+                reason: s.reason.clone(),
+            })
+            .collect(),
+    };
+    FollowUp {
+        // A removed topic is no topic (its id is never reused).
+        topic: f.topic.filter(|t| state.topics.iter().any(|x| x.id == *t)),
+        official: f.official.map(|id| id.to_string()),
+        authority: f.authority.clone(),
+        due: f.due.clone(),
+        answers,
+        merged_into: f.merged_into.filter(|_| seen != Seen::Public),
+        merged: if panel { f.merged.clone() } else { Vec::new() },
+        history,
+        // Not from the log: the room fills it in for the panel.
+        similar: Vec::new(),
+    }
+}
+
+fn staff_name(state: &State, id: crate::queue::StaffId) -> String {
+    state
+        .staff
+        .get(&id)
+        .map_or_else(|| id.to_string(), |m| m.name.clone())
+}
+
+/// How the panel's history names who made a move: a staff member by name;
+/// `link` (the shared moderator link), `organiser`, `asker`.
+fn principal_name(state: &State, by: &Principal) -> String {
+    match by {
+        Principal::Staff { id } => staff_name(state, *id),
+        Principal::Link { .. } => "link".to_owned(),
+        Principal::Admin {} => "organiser".to_owned(),
+        Principal::Participant { .. } | Principal::Delegate { .. } | Principal::Sealed { .. } => {
+            "asker".to_owned()
+        }
+    }
+}
+
+/// The officials questions may be addressed to: active staff with the role.
+pub fn officials(state: &State) -> Vec<Official> {
+    state
+        .staff
+        .values()
+        .filter(|m| m.active && m.role == StaffRole::Official)
+        .map(|m| Official {
+            id: m.id.to_string(),
+            name: m.name.clone(),
+        })
+        .collect()
+}
+
+pub fn topics(state: &State) -> Vec<Topic> {
+    state
+        .topics
+        .iter()
+        .map(|t| Topic {
+            id: t.id,
+            name: t.name.clone(),
+            official: t.official.map(|id| id.to_string()),
+        })
+        .collect()
 }
 
 pub fn snapshot(state: &State, audience: Audience, epoch: &str, join_code: &str) -> Snapshot {
@@ -91,6 +207,8 @@ pub fn snapshot(state: &State, audience: Audience, epoch: &str, join_code: &str)
             .into_iter()
             .filter_map(|q| question(state, q, audience))
             .collect(),
+        topics: topics(state),
+        officials: officials(state),
     }
 }
 
@@ -134,10 +252,15 @@ pub fn changes(
     match &entry.event {
         Event::Created { .. } => (Vec::new(), None),
         Event::Asked { id, .. } | Event::Edited { question: id, .. } => (upsert(id), None),
-        Event::StatusSet { question, from, .. } => {
+        Event::StatusSet { question, from, .. }
+        | Event::InWriting { question, from, .. }
+        | Event::Forwarded { question, from, .. }
+        | Event::AnswerPublished { question, from, .. }
+        | Event::NotSatisfied { question, from, .. } => {
             let mut changes = upsert(question);
-            let was_public = matches!(from, QuestionStatus::Live | QuestionStatus::Answered);
-            if changes.is_empty() && was_public {
+            // Merged questions take no status moves: public before means
+            // the audience holds it.
+            if changes.is_empty() && from.is_public() {
                 changes.push(Change::Removed { id: *question });
             }
             // Leaving live may have cleared the current question (`evolve`).
@@ -146,6 +269,37 @@ pub fn changes(
             }
             (changes, None)
         }
+        Event::Routed { question, .. } | Event::DueExtended { question, .. } => {
+            (upsert(question), None)
+        }
+        // A draft is the panel's.
+        Event::AnswerDrafted { question, .. } => match audience {
+            Audience::Moderator => (upsert(question), None),
+            Audience::Public => (Vec::new(), None),
+        },
+        Event::Merged { question, into } => {
+            let mut changes = upsert(question);
+            let was_public = state
+                .questions
+                .get(question)
+                .is_some_and(|q| q.status.is_public());
+            if changes.is_empty() && was_public {
+                changes.push(Change::Removed { id: *question });
+            }
+            changes.extend(upsert(into));
+            (changes, None)
+        }
+        Event::Unmerged { question, from } => {
+            let mut changes = upsert(question);
+            changes.extend(upsert(from));
+            (changes, None)
+        }
+        Event::TopicsSet { .. } => (
+            vec![Change::Topics {
+                topics: topics(state),
+            }],
+            None,
+        ),
         Event::Voted { question, .. } => {
             let votes = state
                 .questions
@@ -174,11 +328,17 @@ pub fn changes(
             }],
             None,
         ),
-        // Who is on the staff reaches the panel through presence.
+        // Who is on the staff reaches the panel through presence; the
+        // officials, whom the hall addresses, everyone.
         Event::StaffAdded { .. }
         | Event::StaffChanged { .. }
         | Event::StaffRevoked { .. }
-        | Event::StaffReissued { .. } => (Vec::new(), None),
+        | Event::StaffReissued { .. } => (
+            vec![Change::Officials {
+                officials: officials(state),
+            }],
+            None,
+        ),
         // The roster is the organiser's; the panel sees its counts in
         // presence, a delegate learns who they are in `welcome`.
         Event::DelegatesAdded { .. }

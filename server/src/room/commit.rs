@@ -20,8 +20,8 @@ impl Room {
             event,
         };
         evolve(&mut self.state, &entry);
-        if let Event::StatusSet { question, .. } | Event::Edited { question, .. } = &entry.event {
-            let asker = self.state.questions.get(question).and_then(|q| q.asker);
+        for question in entry.event.questions() {
+            let asker = self.state.questions.get(&question).and_then(|q| q.asker);
             if let Some(asker) = asker {
                 self.askers.changed(self.state.participant_id(asker));
             }

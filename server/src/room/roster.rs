@@ -169,21 +169,29 @@ pub(super) fn moved_frame() -> Frame {
 impl Room {
     /// The principal an ask anonymous to everyone is stored under: the
     /// asker's pseudonym, once the core says the asker may ask at all.
+    /// The asker's own moves on such a question (`not_satisfied`) are made
+    /// under the same pseudonym, so the core knows them as its asker.
     pub(super) fn sealed(&self, by: Principal, action: &Action) -> Principal {
-        let anonymous = matches!(
-            action,
+        let Powers::Attendee(key) = Powers::of(&self.state, &by) else {
+            return by;
+        };
+        let sealed = || Principal::Sealed {
+            id: self.cards.pseudonym(key),
+        };
+        match action {
             Action::Ask {
                 identity: Some(Identity::Anonymous),
                 ..
+            } => sealed(),
+            Action::NotSatisfied { question, .. } => {
+                let pseudonym = sealed();
+                let asker = self.state.questions.get(question).and_then(|q| q.asker);
+                let theirs = pseudonym
+                    .voter()
+                    .and_then(|p| self.state.participant(&p))
+                    .is_some_and(|p| asker == Some(p));
+                if theirs { pseudonym } else { by }
             }
-        );
-        if !anonymous {
-            return by;
-        }
-        match Powers::of(&self.state, &by) {
-            Powers::Attendee(key) => Principal::Sealed {
-                id: self.cards.pseudonym(key),
-            },
             _ => by,
         }
     }

@@ -51,8 +51,8 @@ impl Credentials {
         self.read().by_hash.get(hash).cloned()
     }
 
-    /// Whether the event has active panel staff (the shared moderator link
-    /// is then refused).
+    /// Whether the event has an active chair or moderator (the shared
+    /// moderator link is then refused).
     pub fn has_panel_staff(&self) -> bool {
         self.read().panel
     }
@@ -69,7 +69,9 @@ impl Credentials {
                 table.by_hash.insert(old.clone(), found(false));
             }
             table.by_hash.insert(m.secret_hash.clone(), found(m.active));
-            table.panel |= m.active && m.role != StaffRole::Screen;
+            // Only members who act on the queue replace the shared link:
+            // officials, clerks and observers do not preside.
+            table.panel |= m.active && matches!(m.role, StaffRole::Chair | StaffRole::Moderator);
         }
         *self.table.write().unwrap_or_else(|e| e.into_inner()) = table;
     }

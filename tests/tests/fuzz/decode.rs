@@ -45,6 +45,8 @@ fn action() -> impl Strategy<Value = Action> {
                 unit,
                 anonymous,
                 identity: None,
+                topic: None,
+                official: None,
             }
         }),
         (question(), any::<bool>()).prop_map(|(question, up)| Action::Vote { question, up }),
@@ -68,8 +70,39 @@ fn action() -> impl Strategy<Value = Action> {
                     max_length,
                     chair_sets_current: None,
                     identities: None,
+                    asker_routes: None,
                 }
             }),
+        (
+            question(),
+            proptest::option::of(proptest::option::of(0..9u32)),
+            opt(),
+            opt()
+        )
+            .prop_map(|(question, topic, official, reason)| Action::Route {
+                question,
+                topic,
+                official,
+                reason
+            }),
+        (question(), 0..70u32, opt()).prop_map(|(question, working_days, official)| {
+            Action::AnswerInWriting {
+                question,
+                working_days,
+                official,
+            }
+        }),
+        (question(), odd_string(60), proptest::option::of(0..4u32)).prop_map(
+            |(question, text, answer)| Action::DraftAnswer {
+                question,
+                text,
+                answer
+            }
+        ),
+        (question(), odd_string(20))
+            .prop_map(|(question, reason)| Action::NotSatisfied { question, reason }),
+        (question(), question()).prop_map(|(question, into)| Action::Merge { question, into }),
+        question().prop_map(|question| Action::Unmerge { question }),
         proptest::sample::select(vec![Phase::Open, Phase::VotingOnly, Phase::Closed])
             .prop_map(|phase| Action::SetPhase { phase }),
     ]

@@ -22,6 +22,8 @@ fn ask(identity: Identity, name: &str, unit: &str) -> Action {
         unit: Some(unit.into()),
         anonymous: false,
         identity: Some(identity),
+        topic: None,
+        official: None,
     }
 }
 

@@ -48,6 +48,8 @@ async fn write(index: usize, mut client: Client, stop: Arc<AtomicBool>) -> anyho
                 unit: None,
                 anonymous: false,
                 identity: None,
+                topic: None,
+                official: None,
             }
         } else {
             let question = known[(n as usize * 7 + index) % known.len()];

@@ -66,6 +66,8 @@ async fn malformed_messages_get_errors_and_the_server_keeps_serving() -> anyhow:
             unit: None,
             anonymous: false,
             identity: None,
+            topic: None,
+            official: None,
         })
         .await?;
     assert_eq!(refused.unwrap_err().code, ErrorCode::TooLong);
@@ -76,6 +78,8 @@ async fn malformed_messages_get_errors_and_the_server_keeps_serving() -> anyhow:
             unit: None,
             anonymous: false,
             identity: None,
+            topic: None,
+            official: None,
         })
         .await?;
     assert_eq!(refused.unwrap_err().code, ErrorCode::InvalidText);
@@ -170,6 +174,8 @@ async fn hello_is_checked_before_anything_else() -> anyhow::Result<()> {
             unit: None,
             anonymous: true,
             identity: None,
+            topic: None,
+            official: None,
         })
         .await?;
     assert_eq!(refused.unwrap_err().code, ErrorCode::AnonymousNotAllowed);

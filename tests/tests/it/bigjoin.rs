@@ -35,6 +35,8 @@ async fn fill(asker: &mut Client, n: usize) -> anyhow::Result<()> {
                 unit: None,
                 anonymous: false,
                 identity: None,
+                topic: None,
+                official: None,
             };
             asker
                 .send(&ClientMsg::Request {
@@ -202,6 +204,8 @@ async fn a_stalled_asker_keeps_one_notice_about_its_questions() -> anyhow::Resul
             unit: None,
             anonymous: false,
             identity: None,
+            topic: None,
+            official: None,
         };
         let ask = ClientMsg::Request {
             id: format!("q{i}"),

@@ -83,6 +83,8 @@ async fn an_unreadable_log_after_a_failed_commit_stops_the_event_until_it_reads(
         unit: None,
         anonymous: false,
         identity: None,
+        topic: None,
+        official: None,
     };
     assert_eq!(
         asker

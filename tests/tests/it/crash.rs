@@ -132,6 +132,8 @@ impl Writer {
                 unit: None,
                 anonymous: false,
                 identity: None,
+                topic: None,
+                official: None,
             },
         };
         Sent { id, action }

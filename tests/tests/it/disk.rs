@@ -151,6 +151,8 @@ impl Writer {
                 unit: None,
                 anonymous: false,
                 identity: None,
+                topic: None,
+                official: None,
             };
             return (id, action);
         }

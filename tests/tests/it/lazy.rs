@@ -195,6 +195,8 @@ async fn a_commit_in_flight_keeps_its_room_and_is_not_lost() -> anyhow::Result<(
         unit: None,
         anonymous: false,
         identity: None,
+        topic: None,
+        official: None,
     };
     a.send(&ClientMsg::Request {
         id: "r1".into(),

@@ -67,6 +67,8 @@ fn ask(text: String) -> Action {
         unit: None,
         anonymous: false,
         identity: None,
+        topic: None,
+        official: None,
     }
 }
 

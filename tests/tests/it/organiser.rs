@@ -53,6 +53,7 @@ async fn the_organiser_renames_an_event_and_changes_its_settings() -> anyhow::Re
             max_length: None,
             identities: None,
             chair_sets_current: None,
+            asker_routes: None,
         })
         .await?;
     let (_, event) = hall.admin("GET", &path, None).await;

@@ -155,6 +155,8 @@ async fn attendees_never_receive_hidden_questions_or_anonymous_names() -> anyhow
             unit: Some("Sở Nội vụ".into()),
             anonymous: true,
             identity: None,
+            topic: None,
+            official: None,
         })
         .await?;
     let anon = *asker.view.my_questions.keys().next().unwrap();
@@ -269,6 +271,8 @@ async fn vietnamese_round_trips_in_nfc_and_counts_characters() -> anyhow::Result
             unit: None,
             anonymous: false,
             identity: None,
+            topic: None,
+            official: None,
         })
         .await?;
     let refused = refused.unwrap_err();

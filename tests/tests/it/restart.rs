@@ -143,6 +143,8 @@ async fn a_retry_after_restart_gets_the_original_ack_and_applies_once() -> anyho
         unit: None,
         anonymous: false,
         identity: None,
+        topic: None,
+        official: None,
     };
     let ask_seq = acked(&mut asker, "ask-1", ask.clone()).await?;
     let question = acked_question(&asker)?;

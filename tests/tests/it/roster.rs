@@ -165,6 +165,8 @@ async fn only_cards_ask_and_vote_and_a_delegate_counts_once() -> anyhow::Result<
         unit: Some("Đơn vị khác".into()),
         anonymous: false,
         identity: None,
+        topic: None,
+        official: None,
     })
     .await?;
     let question = *an.view.my_questions.keys().next().expect("asked");
@@ -337,6 +339,8 @@ async fn a_question_anonymous_to_everyone_is_linked_to_no_delegate_in_the_log() 
         unit: None,
         anonymous: true,
         identity: Some(hoidap_protocol::Identity::Anonymous),
+        topic: None,
+        official: None,
     })
     .await?;
     let question = *an

@@ -125,6 +125,7 @@ async fn staff_work_under_their_own_names_and_the_log_says_who() -> anyhow::Resu
         max_length: None,
         chair_sets_current: Some(true),
         identities: None,
+        asker_routes: None,
     };
     let by_moderator = lan.request(keep.clone()).await?;
     assert_eq!(by_moderator.unwrap_err().code, ErrorCode::Forbidden);

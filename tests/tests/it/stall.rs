@@ -114,6 +114,8 @@ async fn measure(
             unit: None,
             anonymous: false,
             identity: None,
+            topic: None,
+            official: None,
         };
         asker
             .request_with_id(&format!("{tag}-{i}"), ask)
@@ -155,6 +157,8 @@ async fn fill(asker: &mut Client, bytes: usize) -> anyhow::Result<Vec<QuestionId
                 unit: None,
                 anonymous: false,
                 identity: None,
+                topic: None,
+                official: None,
             };
             let id = format!("fill-{}", ids.len() + i);
             asker.send(&ClientMsg::Request { id, action: ask }).await?;

@@ -5,7 +5,7 @@ export const PROTOCOL_VERSION = 1;
 
 export type Role = "attendee" | "moderator" | "screen";
 
-export type QuestionStatus = "pending" | "live" | "answered" | "hidden";
+export type QuestionStatus = "pending" | "live" | "answered" | "hidden" | "in_writing" | "forwarded" | "answered_in_writing" | "not_satisfied";
 
 export type Phase = "open" | "voting_only" | "closed";
 
@@ -41,7 +41,17 @@ chair_sets_current: boolean,
  * their personal code, may ask and vote (one vote per delegate). Set
  * by the organiser only. Absent in older logs: false (open event).
  */
-roster: boolean, };
+roster: boolean, 
+/**
+ * The asker picks a topic and the official the question is addressed
+ * to ("Kính gửi"). Absent in older logs: false.
+ */
+asker_routes: boolean, 
+/**
+ * What the projector shows. Absent in older logs: the up-next list
+ * and vote counts, no routing line, not blank.
+ */
+screen: ScreenSettings, };
 
 export type Identity = "named" | "unit_only" | "hidden_from_hall" | "anonymous";
 
@@ -89,6 +99,125 @@ export type DelegateWho = {
  */
 id: string, name: string, unit?: string, position?: string, };
 
+export type Topic = { 
+/**
+ * Stable within the event; never reused.
+ */
+id: number, name: string, 
+/**
+ * A staff id (`s3`) with the role `official`.
+ */
+official?: string, };
+
+export type TopicInput = { id?: number, name: string, official?: string, };
+
+export type Official = { 
+/**
+ * Staff id, e.g. `s3`.
+ */
+id: string, name: string, };
+
+export type Answer = { 
+/**
+ * 1, 2… within the question.
+ */
+id: number, text: string, 
+/**
+ * Who signs it: the official's name, or the authority's for a
+ * forwarded question.
+ */
+signed_by: string, 
+/**
+ * False: a draft, seen only by the panel.
+ */
+published: boolean, 
+/**
+ * Milliseconds since the Unix epoch: when it was published (a draft:
+ * last written).
+ */
+at: number, 
+/**
+ * The panel only: the staff member who wrote the text (an official or
+ * their clerk).
+ */
+written_by?: string, };
+
+export type StepKind = "routed" | "in_writing" | "due_extended" | "forwarded" | "answered_live" | "answered_in_writing" | "not_satisfied" | "merged" | "unmerged";
+
+export type Step = { kind: StepKind, at: number, 
+/**
+ * The panel only: who made the move (a staff member's name, "chair
+ * link", "organiser", "asker").
+ */
+by?: string, 
+/**
+ * The official's or authority's name, or the question merged into
+ * (`#12`).
+ */
+to?: string, 
+/**
+ * A due date, `YYYY-MM-DD` (the meeting's time zone).
+ */
+due?: string, reason?: string, };
+
+export type ScreenSettings = { 
+/**
+ * The "up next" list of the most voted questions.
+ */
+up_next: boolean, 
+/**
+ * Vote counts.
+ */
+votes: boolean, 
+/**
+ * The current question's topic and "Kính gửi" line.
+ */
+routing: boolean, 
+/**
+ * Nothing but the event's title: the screen is blanked.
+ */
+blank: boolean, };
+
+export type FollowUp = { 
+/**
+ * A topic id of the snapshot's `topics`.
+ */
+topic?: number, 
+/**
+ * The official who answers it (staff id of `officials`): "Kính gửi".
+ */
+official?: string, 
+/**
+ * The outside authority it was forwarded to.
+ */
+authority?: string, 
+/**
+ * Written answer due, `YYYY-MM-DD` (the meeting's time zone).
+ */
+due?: string, 
+/**
+ * Published answers (the panel: drafts too), oldest first.
+ */
+answers?: Array<Answer>, 
+/**
+ * Merged into this question: it is no longer public, and its votes
+ * count on that one.
+ */
+merged_into?: number, 
+/**
+ * The panel only: questions merged into this one.
+ */
+merged?: Array<number>, 
+/**
+ * The panel and the asker: every follow-up step, oldest first.
+ */
+history?: Array<Step>, 
+/**
+ * The panel only: earlier questions this one probably repeats (a
+ * suggestion; nothing is merged without the panel).
+ */
+similar?: Array<number>, };
+
 export type Question = { id: number, 
 /**
  * Current text, NFC-normalised.
@@ -130,7 +259,45 @@ asker?: string,
  * one). Expected high for a hall behind one NAT; otherwise a sign of
  * one device voting under many identities.
  */
-votes_top_source_share?: number, };
+votes_top_source_share?: number, 
+/**
+ * A topic id of the snapshot's `topics`.
+ */
+topic?: number, 
+/**
+ * The official who answers it (staff id of `officials`): "Kính gửi".
+ */
+official?: string, 
+/**
+ * The outside authority it was forwarded to.
+ */
+authority?: string, 
+/**
+ * Written answer due, `YYYY-MM-DD` (the meeting's time zone).
+ */
+due?: string, 
+/**
+ * Published answers (the panel: drafts too), oldest first.
+ */
+answers?: Array<Answer>, 
+/**
+ * Merged into this question: it is no longer public, and its votes
+ * count on that one.
+ */
+merged_into?: number, 
+/**
+ * The panel only: questions merged into this one.
+ */
+merged?: Array<number>, 
+/**
+ * The panel and the asker: every follow-up step, oldest first.
+ */
+history?: Array<Step>, 
+/**
+ * The panel only: earlier questions this one probably repeats (a
+ * suggestion; nothing is merged without the panel).
+ */
+similar?: Array<number>, };
 
 export type Snapshot = { 
 /**
@@ -141,9 +308,17 @@ epoch: string, seq: number, title: string, join_code: string, settings: Settings
  * Every question this audience may see, in ranking order (most votes
  * first, older first on ties).
  */
-questions: Array<Question>, };
+questions: Array<Question>, 
+/**
+ * The event's topics, in the panel's order.
+ */
+topics: Array<Topic>, 
+/**
+ * The officials questions may be addressed to.
+ */
+officials: Array<Official>, };
 
-export type Change = { "type": "question", question: Question, } | { "type": "removed", id: number, } | { "type": "votes", counts: Array<VoteCount>, } | { "type": "current", question: number | null, } | { "type": "settings", settings: Settings, } | { "type": "phase", phase: Phase, } | { "type": "title", title: string, };
+export type Change = { "type": "question", question: Question, } | { "type": "removed", id: number, } | { "type": "votes", counts: Array<VoteCount>, } | { "type": "current", question: number | null, } | { "type": "settings", settings: Settings, } | { "type": "phase", phase: Phase, } | { "type": "title", title: string, } | { "type": "topics", topics: Array<Topic>, } | { "type": "officials", officials: Array<Official>, };
 
 export type VoteCount = { id: number, votes: number, 
 /**
@@ -197,7 +372,16 @@ anonymous: boolean,
 /**
  * One of the event's `settings.identities`.
  */
-identity?: Identity, } | { "type": "vote", question: number, up: boolean, } | { "type": "approve", question: number, } | { "type": "hide", question: number, } | { "type": "restore", question: number, } | { "type": "mark_answered", question: number, } | { "type": "reopen", question: number, } | { "type": "set_current", question: number, } | { "type": "clear_current", } | { "type": "edit", question: number, text: string, } | { "type": "update_settings", pre_moderation?: boolean, allow_anonymous?: boolean, max_length?: number, 
+identity?: Identity, 
+/**
+ * With `settings.asker_routes`: a topic id (else ignored).
+ */
+topic?: number, 
+/**
+ * With `settings.asker_routes`: the official addressed ("Kính
+ * gửi"), a staff id of `officials` (else ignored).
+ */
+official?: string, } | { "type": "vote", question: number, up: boolean, } | { "type": "approve", question: number, } | { "type": "hide", question: number, } | { "type": "restore", question: number, } | { "type": "mark_answered", question: number, } | { "type": "reopen", question: number, } | { "type": "set_current", question: number, } | { "type": "clear_current", } | { "type": "edit", question: number, text: string, } | { "type": "update_settings", pre_moderation?: boolean, allow_anonymous?: boolean, max_length?: number, 
 /**
  * The identity levels askers may choose (at least one).
  */
@@ -205,7 +389,11 @@ identities?: Array<Identity>,
 /**
  * Only the chair may change it.
  */
-chair_sets_current?: boolean, } | { "type": "set_phase", phase: Phase, };
+chair_sets_current?: boolean, asker_routes?: boolean, } | { "type": "set_phase", phase: Phase, } | { "type": "set_topics", topics: Array<TopicInput>, } | { "type": "route", question: number, 
+/**
+ * Absent: unchanged; `null`: no topic.
+ */
+topic?: number | null, official?: string, reason?: string, } | { "type": "answer_in_writing", question: number, working_days: number, official?: string, } | { "type": "extend_due", question: number, working_days: number, reason: string, } | { "type": "forward", question: number, authority: string, reason?: string, } | { "type": "draft_answer", question: number, text: string, answer?: number, } | { "type": "publish_answer", question: number, answer: number, } | { "type": "not_satisfied", question: number, reason: string, } | { "type": "merge", question: number, into: number, } | { "type": "unmerge", question: number, } | { "type": "set_screen", up_next?: boolean, votes?: boolean, routing?: boolean, blank?: boolean, };
 
 export type Participant = { id: string, 
 /**
@@ -273,4 +461,4 @@ links: LinkPresence,
  */
 roster: RosterPresence | null, } | { "type": "pong", };
 
-export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "rate_limited" | "quota_exceeded" | "revoked" | "code_required" | "unknown_code" | "moved" | "unknown";
+export type ErrorCode = "bad_json" | "unknown_type" | "bad_message" | "unsupported_version" | "not_joined" | "already_joined" | "unknown_event" | "bad_secret" | "forbidden" | "invalid_text" | "too_long" | "anonymous_not_allowed" | "unknown_question" | "invalid_transition" | "phase_closed" | "bad_request_id" | "unavailable" | "rate_limited" | "quota_exceeded" | "revoked" | "code_required" | "unknown_code" | "moved" | "unknown_official" | "unknown_topic" | "unknown";

@@ -19,6 +19,8 @@ fn ask_goes_pending_with_premoderation_and_live_without() {
             anonymous: false,
             identity: Some(Identity::Named),
             status: QuestionStatus::Pending,
+            topic: None,
+            official: None,
         })
     );
     assert_eq!(state.seq, 2);
@@ -51,6 +53,7 @@ fn anonymous_only_when_allowed() {
                     max_length: None,
                     chair_sets_current: None,
                     identities: None,
+                    asker_routes: None,
                 },
                 Wrote,
             ),
@@ -249,6 +252,7 @@ fn roles_are_enforced() {
             max_length: None,
             chair_sets_current: None,
             identities: None,
+            asker_routes: None,
         },
         Action::SetPhase {
             phase: Phase::Closed,
@@ -346,6 +350,7 @@ fn settings_are_validated() {
         max_length: Some(n),
         chair_sets_current: None,
         identities: None,
+        asker_routes: None,
     };
     let bad = || Refused(Rejection::BadSetting("max_length must be 1..=2000"));
     let mut state = created(Settings::default());
@@ -363,6 +368,7 @@ fn settings_are_validated() {
                     max_length: None,
                     chair_sets_current: None,
                     identities: None,
+                    asker_routes: None,
                 },
                 Same,
             ),
@@ -381,6 +387,7 @@ fn settings_are_validated() {
                     max_length: None,
                     chair_sets_current: None,
                     identities: None,
+                    asker_routes: None,
                 },
                 Wrote,
             ),

@@ -14,6 +14,7 @@ fn update(allow_anonymous: Option<bool>, identities: Option<Vec<Identity>>) -> A
         max_length: None,
         identities,
         chair_sets_current: None,
+        asker_routes: None,
     }
 }
 
@@ -70,6 +71,8 @@ fn what_the_asker_hides_is_not_kept_and_not_shown() {
             unit: Some("UBND huyện".into()),
             anonymous: false,
             identity: Some(identity),
+            topic: None,
+            official: None,
         };
         match run(state, &p(1), action).unwrap() {
             Some(Event::Asked { id, name, unit, .. }) => (id, name, unit),
@@ -89,6 +92,8 @@ fn what_the_asker_hides_is_not_kept_and_not_shown() {
             unit: None,
             anonymous: true,
             identity: None,
+            topic: None,
+            official: None,
         },
     );
     assert_eq!(

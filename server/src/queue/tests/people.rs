@@ -106,6 +106,7 @@ fn each_role_does_what_it_is_for() {
         max_length: None,
         chair_sets_current: Some(on),
         identities: None,
+        asker_routes: None,
     };
     check(
         &mut state,

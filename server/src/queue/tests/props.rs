@@ -76,7 +76,7 @@ fn question_id() -> impl Strategy<Value = QuestionId> {
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         6 => (text(), field(), field(), prop::bool::weighted(0.3))
-            .prop_map(|(text, name, unit, anonymous)| Action::Ask { text, name, unit, anonymous, identity: None, }),
+            .prop_map(|(text, name, unit, anonymous)| Action::Ask { text, name, unit, anonymous, identity: None, topic: None, official: None }),
         6 => (question_id(), prop::bool::weighted(0.7)).prop_map(|(question, up)| Action::Vote { question, up }),
         4 => question_id().prop_map(|question| Action::Approve { question }),
         1 => question_id().prop_map(|question| Action::Hide { question }),
@@ -93,6 +93,7 @@ fn action() -> impl Strategy<Value = Action> {
                 max_length,
                 chair_sets_current: None,
                 identities: None,
+                asker_routes: None,
             }
         ),
         1 => phase().prop_map(|phase| Action::SetPhase { phase }),
@@ -112,6 +113,8 @@ fn initial_settings() -> impl Strategy<Value = Settings> {
             identities: None,
             chair_sets_current: false,
             roster: false,
+            asker_routes: false,
+            screen: Default::default(),
         })
 }
 
@@ -120,9 +123,7 @@ fn public_leak(state: &State, q: &Question) -> Option<String> {
     let Some(real) = state.questions.get(&q.id) else {
         return Some(format!("question {} does not exist", q.id));
     };
-    if !matches!(real.status, QuestionStatus::Live | QuestionStatus::Answered)
-        || q.status != real.status
-    {
+    if !real.is_public() || q.status != real.status {
         return Some(format!("question {} is {:?}", q.id, real.status));
     }
     if q.asker.is_some() || q.original_text.is_some() {
@@ -204,7 +205,7 @@ proptest! {
     ) {
         // A few questions first, so that later commands mostly find one.
         let asks = seed.into_iter().map(|(n, text)| {
-            let ask = Action::Ask { text: text.into(), name: None, unit: None, anonymous: false, identity: None, };
+            let ask = Action::Ask { text: text.into(), name: None, unit: None, anonymous: false, identity: None, topic: None, official: None };
             (Principal::participant(format!("p{n}")), ask)
         });
         let first = created_entry(settings);

@@ -132,6 +132,7 @@ fn moderators_cannot_turn_roster_mode_off() {
         max_length: None,
         identities: None,
         chair_sets_current: None,
+        asker_routes: None,
     };
     step(&mut state, &mo(), update).unwrap();
     assert!(state.settings.roster && state.settings.pre_moderation);

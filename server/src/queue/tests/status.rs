@@ -179,6 +179,8 @@ fn ranking_most_votes_then_oldest() {
             anonymous: false,
             identity: None,
             status: QuestionStatus::Live,
+            topic: None,
+            official: None,
         };
         evolve(
             &mut state,
