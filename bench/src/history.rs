@@ -170,3 +170,29 @@ pub async fn run(
         "runs": runs,
     }))
 }
+
+/// `verify`: how long `hoidap verify` takes on one event of `entries`
+/// entries (issue 12: the chain's check on a long meeting's log).
+pub async fn verify_time(bin: &Path, entries: u64) -> anyhow::Result<serde_json::Value> {
+    let data = tempfile::tempdir()?;
+    let event = write(data.path(), bin, 1, entries).await?;
+    drop(event);
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let out = std::process::Command::new(bin)
+            .args(["verify", "--data"])
+            .arg(data.path())
+            .output()?;
+        anyhow::ensure!(out.status.success(), "verify failed: {out:?}");
+        runs.push(started.elapsed().as_secs_f64());
+    }
+    runs.sort_by(f64::total_cmp);
+    Ok(serde_json::json!({
+        "scenario": "verify",
+        "entries": entries,
+        "log_bytes": std::fs::metadata(data.path().join("hoidap.sqlite3"))?.len(),
+        "verify_s_median": crate::wire::round1(runs[1] * 1000.0) / 1000.0,
+        "verify_s_runs": runs,
+    }))
+}

@@ -139,6 +139,11 @@ enum Cmd {
         #[arg(long)]
         compare: Vec<PathBuf>,
     },
+    /// `hoidap verify` on one event of `entries` entries (the hash chain).
+    Verify {
+        #[arg(long, default_value_t = 100_000)]
+        entries: u64,
+    },
     /// Memory per delegate: RSS before and after importing a roster and
     /// claiming cards (docs/performance.md).
     Roster {
@@ -227,6 +232,7 @@ async fn run(cli: Cli, pin: bool) -> anyhow::Result<()> {
             compare,
         } => history::run(&cli.server, &compare, events, entries).await?,
         Cmd::Roster { delegates, claimed } => roster::run(&cli.server, delegates, claimed).await?,
+        Cmd::Verify { entries } => history::verify_time(&cli.server, entries).await?,
         Cmd::Stalls {
             episodes,
             attendees,

@@ -31,6 +31,9 @@ enum Command {
     Backup(commands::BackupArgs),
     /// Put a backup into a data directory no server is serving.
     Restore(commands::RestoreArgs),
+    /// Check every event's hash chain (or one event's): exits non-zero
+    /// and names the first broken entry if any entry was changed or removed.
+    Verify(commands::VerifyArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -121,6 +124,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Serve(args)) => args,
         Some(Command::Backup(args)) => return commands::backup(&args),
         Some(Command::Restore(args)) => return commands::restore(&args),
+        Some(Command::Verify(args)) => return commands::verify(&args),
         None => cli.serve,
     };
     // Every phone holds a socket: the usual soft limit of 1024 descriptors

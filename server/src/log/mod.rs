@@ -4,9 +4,11 @@
 //! The trait is small so that a PostgreSQL log for multi-node deployments can
 //! replace the embedded SQLite one without touching rooms or connections.
 
+pub mod chain;
 mod health;
 mod sqlite;
 mod summary;
+mod writer;
 
 pub use health::Unwritable;
 pub use sqlite::{FILE_NAME, SqliteLog};

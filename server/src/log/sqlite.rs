@@ -11,25 +11,23 @@
 //! the last commit and never wait for the writer.
 
 use super::health::{self, Health};
+use super::writer::{Job, Op, Writer};
 use super::{EventId, EventRecord, Log, LogError, LogFuture, Summary, summary};
 use crate::queue::{Entry, State, evolve};
 use hoidap_protocol::Seq;
 use rusqlite::{Connection, params};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// File name inside the data directory.
 pub const FILE_NAME: &str = "hoidap.sqlite3";
 /// Stored in `PRAGMA user_version`; bump with a migration when the schema changes.
-const SCHEMA_VERSION: i64 = 1;
-/// Upper bound on entries per transaction, so one commit (and the latency of
-/// every job in it) stays bounded under a burst.
-const MAX_BATCH_ENTRIES: usize = 10_000;
+/// 2: entries are chained (`prev`, `hash`: see `chain`).
+const SCHEMA_VERSION: i64 = 2;
 /// How long a connection waits on a lock (e.g. a checkpoint) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -41,18 +39,10 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE TABLE IF NOT EXISTS entries (
     event INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, req TEXT,
-    body TEXT NOT NULL, PRIMARY KEY (event, seq)
+    body TEXT NOT NULL, prev BLOB, hash BLOB, PRIMARY KEY (event, seq)
 ) WITHOUT ROWID;
 ";
 
-const INSERT_EVENT: &str = "INSERT INTO events \
-    (id, join_code, title, moderator_secret, screen_secret, epoch, created_at) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-const RENAME_EVENT: &str = "UPDATE events SET title = ?1 WHERE id = ?2";
-const INSERT_ENTRY: &str =
-    "INSERT INTO entries (event, seq, at, req, body) VALUES (?1, ?2, ?3, ?4, ?5)";
-const LAST_SEQ: &str = "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1), \
-    (SELECT max(seq) FROM entries WHERE event = ?1)";
 const SELECT_EVENTS: &str = "SELECT id, join_code, title, moderator_secret, screen_secret, epoch, created_at \
     FROM events ORDER BY id";
 const SELECT_ENTRIES: &str =
@@ -73,32 +63,6 @@ struct Inner {
     reader: Arc<Mutex<Connection>>,
     commits: Arc<AtomicU64>,
     health: Arc<Health>,
-}
-
-struct Job {
-    op: Op,
-    reply: oneshot::Sender<Result<(), LogError>>,
-}
-
-enum Op {
-    /// Boxed: far bigger than an append, and rare.
-    Create(Box<(EventRecord, Entry)>),
-    Append {
-        event: EventId,
-        entries: Vec<Entry>,
-    },
-    /// Not an entry: see `summary`.
-    Summary(EventId, Summary),
-}
-
-impl Op {
-    fn len(&self) -> usize {
-        match self {
-            Op::Create(_) => 1,
-            Op::Append { entries, .. } => entries.len(),
-            Op::Summary(..) => 1,
-        }
-    }
 }
 
 /// The database holds every secret and the authors of anonymous questions.
@@ -315,6 +279,18 @@ fn migrate(conn: &Connection) -> Result<(), LogError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     match version {
         SCHEMA_VERSION => Ok(()),
+        1 => {
+            // Chains added to a log written before them, all at once and
+            // in one transaction: a crash leaves it as it was.
+            conn.execute_batch(
+                "BEGIN IMMEDIATE; ALTER TABLE entries ADD COLUMN prev BLOB; \
+                 ALTER TABLE entries ADD COLUMN hash BLOB;",
+            )?;
+            let chained = super::chain::add_to_unchained(conn)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"))?;
+            tracing::info!(chained, "log entries chained (schema 1 to 2)");
+            Ok(())
+        }
         0 => {
             // The schema and its version in one transaction, so a crash
             // cannot leave a half-created database marked as current.
@@ -328,209 +304,6 @@ fn migrate(conn: &Connection) -> Result<(), LogError> {
             "unsupported log schema version {v}"
         ))),
     }
-}
-
-/// Owns the write connection; lives on the writer thread.
-struct Writer {
-    conn: Connection,
-    /// Last committed seq per event, loaded lazily. Only this thread writes,
-    /// so it stays exact; it is cleared whenever a transaction fails.
-    last_seq: HashMap<EventId, Seq>,
-    commits: Arc<AtomicU64>,
-    health: Arc<Health>,
-}
-
-impl Writer {
-    fn new(conn: Connection, commits: Arc<AtomicU64>, health: Arc<Health>) -> Writer {
-        // The default statement cache (16) holds all eight statements used.
-        Writer {
-            conn,
-            last_seq: HashMap::new(),
-            commits,
-            health,
-        }
-    }
-
-    fn run(mut self, jobs: mpsc::Receiver<Job>) {
-        // `recv` keeps returning queued jobs after the senders are gone and
-        // fails only once the queue is empty: pending work is never dropped.
-        while let Some(first) = health::next(&self.health, &self.conn, &jobs) {
-            let mut size = first.op.len();
-            let mut batch = vec![first];
-            while size < MAX_BATCH_ENTRIES {
-                let Ok(job) = jobs.try_recv() else { break };
-                size += job.op.len();
-                batch.push(job);
-            }
-            self.write(batch);
-        }
-        tracing::debug!("log writer stopped");
-    }
-
-    /// Writes a batch in one transaction and answers every job.
-    fn write(&mut self, batch: Vec<Job>) {
-        let started = Instant::now();
-        let (jobs, entries) = (
-            batch.len(),
-            batch.iter().map(|job| job.op.len()).sum::<usize>(),
-        );
-        let (ops, replies): (Vec<Op>, Vec<_>) =
-            batch.into_iter().map(|job| (job.op, job.reply)).unzip();
-        match self.transaction(&ops) {
-            Ok(results) => {
-                self.commits.fetch_add(1, Ordering::Relaxed);
-                self.health.wrote();
-                let failed = results.iter().filter(|r| r.is_err()).count();
-                let micros = started.elapsed().as_micros() as u64;
-                crate::metrics::log_commit(started.elapsed(), entries);
-                tracing::debug!(jobs, entries, failed, micros, "log batch committed");
-                for (reply, result) in replies.into_iter().zip(results) {
-                    // The caller may have given up waiting; that is fine.
-                    let _ = reply.send(result);
-                }
-            }
-            Err(reason) => {
-                // SQLite may already have rolled back by itself.
-                let rollback = match self.conn.is_autocommit() {
-                    true => Ok(()),
-                    false => self.conn.execute_batch("ROLLBACK"),
-                };
-                if let Err(e) = rollback {
-                    tracing::error!(%e, "rollback after a failed batch");
-                }
-                // The cache may hold seqs of jobs that were rolled back.
-                self.last_seq.clear();
-                tracing::warn!(jobs, entries, %reason, "log batch failed");
-                self.health.failed(&reason);
-                for reply in replies {
-                    let _ = reply.send(Err(LogError::Storage(reason.clone())));
-                }
-            }
-        }
-    }
-
-    /// Runs every op in its own savepoint inside one transaction. The outer
-    /// error means nothing was committed; inner errors belong to one op each.
-    fn transaction(&mut self, ops: &[Op]) -> Result<Vec<Result<(), LogError>>, String> {
-        self.exec("BEGIN IMMEDIATE")?;
-        let mut results = Vec::with_capacity(ops.len());
-        for op in ops {
-            self.exec("SAVEPOINT job")?;
-            match self.apply(op) {
-                Ok(written) => {
-                    self.exec("RELEASE job")?;
-                    if let Some((event, last)) = written {
-                        self.last_seq.insert(event, last);
-                    }
-                    results.push(Ok(()));
-                }
-                Err(err) => {
-                    // Some errors (I/O, full disk) make SQLite roll back the
-                    // whole transaction by itself; then earlier jobs' work is
-                    // gone too and the batch must fail as a whole.
-                    if self.conn.is_autocommit() {
-                        return Err(format!("transaction aborted: {err}"));
-                    }
-                    self.exec("ROLLBACK TO job")?;
-                    self.exec("RELEASE job")?;
-                    results.push(Err(err));
-                }
-            }
-        }
-        self.exec("COMMIT")?;
-        Ok(results)
-    }
-
-    fn exec(&self, sql: &str) -> Result<(), String> {
-        let run = || -> rusqlite::Result<usize> { self.conn.prepare_cached(sql)?.execute([]) };
-        run().map(drop).map_err(|e| format!("{sql}: {e}"))
-    }
-
-    /// Writes one op; returns the event and its new last seq, if it wrote
-    /// entries.
-    fn apply(&mut self, op: &Op) -> Result<Option<(EventId, Seq)>, LogError> {
-        match op {
-            Op::Create(create) => {
-                let (record, first) = &**create;
-                let mut stmt = self.conn.prepare_cached(INSERT_EVENT)?;
-                stmt.execute(params![
-                    record.id,
-                    record.join_code,
-                    record.title,
-                    record.moderator_secret,
-                    record.screen_secret,
-                    record.epoch,
-                    record.created_at,
-                ])
-                .map_err(|err| create_error(record, err))?;
-                let last = self.insert(record.id, 0, std::slice::from_ref(first))?;
-                Ok(Some((record.id, last)))
-            }
-            Op::Append { event, entries } => {
-                let last = self.last_seq(*event)?;
-                Ok(Some((*event, self.insert(*event, last, entries)?)))
-            }
-            Op::Summary(event, s) => summary::save(&self.conn, *event, s).map(|()| None),
-        }
-    }
-
-    /// Inserts entries that must follow `last`; returns the new last seq.
-    fn insert(&self, event: EventId, last: Seq, entries: &[Entry]) -> Result<Seq, LogError> {
-        let mut stmt = self.conn.prepare_cached(INSERT_ENTRY)?;
-        let mut expected = last + 1;
-        for entry in entries {
-            if entry.seq != expected {
-                let msg = format!(
-                    "event {event}: seq {} cannot follow {}",
-                    entry.seq,
-                    expected - 1
-                );
-                return Err(LogError::Storage(msg));
-            }
-            let body =
-                serde_json::to_string(entry).map_err(|e| LogError::Storage(e.to_string()))?;
-            // u64 values beyond i64 fail here rather than wrap.
-            stmt.execute(params![event, entry.seq, entry.at, entry.req, body])?;
-            // The events table's title is what lists show without reading
-            // logs: renamed in the same transaction as the entry.
-            if let crate::queue::Event::TitleSet { title } = &entry.event {
-                let mut rename = self.conn.prepare_cached(RENAME_EVENT)?;
-                rename.execute(params![title, event])?;
-            }
-            expected += 1;
-        }
-        Ok(expected - 1)
-    }
-
-    fn last_seq(&mut self, event: EventId) -> Result<Seq, LogError> {
-        if let Some(&last) = self.last_seq.get(&event) {
-            return Ok(last);
-        }
-        let mut stmt = self.conn.prepare_cached(LAST_SEQ)?;
-        // Two scalar subqueries: always exactly one row.
-        let (exists, max): (bool, Option<u64>) =
-            stmt.query_row([event], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        if !exists {
-            return Err(LogError::Storage(format!("unknown event {event}")));
-        }
-        let last = max.unwrap_or(0);
-        self.last_seq.insert(event, last);
-        Ok(last)
-    }
-}
-
-fn create_error(record: &EventRecord, err: rusqlite::Error) -> LogError {
-    if let rusqlite::Error::SqliteFailure(e, Some(msg)) = &err {
-        // The message names the column; the id has its own code (PRIMARYKEY).
-        let unique = e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE;
-        if unique && msg.contains("join_code") {
-            return LogError::DuplicateCode;
-        }
-    }
-    if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
-        return LogError::Storage(format!("event {} already exists: {err}", record.id));
-    }
-    err.into()
 }
 
 /// Any SQLite failure outside the cases mapped explicitly is a storage error.

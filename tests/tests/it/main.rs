@@ -34,3 +34,4 @@ mod sleep;
 mod staff;
 mod stall;
 mod support;
+mod verify;

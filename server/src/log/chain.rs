@@ -1,0 +1,175 @@
+//! Each event's log is a hash chain: entry `n` stores `prev`, the hash of
+//! entry `n - 1` (32 zero bytes for the first), and `hash` =
+//! SHA-256(`prev` ‖ its stored bytes). Changing one byte of an entry breaks
+//! its own hash; removing one breaks the next one's `prev` (and leaves a
+//! gap in the positions). The last hash, the chain head, summarises the
+//! whole log: printed on a report, it lets anyone check later that the
+//! data is the one reported. Truncating the end is caught only that way.
+
+use super::EventId;
+use hoidap_protocol::Seq;
+use rusqlite::{Connection, params};
+use sha2::{Digest, Sha256};
+
+pub type Hash = [u8; 32];
+
+/// The `prev` of an event's first entry.
+pub const GENESIS: Hash = [0; 32];
+
+/// The hash of an entry stored as `body` after the entry hashed `prev`.
+pub fn link(prev: &Hash, body: &str) -> Hash {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(body.as_bytes());
+    h.finalize().into()
+}
+
+pub fn hex(hash: &Hash) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What `verify` found in one event's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every entry links to the one before: `entries` of them, ending in
+    /// `head`.
+    Intact { entries: u64, head: Hash },
+    /// The first position at which the chain does not hold, and why.
+    Broken { seq: Seq, reason: String },
+}
+
+/// Checks one event's chain from its first entry.
+pub fn verify(conn: &Connection, event: EventId) -> rusqlite::Result<Verdict> {
+    let mut stmt =
+        conn.prepare("SELECT seq, body, prev, hash FROM entries WHERE event = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([event])?;
+    let (mut expected, mut head) = (1, GENESIS);
+    while let Some(row) = rows.next()? {
+        let seq: Seq = row.get(0)?;
+        let broken = |reason: &str| Verdict::Broken {
+            seq: expected,
+            reason: reason.to_owned(),
+        };
+        if seq != expected {
+            return Ok(broken(&format!("missing: the next stored entry is {seq}")));
+        }
+        let body = row.get_ref(1)?.as_bytes().unwrap_or_default();
+        let (prev, hash): (Option<Vec<u8>>, Option<Vec<u8>>) = (row.get(2)?, row.get(3)?);
+        if prev.as_deref() != Some(&head[..]) {
+            return Ok(broken("its link to the previous entry does not match"));
+        }
+        let mut h = Sha256::new();
+        h.update(head);
+        h.update(body);
+        let own: Hash = h.finalize().into();
+        if hash.as_deref() != Some(&own[..]) {
+            return Ok(broken("its bytes do not match its hash (changed)"));
+        }
+        head = own;
+        expected += 1;
+    }
+    Ok(Verdict::Intact {
+        entries: expected - 1,
+        head,
+    })
+}
+
+/// Chains the entries of a log written before chains existed (schema 1),
+/// inside the caller's transaction.
+pub fn add_to_unchained(conn: &Connection) -> rusqlite::Result<u64> {
+    let mut events = conn.prepare("SELECT id FROM events ORDER BY id")?;
+    let ids: Vec<EventId> = events
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut select = conn.prepare("SELECT seq, body FROM entries WHERE event = ?1 ORDER BY seq")?;
+    let mut update =
+        conn.prepare("UPDATE entries SET prev = ?1, hash = ?2 WHERE event = ?3 AND seq = ?4")?;
+    let mut chained = 0;
+    for id in ids {
+        let rows: Vec<(Seq, String)> = select
+            .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut head = GENESIS;
+        for (seq, body) in rows {
+            let hash = link(&head, &body);
+            update.execute(params![&head[..], &hash[..], id, seq])?;
+            head = hash;
+            chained += 1;
+        }
+    }
+    Ok(chained)
+}
+
+/// One event's verdict, by its join code and title.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub join_code: String,
+    pub title: String,
+    pub verdict: Verdict,
+}
+
+/// Checks the chains of the log in `dir` (every event, or the one whose
+/// join code is `code`), reading only: a running server may keep serving.
+pub fn verify_dir(
+    dir: &std::path::Path,
+    code: Option<&str>,
+) -> Result<Vec<Checked>, super::LogError> {
+    use rusqlite::OpenFlags;
+    let path = dir.join(super::FILE_NAME);
+    if !path.exists() {
+        return Err(super::LogError::Storage(format!(
+            "{} does not exist",
+            path.display()
+        )));
+    }
+    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version < 2 {
+        let msg = format!(
+            "the log's schema is {version}, without chains: start hoidap once on it to chain it"
+        );
+        return Err(super::LogError::Storage(msg));
+    }
+    let mut stmt = conn.prepare("SELECT id, join_code, title FROM events ORDER BY id")?;
+    let events: Vec<(EventId, String, String)> = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let wanted = code.map(|c| c.trim().to_uppercase());
+    let mut out = Vec::new();
+    for (id, join_code, title) in events {
+        if wanted
+            .as_ref()
+            .is_some_and(|w| *w != join_code.to_uppercase())
+        {
+            continue;
+        }
+        let verdict = verify(&conn, id)?;
+        out.push(Checked {
+            join_code,
+            title,
+            verdict,
+        });
+    }
+    if let Some(w) = wanted
+        && out.is_empty()
+    {
+        return Err(super::LogError::Storage(format!(
+            "no event has the join code {w}"
+        )));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_depends_on_the_previous_hash_and_every_byte() {
+        let first = link(&GENESIS, r#"{"seq":1}"#);
+        assert_ne!(first, link(&GENESIS, r#"{"seq":2}"#));
+        assert_ne!(link(&first, "x"), link(&GENESIS, "x"));
+        assert_eq!(hex(&GENESIS).len(), 64);
+    }
+}
