@@ -66,6 +66,8 @@ const errors = new Map();
 const seqWaiters = /** @type {Array<{seq: number, resolve: () => void}>} */ ([]);
 /** A render was skipped while someone typed: done on blur or when composition ends. */
 let heldRender = false;
+/** Whether the lists were shown once. */
+let painted = false;
 
 const role = () => me?.role ?? 'chair';
 const isOfficial = () => role() === 'official';
@@ -135,10 +137,12 @@ function render() {
   let at = 0;
   for (const { name, list, empty } of lists) {
     const count = parts[name].length;
-    placeChildren(list, nodes.slice(at, at + count));
+    // Cards fade in when they arrive, not all at once when the page opens.
+    placeChildren(list, nodes.slice(at, at + count), { animate: painted });
     empty.hidden = count > 0;
     at += count;
   }
+  painted = true;
 }
 
 function renderWho() {
@@ -281,7 +285,14 @@ for (const { list } of lists) {
     const button = e.target instanceof Element ? e.target.closest('button[data-action]') : null;
     const item = button?.closest('li.oq');
     if (!(button instanceof HTMLButtonElement) || !(item instanceof HTMLElement)) return;
-    perform(Number(item.dataset.id), /** @type {'save' | 'publish'} */ (button.dataset.action));
+    const id = Number(item.dataset.id);
+    if (button.dataset.action === 'more') {
+      item.dataset.open = '1';
+      render();
+      item.querySelector('textarea')?.focus();
+      return;
+    }
+    perform(id, /** @type {'save' | 'publish'} */ (button.dataset.action));
   });
   list.addEventListener('input', (e) => {
     const item = e.target instanceof HTMLTextAreaElement ? e.target.closest('li.oq') : null;

@@ -165,12 +165,19 @@ function renderEditor(node, q, ctx) {
   const editor = find(node, '.oq-editor', HTMLElement);
   // A forwarded question is answered by the authority it went to; the
   // panel publishes what that authority sends.
-  const open = ctx.canWrite && isWritable(q.status) && q.status !== 'forwarded';
+  const writable = ctx.canWrite && isWritable(q.status) && q.status !== 'forwarded';
+  const draft = currentDraft(q);
+  // An answered question takes an additional answer, on request: an empty
+  // field under every answered question would only lengthen the page.
+  const folded = q.status === 'answered_in_writing' && !draft && node.dataset.open !== '1';
+  find(node, '.oq-more', HTMLButtonElement).hidden = !writable || !folded;
+  const open = writable && !folded;
   editor.hidden = !open;
   if (!open) return;
-  const again = q.status === 'not_satisfied' || publishedAnswers(q).length > 0;
-  setText(find(node, '.oq-label', HTMLElement), tr(again ? 'off.editor.label.again' : 'off.editor.label'));
-  const draft = currentDraft(q);
+  /** @type {Key} */
+  const label = q.status === 'not_satisfied' ? 'off.editor.label.again'
+    : q.status === 'answered_in_writing' ? 'off.editor.label.more' : 'off.editor.label';
+  setText(find(node, '.oq-label', HTMLElement), tr(label));
   if (draft) node.dataset.draft = String(draft.id);
   else delete node.dataset.draft;
   node.dataset.draftNote = draft

@@ -222,10 +222,39 @@ test('officials answer in writing: only their own questions, a clerk\'s draft, p
   await eventually(async () => assert.equal(await card(an, q2).locator('textarea').inputValue(), 'Sẽ trả lời sau khi có báo cáo của Ban quản lý.'));
   await an.locator('.lang-switch').click();
 
+  // Typing Vietnamese with an IME (Telex: "chir" composes "chỉ") while a
+  // new question arrives: the field keeps its letter and its focus, the
+  // card does not move under the cursor, and the list reorders after.
+  const field = card(an, q2).locator('textarea');
+  await field.fill('');
+  await field.click();
+  await an.keyboard.type('Đã ch');
+  const cdp = await phone.newCDPSession(an);
+  await cdp.send('Input.imeSetComposition', { text: 'i', selectionStart: 1, selectionEnd: 1 });
+  await cdp.send('Input.imeSetComposition', { text: 'ỉ', selectionStart: 1, selectionEnd: 1 });
+  const q5 = 'Đề nghị sớm giải quyết kiến nghị về bồi thường giải phóng mặt bằng đường vành đai.';
+  const late = await socket(tools, { type: 'hello', protocol: 1, join_code: code, role: 'attendee' });
+  const asked5 = await late.act({ type: 'ask', text: q5, anonymous: true, identity: 'hidden_from_hall' });
+  assert.equal(asked5.type, 'ack', JSON.stringify(asked5));
+  assert.equal((await chair.act({ type: 'route', question: asked5.question.id, official: a.id })).type, 'ack');
+  assert.equal((await chair.act({ type: 'answer_in_writing', question: asked5.question.id, working_days: 1 })).type, 'ack');
+  await eventually(async () => assert.equal(await an.locator('#n-todo').textContent(), '2'));
+  await cdp.send('Input.insertText', { text: 'ỉ' });
+  assert.equal(await field.inputValue(), 'Đã chỉ');
+  assert.equal(await field.evaluate((n) => n === document.activeElement), true, 'the field kept the focus');
+  assert.deepEqual(await texts(an, '#todo .q-text'), [q2], 'the order waits while typing');
+  await an.locator('#todo-heading').click();
+  await eventually(async () => assert.deepEqual(await texts(an, '#todo .q-text'), [q5, q2]));
+  assert.equal(await field.inputValue(), 'Đã chỉ', 'what was typed stays, unsaved');
+  await card(an, q2).locator('.oq-draft', { hasText: 'Có thay đổi chưa lưu' }).waitFor();
+  assert.match(await card(an, q5).locator('.oq-who').textContent() ?? '', /^Người hỏi không ghi tên — Hỏi lúc \d\d\/\d\d\/\d{4} \d\d:\d\d$/);
+
   // Laptop view of the official's page.
   const wide = await laptop.newPage();
   await wide.goto(a.link);
   await eventually(async () => assert.equal(await wide.locator('#done li.oq').count(), 1));
+  // After the cards' fade-in.
+  await wide.waitForTimeout(400);
   await wide.screenshot({ path: join(shots, 'official-laptop.png'), fullPage: true });
   await wide.close();
 
