@@ -204,6 +204,7 @@ test('officials answer in writing: only their own questions, a clerk\'s draft, p
   await an.locator('#confirm button[value="ok"]').click();
   await eventually(async () => assert.deepEqual(await texts(an, '#done .oq-answer-text'), [final, second]));
   await eventually(async () => assert.deepEqual(await texts(clerk, '#done .oq-answer-text'), [final, second]));
+  await an.waitForTimeout(400);
   await an.screenshot({ path: join(shots, 'official-phone-answered.png'), fullPage: true });
 
   // A refusal says what it is: a too-long answer is stopped before it leaves.
@@ -258,7 +259,44 @@ test('officials answer in writing: only their own questions, a clerk\'s draft, p
   await wide.screenshot({ path: join(shots, 'official-laptop.png'), fullPage: true });
   await wide.close();
 
+  // A week past the due dates, in the browser's clock: both owed answers are late.
+  for (const [name, opts] of /** @type {const} */ ([['phone', PHONE], ['laptop', LAPTOP]])) {
+    const later = await browser.newContext(opts);
+    await later.clock.install({ time: Date.parse('2026-12-24T02:00:00Z') });
+    const page = await later.newPage();
+    const problems = watch(page, `overdue ${name}`);
+    await page.goto(a.link);
+    await eventually(async () => assert.equal(await page.locator('#n-overdue').textContent(), '2'));
+    assert.equal(await card(page, q2).locator('.oq-overdue').isVisible(), true);
+    assert.deepEqual(await texts(page, '#todo .q-text'), [q5, q2]);
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(shots, `official-${name}-overdue.png`), fullPage: name === 'laptop' });
+    assert.deepEqual(problems, []);
+    await later.close();
+  }
+
   assert.deepEqual(anProblems, []);
   assert.deepEqual(clerkProblems, []);
   await Promise.all([phone.close(), laptop.close(), tools.close()]);
+});
+
+test('a wrong or revoked personal link says so, and the secret is not kept', async () => {
+  const event = await createEvent(server, { title: 'Hội nghị giao ban', pre_moderation: false });
+  const code = event.join_code;
+  const member = (await adminCall(server, 'POST', `/api/events/${code}/staff`, { name: 'Đỗ Quang Huy', role: 'official' })).json;
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/o/${code}#not-the-secret`);
+  await page.locator('#refused-msg', { hasText: 'Đường dẫn không hợp lệ' }).waitFor();
+  assert.equal(await page.locator('.off-main').isHidden(), true);
+
+  await page.goto(member.link);
+  await page.locator('#who', { hasText: 'Đỗ Quang Huy' }).waitFor();
+  await page.locator('#todo-empty').waitFor();
+  const revoked = await adminCall(server, 'POST', `/api/events/${code}/staff/${member.id}/revoke`);
+  assert.equal(revoked.json.active, false);
+  await page.locator('#refused-msg', { hasText: 'đã bị thu hồi' }).waitFor({ timeout: 3_000 });
+  await page.reload();
+  await page.locator('#refused-msg', { hasText: 'cần đường dẫn đầy đủ' }).waitFor();
+  await context.close();
 });
