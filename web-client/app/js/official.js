@@ -62,6 +62,7 @@ let welcomed = false;
 const busy = new Set();
 /** The last refusal per question, shown under its editor until the next try. @type {Map<number, string>} */
 const errors = new Map();
+const SEQ_WAIT_MS = 5_000;
 /** Waiting for the state to reach a log position (an ack can come before its delta). */
 const seqWaiters = /** @type {Array<{seq: number, resolve: () => void}>} */ ([]);
 /** A render was skipped while someone typed: done on blur or when composition ends. */
@@ -180,7 +181,12 @@ ui.filter.addEventListener('change', render);
  */
 function reached(seq) {
   if ((client.state?.seq ?? 0) >= seq) return Promise.resolve();
-  return new Promise((resolve) => seqWaiters.push({ seq, resolve }));
+  return new Promise((resolve) => {
+    seqWaiters.push({ seq, resolve });
+    // Never left waiting: should that position not reach this feed, the
+    // page goes on with what it has after a moment.
+    setTimeout(resolve, SEQ_WAIT_MS);
+  });
 }
 
 /**
