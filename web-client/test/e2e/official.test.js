@@ -6,6 +6,8 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   adminCall, createEvent, ensureScreenshotsDir, eventually, launchBrowser, startServer, texts, watch,
@@ -25,6 +27,8 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
+
+const AXE = readFileSync(join(createRequire(import.meta.url).resolve('axe-core'), '..', 'axe.min.js'), 'utf8');
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'vi-VN' };
 const LAPTOP = { viewport: { width: 1366, height: 768 }, locale: 'vi-VN' };
@@ -219,6 +223,8 @@ test('officials answer in writing: only their own questions, a clerk\'s draft, p
   await long.locator('textarea').fill('Sẽ trả lời sau khi có báo cáo của Ban quản lý.');
   await long.locator('[data-action="save"]').click();
   await long.locator('.oq-draft', { hasText: 'Draft saved at' }).waitFor();
+  assert.equal(await card(an, q1).locator('.oq-status').textContent(), 'Answered in writing');
+  await an.screenshot({ path: join(shots, 'official-phone-english.png') });
   await an.reload();
   await eventually(async () => assert.equal(await card(an, q2).locator('textarea').inputValue(), 'Sẽ trả lời sau khi có báo cáo của Ban quản lý.'));
   await an.locator('.lang-switch').click();
@@ -261,7 +267,8 @@ test('officials answer in writing: only their own questions, a clerk\'s draft, p
 
   // A week past the due dates, in the browser's clock: both owed answers are late.
   for (const [name, opts] of /** @type {const} */ ([['phone', PHONE], ['laptop', LAPTOP]])) {
-    const later = await browser.newContext(opts);
+    // CSP bypassed only so that axe can be injected.
+    const later = await browser.newContext({ ...opts, bypassCSP: true });
     await later.clock.install({ time: Date.parse('2026-12-24T02:00:00Z') });
     const page = await later.newPage();
     const problems = watch(page, `overdue ${name}`);
@@ -271,6 +278,14 @@ test('officials answer in writing: only their own questions, a clerk\'s draft, p
     assert.deepEqual(await texts(page, '#todo .q-text'), [q5, q2]);
     await page.waitForTimeout(400);
     await page.screenshot({ path: join(shots, `official-${name}-overdue.png`), fullPage: name === 'laptop' });
+    await page.addScriptTag({ content: AXE });
+    const violations = await page.evaluate(async () => {
+      // @ts-ignore injected above
+      const r = await axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((/** @type {any} */ v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((/** @type {any} */ n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(violations.filter((v) => /^(serious|critical) /.test(v)), [], `axe on the ${name}`);
+    if (violations.length) console.log(`axe (${name}): ${violations.join('; ')}`);
     assert.deepEqual(problems, []);
     await later.close();
   }
