@@ -13,6 +13,7 @@ import { MAX_ANSWER, createItem, isDirty, updateCounter, updateItem } from './of
 import { counts, currentDraft, sections, todayInVietnam } from './officiallist.js';
 import { Outbox, memoryStore } from './outbox.js';
 import { forgetSecret, takeSecret } from './secret.js';
+import { load, save } from './storage.js';
 import { charCount, cleanText, normalizeCode } from './text.js';
 
 /** @typedef {import('./protocol').Question} Question */
@@ -86,7 +87,32 @@ function topicName(id) {
   return id === undefined ? null : directory.topics.find((t) => t.id === id)?.name ?? null;
 }
 
-const items = new Keyed(createItem, (node, /** @type {Question} */ q) => {
+/**
+ * Where an answer typed on this device and not saved yet is kept, so a
+ * phone that drops the tab (low memory, a reload) gives it back. Per
+ * member: a clerk's unsaved text is not shown to the official on a shared
+ * laptop.
+ * @param {number} id
+ */
+const typedKey = (id) => `hoidap.answer.${code}.${me?.id ?? 'chair'}.${id}`;
+
+/** @param {Question} q */
+function createCard(q) {
+  const node = createItem(q);
+  const kept = load(typedKey(q.id));
+  if (kept) find(node, '.oq-text', HTMLTextAreaElement).value = kept;
+  return node;
+}
+
+/**
+ * @param {HTMLTextAreaElement} area
+ * @param {number} id
+ */
+function keepTyped(area, id) {
+  save(typedKey(id), isDirty(area) && area.value.trim() ? area.value : null);
+}
+
+const items = new Keyed(createCard, (node, /** @type {Question} */ q) => {
   updateItem(node, q, {
     today: todayInVietnam(Date.now()),
     canWrite: canWrite(),
@@ -221,6 +247,7 @@ async function saveDraft(id, area) {
   // What was typed is now the draft: the field is no longer "unsaved".
   if (saved && saved.text === text) {
     area.dataset.base = area.value;
+    keepTyped(area, id);
     if (area.value !== text && document.activeElement !== area) {
       area.value = text;
       area.dataset.base = text;
@@ -273,6 +300,7 @@ async function perform(id, act) {
       await send({ type: 'publish_answer', question: id, answer });
       area.value = '';
       area.dataset.base = '';
+      keepTyped(area, id);
       toast(ui.toast, tr('off.published'));
     } else {
       toast(ui.toast, tr('off.saved'));
@@ -301,8 +329,11 @@ for (const { list } of lists) {
     perform(id, /** @type {'save' | 'publish'} */ (button.dataset.action));
   });
   list.addEventListener('input', (e) => {
-    const item = e.target instanceof HTMLTextAreaElement ? e.target.closest('li.oq') : null;
-    if (item instanceof HTMLElement) updateCounter(item);
+    const area = e.target instanceof HTMLTextAreaElement ? e.target : null;
+    const item = area?.closest('li.oq');
+    if (!area || !(item instanceof HTMLElement)) return;
+    updateCounter(item);
+    keepTyped(area, Number(item.dataset.id));
   });
   // The composition's state is kept on the field, so an update that comes
   // in mid-letter leaves the value alone.

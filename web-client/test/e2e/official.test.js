@@ -254,6 +254,10 @@ test('officials answer in writing: only their own questions, a clerk\'s draft, p
   await eventually(async () => assert.deepEqual(await texts(an, '#todo .q-text'), [q5, q2]));
   assert.equal(await field.inputValue(), 'Đã chỉ', 'what was typed stays, unsaved');
   await card(an, q2).locator('.oq-draft', { hasText: 'Có thay đổi chưa lưu' }).waitFor();
+  // What was typed and not saved comes back after a reload, still unsaved.
+  await an.reload();
+  await eventually(async () => assert.equal(await card(an, q2).locator('textarea').inputValue(), 'Đã chỉ'));
+  await card(an, q2).locator('.oq-draft', { hasText: 'Có thay đổi chưa lưu' }).waitFor();
   assert.match(await card(an, q5).locator('.oq-who').textContent() ?? '', /^Người hỏi không ghi tên — Hỏi lúc \d\d\/\d\d\/\d{4} \d\d:\d\d$/);
 
   // Laptop view of the official's page.
