@@ -240,13 +240,23 @@ async function saveDraft(id, area) {
   if (draft && draft.text === text) return draft.id;
   /** @type {Action} */
   const action = { type: 'draft_answer', question: id, text };
-  if (draft) action.answer = draft.id;
-  await send(action);
+  const started = area.dataset.baseId ? Number(area.dataset.baseId) : null;
+  const target = draft?.id ?? started;
+  if (target !== null) action.answer = target;
+  try {
+    await send(action);
+  } catch (err) {
+    // The draft it started from was published meanwhile: said once; saving
+    // again makes it a new (additional) answer.
+    if (err instanceof RequestError && err.code === 'invalid_transition') area.dataset.baseId = '';
+    throw err;
+  }
   const now = client.state?.questions.get(id);
   const saved = now ? currentDraft(now) : null;
   // What was typed is now the draft: the field is no longer "unsaved".
   if (saved && saved.text === text) {
     area.dataset.base = area.value;
+    area.dataset.baseId = String(saved.id);
     keepTyped(area, id);
     if (area.value !== text && document.activeElement !== area) {
       area.value = text;
@@ -300,6 +310,7 @@ async function perform(id, act) {
       await send({ type: 'publish_answer', question: id, answer });
       area.value = '';
       area.dataset.base = '';
+      area.dataset.baseId = '';
       keepTyped(area, id);
       toast(ui.toast, tr('off.published'));
     } else {

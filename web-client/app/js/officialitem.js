@@ -169,7 +169,10 @@ function renderEditor(node, q, ctx) {
   const draft = currentDraft(q);
   // An answered question takes an additional answer, on request: an empty
   // field under every answered question would only lengthen the page.
-  const folded = q.status === 'answered_in_writing' && !draft && node.dataset.open !== '1';
+  // Never over text typed here or a refusal to read.
+  const area = find(node, '.oq-text', HTMLTextAreaElement);
+  const folded = q.status === 'answered_in_writing' && !draft && node.dataset.open !== '1'
+    && !isDirty(area) && !ctx.error;
   find(node, '.oq-more', HTMLButtonElement).hidden = !writable || !folded;
   const open = writable && !folded;
   editor.hidden = !open;
@@ -184,16 +187,20 @@ function renderEditor(node, q, ctx) {
     ? tr('off.draft.saved', { when: formatMoment(draft.at), who: draft.written_by ?? draft.signed_by })
     : tr('off.draft.none');
 
-  const area = find(node, '.oq-text', HTMLTextAreaElement);
   const server = draft?.text ?? '';
   const composing = area.dataset.composing === '1';
+  // `baseId`: the draft the text in the field started from. Kept while
+  // typing, so that saving over a draft that was published meanwhile is
+  // refused instead of becoming a second answer unnoticed.
   if (area.value === server) {
     area.dataset.base = server;
+    area.dataset.baseId = draft ? String(draft.id) : '';
   } else if (!isDirty(area) && !composing) {
     // Someone else saved (the clerk, or this official on another device)
     // and nothing is being typed here: show their text.
     area.value = server;
     area.dataset.base = server;
+    area.dataset.baseId = draft ? String(draft.id) : '';
   }
   node.classList.toggle('busy', ctx.busy);
   const error = find(node, '.oq-error', HTMLElement);

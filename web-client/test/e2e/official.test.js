@@ -294,6 +294,29 @@ test('officials answer in writing: only their own questions, a clerk\'s draft, p
     await later.close();
   }
 
+  // A refusal is said in words: An edits a saved draft while the chair
+  // publishes it; An's edit can no longer replace it.
+  const q5card = card(an, q5);
+  await q5card.locator('textarea').fill('Đã giao Sở Giao thông vận tải kiểm tra hồ sơ bồi thường.');
+  await q5card.locator('[data-action="save"]').click();
+  await q5card.locator('.oq-draft', { hasText: 'người soạn: Nguyễn Văn An' }).waitFor();
+  await q5card.locator('textarea').fill('Đã giao Sở Giao thông vận tải kiểm tra hồ sơ bồi thường trong tháng này.');
+  await q5card.locator('[data-action="publish"]').click();
+  await an.locator('#confirm-body').waitFor();
+  const byChair = await chair.act({ type: 'publish_answer', question: asked5.question.id, answer: 1 });
+  assert.equal(byChair.type, 'ack', JSON.stringify(byChair));
+  await an.locator('#confirm button[value="ok"]').click();
+  await q5card.locator('.oq-error', { hasText: 'Câu hỏi vừa thay đổi' }).waitFor();
+  assert.equal(await q5card.locator('.oq-status').textContent(), 'Đã trả lời bằng văn bản');
+  assert.match(await q5card.locator('textarea').inputValue(), /trong tháng này\.$/, 'the edit is still there to use');
+  await an.waitForTimeout(400);
+  await q5card.screenshot({ path: join(shots, 'official-phone-refused.png') });
+  // Saving again makes it an additional answer, as a draft.
+  await q5card.locator('[data-action="save"]').click();
+  await q5card.locator('.oq-draft', { hasText: 'Bản nháp lưu lúc' }).waitFor();
+  assert.equal(await q5card.locator('.oq-error').isHidden(), true);
+  assert.equal(await q5card.locator('.oq-label').textContent(), 'Trả lời bổ sung');
+
   assert.deepEqual(anProblems, []);
   assert.deepEqual(clerkProblems, []);
   await Promise.all([phone.close(), laptop.close(), tools.close()]);
