@@ -3,7 +3,7 @@
 // move the secret into this tab's sessionStorage at once and take it out of
 // the address: reloading the tab keeps working, another tab needs the link.
 
-/** @typedef {'moderator' | 'screen'} SecretRole */
+/** @typedef {'moderator' | 'screen' | 'official'} SecretRole */
 
 /**
  * @param {SecretRole} role
