@@ -140,7 +140,10 @@ export class NotSatisfied {
     /** @type {{id: string, timer: ReturnType<typeof setTimeout>} | null} */
     this.waiting = null;
     const { form, text, cancel, dialog } = this.ui;
-    text.addEventListener('input', () => this.count());
+    text.addEventListener('input', () => {
+      this.count();
+      this.ui.error.hidden = true;
+    });
     cancel.addEventListener('click', () => dialog.close());
     dialog.addEventListener('close', () => this.stopWaiting());
     form.addEventListener('submit', (e) => {

@@ -27,7 +27,6 @@ export class RoutePicker {
     this.sig = '';
     this.ui.topic.addEventListener('change', () => {
       this.ui.official.value = defaultOfficial(this.topics, this.officials, this.topicId());
-      this.label();
       this.refresh();
     });
     this.ui.official.addEventListener('change', () => this.refresh());
@@ -67,18 +66,6 @@ export class RoutePicker {
     official.replaceChildren(none('fu.route.none.official'), ...this.officials.map((o) => new Option(o.name, o.id)));
     topic.value = this.topics.some((t) => String(t.id) === keepTopic) ? keepTopic : '';
     official.value = this.officials.some((o) => o.id === keepOfficial) ? keepOfficial : '';
-    this.label();
-  }
-
-  /** The topic's default official is marked as such. */
-  label() {
-    const fallback = defaultOfficial(this.topics, this.officials, this.topicId());
-    for (const option of this.ui.official.options) {
-      if (!option.value) continue;
-      const name = nameOf(this.officials, option.value);
-      const text = option.value === fallback ? `${name} ${tr('fu.route.default')}` : name;
-      if (option.text !== text) option.text = text;
-    }
   }
 
   /**
@@ -99,7 +86,6 @@ export class RoutePicker {
       const key = /** @type {import('./i18n.js').Key | undefined} */ (first?.dataset.i18n);
       if (first && key) first.text = tr(key);
     }
-    this.label();
     this.refresh();
   }
 
@@ -118,7 +104,6 @@ export class RoutePicker {
   reset() {
     this.ui.topic.value = '';
     this.ui.official.value = '';
-    this.label();
     this.refresh();
   }
 }
