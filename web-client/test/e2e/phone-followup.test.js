@@ -6,6 +6,8 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   VIEWPORTS, adminCall, createEvent, ensureScreenshotsDir, eventually, launchBrowser, startServer, texts, watch,
@@ -25,6 +27,25 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(join(require.resolve('axe-core'), '..', 'axe.min.js'), 'utf8');
+
+/**
+ * Serious and critical axe-core findings on the page as it is now.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<string[]>}
+ */
+async function axeFindings(page) {
+  await page.addScriptTag({ content: AXE });
+  return page.evaluate(async () => {
+    // @ts-ignore injected above
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((/** @type {any} */ v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((/** @type {any} */ v) => `${v.id}: ${v.nodes.slice(0, 3).map((/** @type {any} */ n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 
 /** The phone the brief designs for first. */
 const PHONE = { ...VIEWPORTS.phone, viewport: { width: 390, height: 844 } };
@@ -126,7 +147,8 @@ test('a routed question is put in writing, answered, found wanting; the hall rea
   });
   assert.equal(patched.status, 200, JSON.stringify(patched.json));
 
-  const phoneA = await browser.newContext({ ...PHONE, locale: 'vi-VN' });
+  // CSP bypassed only so axe can be injected.
+  const phoneA = await browser.newContext({ ...PHONE, locale: 'vi-VN', bypassCSP: true });
   const a = await phoneA.newPage();
   const seen = [watch(a, 'asker')];
   await a.goto(event.links.attendee);
@@ -151,6 +173,7 @@ test('a routed question is put in writing, answered, found wanting; the hall rea
   await a.locator('#identity-named').check();
   await a.waitForTimeout(200);
   await a.screenshot({ path: join(dir, 'followup-phone-ask.png') });
+  assert.deepEqual(await axeFindings(a), [], 'the ask form with its selects');
   await a.locator('#ask-text').fill('');
   await a.click('#ask-close');
   await askRouted(a, WRITTEN, 'Đánh giá, xếp loại cán bộ');
@@ -199,7 +222,8 @@ test('a routed question is put in writing, answered, found wanting; the hall rea
     assert.deepEqual(await texts(a, `#mine-list li:has-text("${WRITTEN.slice(0, 30)}") .fu-answer-text`), [ANSWER]);
     assert.match(await mine.locator('.fu-answer-by').textContent() ?? '', /^Trưởng Ban Tổ chức Tỉnh ủy, \d\d\/\d\d\/\d{4}$/);
   });
-  await mine.locator('.fu-ns-open').scrollIntoViewIfNeeded();
+  // Above the ask bar, which covers the page's bottom.
+  await mine.locator('.fu-ns-open').evaluate((n) => n.scrollIntoView({ block: 'center' }));
   await a.waitForTimeout(300);
   await a.screenshot({ path: join(dir, 'followup-phone-answer.png') });
 
@@ -244,6 +268,7 @@ test('a routed question is put in writing, answered, found wanting; the hall rea
   await a.locator('#ns-text').pressSequentially(REASON);
   assert.equal(await a.textContent('#ns-count'), `${[...REASON].length}/500 ký tự`);
   await a.screenshot({ path: join(dir, 'followup-phone-not-satisfied.png') });
+  assert.deepEqual(await axeFindings(a), [], 'the not-satisfied dialog');
   await a.click('#ns-submit');
   await dialog.waitFor({ state: 'hidden' });
   await eventually(async () => {
@@ -264,6 +289,7 @@ test('a routed question is put in writing, answered, found wanting; the hall rea
   await mine.scrollIntoViewIfNeeded();
   await a.screenshot({ path: join(dir, 'followup-phone-mine.png') });
   await a.screenshot({ path: join(dir, 'followup-phone-mine-full.png'), fullPage: true });
+  assert.deepEqual(await axeFindings(a), [], 'own questions with answers and steps');
 
   // On the second phone it moved to the questions waiting for an answer.
   await eventually(async () => assert.equal(
