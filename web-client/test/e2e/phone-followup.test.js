@@ -265,7 +265,16 @@ test('a routed question is put in writing, answered, found wanting; the hall rea
   assert.equal(await a.textContent('#ns-quote'), WRITTEN);
   await a.click('#ns-submit');
   assert.equal(await a.textContent('#ns-error'), 'Vui lòng nhập lý do.');
-  await a.locator('#ns-text').pressSequentially(REASON);
+  // Typed in two goes, with an update to one of the asker's questions in
+  // between (the lists re-render, \`mine\` comes again): the words, the
+  // caret and the focus stay where they are.
+  await a.locator('#ns-text').pressSequentially(REASON.slice(0, 20));
+  await c.send({ type: 'edit', question: forwarded.id, text: 'Chế độ phụ cấp cho cán bộ xã sau sắp xếp được chi trả từ tháng nào?' });
+  await eventually(async () => assert.equal(await mine.evaluate(() => document.querySelector('#mine-list')?.textContent?.includes('từ tháng nào')), true));
+  assert.equal(await a.evaluate(() => document.activeElement?.id), 'ns-text');
+  await a.locator('#ns-text').pressSequentially(REASON.slice(20));
+  assert.equal(await a.locator('#ns-text').inputValue(), REASON);
+  assert.equal(await a.locator('#ns-error').isVisible(), false, 'typing clears the error');
   assert.equal(await a.textContent('#ns-count'), `${[...REASON].length}/500 ký tự`);
   await a.screenshot({ path: join(dir, 'followup-phone-not-satisfied.png') });
   assert.deepEqual(await axeFindings(a), [], 'the not-satisfied dialog');
