@@ -387,3 +387,57 @@ test('a routed question is put in writing, answered, found wanting; the hall rea
   assert.deepEqual(seen.flat(), [], 'no console errors, page errors or dialogs');
   for (const ctx of [phoneA, phoneB, context, hall]) await ctx.close();
 });
+
+test('"not satisfied" said offline waits on the phone and is sent once when the network is back', async () => {
+  const event = await createEvent(server, { title: 'Phiên thử mất mạng sau câu trả lời', pre_moderation: false });
+  const phone = await browser.newContext({ ...PHONE, locale: 'vi-VN' });
+  const a = await phone.newPage();
+  const seen = watch(a, 'asker offline');
+  await a.goto(event.links.attendee);
+  await a.click('#ask-open');
+  await a.locator('#ask-text').fill(LIVE);
+  await a.locator('#identity-named').check();
+  await a.click('#ask-submit');
+  await a.locator('#ask').waitFor({ state: 'hidden' });
+  const panel = await browser.newContext();
+  const c = await chair(panel, event);
+  const q = await c.question(LIVE);
+  await c.send({ type: 'set_current', question: q.id });
+  await c.send({ type: 'mark_answered', question: q.id });
+  const mine = a.locator('#mine-list li', { hasText: LIVE });
+  await eventually(async () => assert.equal(await mine.locator('.fu-state').textContent(), 'Đã trả lời trực tiếp tại hội nghị.'));
+  await panel.close();
+
+  // Offline, and the socket really drops: the server restarts meanwhile
+  // (an open WebSocket survives Chromium's offline emulation).
+  await phone.setOffline(true);
+  await server.kill();
+  await server.start();
+  await a.locator('#conn').waitFor({ state: 'visible', timeout: 10_000 });
+
+  await mine.locator('.fu-ns-open').click();
+  await a.locator('#ns-text').pressSequentially(REASON);
+  await a.click('#ns-submit');
+  await a.locator('#ns-dialog').waitFor({ state: 'hidden' });
+  assert.equal(await a.textContent('#toast'), 'Ý kiến đã được lưu trên máy và sẽ tự gửi khi có kết nối.');
+  assert.equal(await mine.locator('.fu-state').textContent(), 'Đã trả lời trực tiếp tại hội nghị.', 'nothing left yet');
+
+  await phone.setOffline(false);
+  await eventually(async () => {
+    assert.equal(await mine.locator('.fu-state').textContent(), 'Chưa thỏa đáng — đang chờ trả lời lại.');
+    assert.equal(await a.textContent('#toast'), 'Đã gửi ý kiến. Câu hỏi được gửi lại để trả lời tiếp.');
+  }, 15_000);
+  const again = await browser.newContext();
+  const check = await chair(again, event);
+  const after = await check.question(LIVE);
+  assert.equal(after.status, 'not_satisfied');
+  assert.deepEqual(
+    (after.history ?? []).filter((s) => s.kind === 'not_satisfied').map((s) => s.reason),
+    [REASON],
+    'sent exactly once',
+  );
+  await again.close();
+  const problems = seen.filter((p) => !/WebSocket connection|ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED/.test(p));
+  assert.deepEqual(problems, []);
+  await phone.close();
+});
