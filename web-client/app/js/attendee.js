@@ -18,6 +18,11 @@ import { charCount, cleanText, normalizeCode } from './text.js';
 import { HOLD_MS, VoteBook } from './votes.js';
 import { IdentityPicker, allowedLevels, carried } from './identity.js';
 import { DelegateCard } from './card.js';
+import { initTabs } from './tabs.js';
+import { ThumbHold } from './thumbhold.js';
+import { NotSatisfied, renderFollow } from './followup.js';
+import { answeredTab } from './followfmt.js';
+import { RoutePicker } from './routepick.js';
 
 /** @typedef {import('./protocol').Question} Question */
 /** @typedef {import('./protocol').Action} Action */
@@ -55,6 +60,8 @@ const ui = {
   mineCount: byId('mine-count', HTMLElement),
   mineList: byId('mine-list', HTMLUListElement),
   list: byId('queue-list', HTMLUListElement),
+  waiting: byId('waiting-list', HTMLUListElement),
+  waitingHead: byId('waiting-heading', HTMLElement),
   panel: byId('queue-panel', HTMLElement),
   empty: byId('queue-empty', HTMLElement),
   askbar: byId('askbar', HTMLElement),
@@ -81,24 +88,8 @@ let waiting = null;
 const ASK_WAIT_MS = 5000;
 let announced = /** @type {number | null} */ (null);
 
-// --- the list must not move under a thumb -----------------------------------
-// While a finger is on the list (and a moment after), the order is frozen;
-// counts still update in place. The new order then slides in (FLIP).
-let holdUntil = 0;
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let holdTimer;
-/** @param {number} ms how long to keep the order; Infinity until released */
-function hold(ms) {
-  holdUntil = ms === Infinity ? Infinity : Math.max(holdUntil === Infinity ? 0 : holdUntil, Date.now() + ms);
-  clearTimeout(holdTimer);
-  if (holdUntil !== Infinity) holdTimer = setTimeout(render, holdUntil - Date.now() + 10);
-}
-for (const list of [ui.list, ui.nowList]) {
-  list.addEventListener('pointerdown', () => hold(Infinity));
-}
-addEventListener('pointerup', () => { if (holdUntil === Infinity) { holdUntil = 0; hold(800); } });
-addEventListener('pointercancel', () => { if (holdUntil === Infinity) { holdUntil = 0; hold(800); } });
-addEventListener('scroll', () => { if (holdUntil !== Infinity) hold(400); }, { passive: true });
+// The list must not move under a thumb (thumbhold.js).
+const thumb = new ThumbHold([ui.list, ui.nowList, ui.waiting], () => render());
 
 // --- question items ------------------------------------------------------------
 
@@ -149,10 +140,12 @@ function updateItem(node, q) {
   // answered question may still be withdrawn.
   const closed = !state || state.phase === 'closed' || (q.status !== 'live' && !voted);
   button.disabled = closed || !card.canAct;
+  if (state) renderFollow(find(node, '.follow', HTMLElement), q, state, { mine: false });
 }
 
 const queueItems = new Keyed(createItem, updateItem);
 const nowItems = new Keyed(createItem, updateItem);
+const waitingItems = new Keyed(createItem, updateItem);
 const mineItems = new Keyed(
   () => fromTemplate('mine-item'),
   /** @param {HTMLElement} node @param {MineRow} row */
@@ -161,9 +154,14 @@ const mineItems = new Keyed(
     const error = find(node, '.q-error', HTMLElement);
     setText(error, row.error ? errorText(currentLang(), row.error) : '');
     error.hidden = !row.error;
+    const q = typeof row.key === 'number' ? own.get(row.key) : undefined;
+    const status = q?.merged_into !== undefined ? 'merged' : row.status;
     const chip = find(node, '.q-status', HTMLElement);
-    setKey(chip, /** @type {import('./i18n.js').Key} */ (`status.${row.status}`));
-    chip.className = `chip q-status status-${row.status}`;
+    setKey(chip, /** @type {import('./i18n.js').Key} */ (`status.${status}`));
+    chip.className = `chip q-status status-${status}`;
+    const follow = find(node, '.follow', HTMLElement);
+    follow.hidden = !q || !client.state;
+    if (q && client.state) renderFollow(follow, q, client.state, { mine: true });
   },
 );
 
@@ -180,6 +178,7 @@ function render() {
 
   // Settings and phase: only attributes and visibility of the form change.
   picker.show(allowedLevels(state.settings), load(KEYS.identity));
+  routes.show(state);
   // A delegate asks under the roster's name and unit: nothing to type.
   card.setRoster(state.settings.roster);
   if (card.delegate) ui.nameRow.hidden = ui.unitRow.hidden = true;
@@ -213,30 +212,20 @@ function render() {
   const all = [...state.questions.values()];
   /** @type {Question[]} */
   let items;
-  if (tab === 'answered') items = all.filter((q) => q.status === 'answered').sort(compareRank);
+  const after = answeredTab(all);
+  if (tab === 'answered') items = after.done;
   else {
     const live = all.filter((q) => q.status === 'live' && q.id !== state.current);
     items = tab === 'recent'
       ? live.sort(compareRecent)
       : live.map(shown).sort(compareRank).map((q) => state.questions.get(q.id) ?? q);
   }
-  if (Date.now() < holdUntil) items = keepOrder(items);
+  items = thumb.order(ui.list, items);
   placeChildren(ui.list, queueItems.render(items, (q) => q.id));
+  placeChildren(ui.waiting, waitingItems.render(tab === 'answered' ? after.waiting : [], (q) => q.id));
+  ui.waitingHead.hidden = tab !== 'answered' || !after.waiting.length;
   ui.empty.hidden = items.length > 0;
   if (!items.length) setKey(ui.empty, tab === 'answered' ? 'att.empty.answered' : 'att.empty.open');
-}
-
-/**
- * The items in the order they are on screen now; new ones at the end.
- * @param {Question[]} items
- * @returns {Question[]}
- */
-function keepOrder(items) {
-  /** @type {Map<string, number>} */
-  const at = new Map();
-  [...ui.list.children].forEach((node, i) => at.set(/** @type {HTMLElement} */ (node).dataset.id ?? '', i));
-  const pos = (/** @type {Question} */ q) => at.get(String(q.id)) ?? Infinity;
-  return items.map((q, i) => ({ q, i })).sort((a, b) => pos(a.q) - pos(b.q) || a.i - b.i).map((x) => x.q);
 }
 
 function updateCounter() {
@@ -268,31 +257,12 @@ ui.nowList.addEventListener('click', onVoteClick);
 
 // --- tabs ------------------------------------------------------------------------------
 
-const tabs = /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll('[role="tab"]')]);
-/** @param {HTMLButtonElement} button */
-function selectTab(button) {
-  tab = /** @type {Tab} */ (button.dataset.tab);
-  for (const b of tabs) {
-    const on = b === button;
-    b.setAttribute('aria-selected', String(on));
-    b.tabIndex = on ? 0 : -1;
-  }
-  ui.panel.setAttribute('aria-labelledby', button.id);
-  holdUntil = 0;
+initTabs(ui.panel, (name) => {
+  tab = /** @type {Tab} */ (name);
+  thumb.reset();
   placeChildren(ui.list, [], { animate: false });
   render();
-}
-for (const b of tabs) {
-  b.addEventListener('click', () => selectTab(b));
-  b.addEventListener('keydown', (e) => {
-    const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-    if (!step) return;
-    e.preventDefault();
-    const next = tabs[(tabs.indexOf(b) + step + tabs.length) % tabs.length];
-    next.focus();
-    selectTab(next);
-  });
-}
+});
 
 // --- asking -------------------------------------------------------------------------------
 
@@ -304,6 +274,15 @@ const picker = new IdentityPicker(
   },
   (level) => save(KEYS.identity, level),
 );
+const routes = new RoutePicker();
+const objection = new NotSatisfied({
+  send: (action) => client.request(action), online: () => client.status === 'open', notify: (text, kind) => toast(ui.toast, text, kind),
+});
+ui.mineList.addEventListener('click', (e) => {
+  const b = e.target instanceof Element ? e.target.closest('.fu-ns-open') : null;
+  const q = b instanceof HTMLElement ? own.get(Number(b.dataset.question)) : undefined;
+  if (q) objection.open(q);
+});
 ui.name.value = load(KEYS.name) ?? '';
 ui.unit.value = load(KEYS.unit) ?? '';
 
@@ -383,6 +362,7 @@ ui.form.addEventListener('submit', (e) => {
   const action = {
     type: 'ask', text, identity, anonymous: identity !== 'named',
     ...(card.delegate ? {} : carried(identity, name, unit)),
+    ...routes.values(),
   };
   // Stored in the outbox before it is sent: from here on the words are
   // safe there, not in the draft (which would ask them twice after a reload).
@@ -419,6 +399,7 @@ function asked(value) {
   ui.mineDetails.open = true;
   if (ui.text.value !== value) return;
   showForm(false);
+  routes.reset();
   ui.text.value = '';
   updateCounter();
   saveDraft();
@@ -509,11 +490,11 @@ const client = new Client({
     } else if (a.type === 'ask') {
       if (ack?.question) own.set(ack.question.id, ack.question);
       onAskAnswer(entry.id, a.text, ack, err);
-    }
+    } else if (a.type === 'not_satisfied') objection.answered(entry.id, !!ack, err?.code);
     render();
   },
 });
 
-initLang(() => { render(); updateCounter(); });
+initLang(() => { render(); updateCounter(); routes.relabel(); objection.relabel(); });
 if (!code) showRefused('unknown_event');
 else client.start();

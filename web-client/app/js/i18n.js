@@ -6,6 +6,7 @@
 
 import { ROSTER_EN, ROSTER_VI } from './i18n-roster.js';
 import { OFFICIAL_EN, OFFICIAL_VI } from './i18n-official.js';
+import { FOLLOW_EN, FOLLOW_VI } from './i18n-follow.js';
 
 /** @typedef {'vi' | 'en'} Lang */
 /** @typedef {import('./protocol').ErrorCode} ErrorCode */
@@ -13,6 +14,7 @@ import { OFFICIAL_EN, OFFICIAL_VI } from './i18n-official.js';
 const VI = {
   ...ROSTER_VI,
   ...OFFICIAL_VI,
+  ...FOLLOW_VI,
   'lang.switch': 'English',
   'lang.switch.label': 'Switch to English',
   'app.name': 'Hỏi đáp',
@@ -179,6 +181,7 @@ const VI = {
 const EN = {
   ...ROSTER_EN,
   ...OFFICIAL_EN,
+  ...FOLLOW_EN,
   'lang.switch': 'Tiếng Việt',
   'lang.switch.label': 'Chuyển sang tiếng Việt',
   'app.name': 'Questions',

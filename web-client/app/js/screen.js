@@ -4,20 +4,26 @@
 // and reconnects quietly.
 
 import { Client } from './client.js';
-import { Keyed, byId, currentLang, el, find, initLang, perFrame, placeChildren, setText, showRefused } from './dom.js';
+import {
+  Keyed, byId, currentLang, el, find, initLang, perFrame, placeChildren, setText, showRefused, tr,
+} from './dom.js';
 import { votesText } from './i18n.js';
 import { currentQuestion, upNext } from './state.js';
 import { fitText } from './fit.js';
 import { forgetSecret, takeSecret } from './secret.js';
 import { attendeeLink, normalizeCode, shortLink } from './text.js';
+import { routeNames } from './followfmt.js';
 
 /** @typedef {import('./protocol').Question} Question */
+/** @typedef {import('./protocol').ScreenSettings} ScreenSettings */
 
 const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ?? ''));
 // From the link's fragment, then kept in this tab and out of the address
 // bar, which the hall may see.
 const secret = code ? takeSecret('screen', code) : '';
 const NEXT_COUNT = 5;
+/** What a server older than the screen settings showed. @type {ScreenSettings} */
+const SHOW_ALL = { up_next: true, votes: true, routing: false, blank: false };
 
 const ui = {
   stage: byId('stage', HTMLElement),
@@ -30,6 +36,11 @@ const ui = {
   curText: byId('cur-text', HTMLElement),
   curWho: byId('cur-who', HTMLElement),
   curVotes: byId('cur-votes', HTMLElement),
+  curRoute: byId('cur-route', HTMLElement),
+  curTopic: byId('cur-topic', HTMLElement),
+  curTo: byId('cur-to', HTMLElement),
+  blank: byId('blank', HTMLElement),
+  blankTitle: byId('blank-title', HTMLElement),
   idle: byId('idle', HTMLElement),
   idleTitle: byId('idle-title', HTMLElement),
   idleUrl: byId('idle-url', HTMLElement),
@@ -50,9 +61,12 @@ const nextItems = new Keyed(
   },
   /** @param {HTMLElement} node @param {Question} q */
   (node, q) => {
+    const votes = client.state?.settings.screen?.votes ?? true;
     setText(find(node, '.next-text', HTMLElement), q.text);
-    setText(find(node, '.next-votes', HTMLElement), String(q.votes));
-    node.setAttribute('aria-label', `${q.text} (${votesText(currentLang(), q.votes)})`);
+    const count = find(node, '.next-votes', HTMLElement);
+    setText(count, String(q.votes));
+    count.hidden = !votes;
+    node.setAttribute('aria-label', votes ? `${q.text} (${votesText(currentLang(), q.votes)})` : q.text);
   },
 );
 
@@ -71,7 +85,14 @@ function render() {
   const qrSrc = `/qr/${encodeURIComponent(state.joinCode)}.svg`;
   if (ui.qr.getAttribute('src') !== qrSrc) ui.qr.src = qrSrc;
 
-  const q = currentQuestion(state);
+  // The chair's choices of what the hall sees, applied as they change.
+  const show = state.settings.screen ?? SHOW_ALL;
+  ui.stage.classList.toggle('blanked', show.blank);
+  ui.blank.hidden = !show.blank;
+  setText(ui.blankTitle, state.title);
+  ui.stage.classList.toggle('no-votes', !show.votes);
+
+  const q = show.blank ? null : currentQuestion(state);
   ui.stage.classList.toggle('idle-mode', !q);
   ui.current.hidden = !q;
   ui.idle.hidden = !!q;
@@ -80,13 +101,17 @@ function render() {
     // The public view already holds only what the asker chose to show.
     setText(ui.curWho, [q.name, q.unit].filter(Boolean).join(' — '));
     setText(ui.curVotes, votesText(currentLang(), q.votes));
+    const names = routeNames(q, state.topics, state.officials);
+    ui.curRoute.hidden = !show.routing || !(names.topic || names.official);
+    setText(ui.curTopic, names.topic);
+    setText(ui.curTo, names.official ? tr('scr.to', { name: names.official }) : '');
   }
   if (state.current !== announced) {
     announced = state.current;
     ui.nowLive.textContent = q ? q.text : '';
   }
 
-  const next = upNext(state).slice(0, NEXT_COUNT);
+  const next = show.up_next && !show.blank ? upNext(state).slice(0, NEXT_COUNT) : [];
   ui.next.hidden = next.length === 0;
   ui.stage.classList.toggle('no-next', next.length === 0);
   placeChildren(ui.nextList, nextItems.render(next, (x) => x.id));

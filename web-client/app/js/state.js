@@ -7,6 +7,8 @@
 /** @typedef {import('./protocol').Change} Change */
 /** @typedef {import('./protocol').Settings} Settings */
 /** @typedef {import('./protocol').Phase} Phase */
+/** @typedef {import('./protocol').Topic} Topic */
+/** @typedef {import('./protocol').Official} Official */
 /** @typedef {Extract<import('./protocol').ServerMsg, {type: 'delta'}>} Delta */
 
 /**
@@ -19,6 +21,8 @@
  * @property {Phase} phase
  * @property {number | null} current
  * @property {Map<number, Question>} questions by id
+ * @property {Topic[]} topics the panel's order
+ * @property {Official[]} officials whom questions may be addressed to
  */
 
 /**
@@ -35,6 +39,9 @@ export function fromSnapshot(s) {
     phase: s.phase,
     current: s.current,
     questions: new Map(s.questions.map((q) => [q.id, q])),
+    // Absent from servers older than the follow-up.
+    topics: s.topics ?? [],
+    officials: s.officials ?? [],
   };
 }
 
@@ -105,6 +112,12 @@ export function applyChange(state, change) {
       break;
     case 'title':
       state.title = change.title;
+      break;
+    case 'topics':
+      state.topics = change.topics;
+      break;
+    case 'officials':
+      state.officials = change.officials;
       break;
     default:
       // A newer server may send kinds this client does not know; ignoring
@@ -198,7 +211,9 @@ export function currentQuestion(state) {
 /**
  * Keeps an attendee's own questions up to date from the public feed. The
  * public view of an anonymous question has no name or unit, but the asker
- * still sees their own; a question the public loses was hidden.
+ * still sees their own; a question the public loses was hidden. The steps
+ * and a merge are in `mine` only, which may come before the public change:
+ * they are kept until the next `mine`.
  * @param {Map<number, Question>} own mutated
  * @param {Change} change
  * @returns {boolean} whether an own question changed
@@ -207,7 +222,9 @@ export function trackOwn(own, change) {
   if (change.type === 'question') {
     const mine = own.get(change.question.id);
     if (!mine) return false;
-    own.set(mine.id, { ...change.question, name: mine.name, unit: mine.unit });
+    own.set(mine.id, {
+      ...change.question, name: mine.name, unit: mine.unit, history: mine.history, merged_into: mine.merged_into,
+    });
     return true;
   }
   if (change.type === 'removed') {
