@@ -5,12 +5,14 @@
 // not download them.
 
 import { ROSTER_EN, ROSTER_VI } from './i18n-roster.js';
+import { PANEL_EN, PANEL_VI } from './i18n-panel.js';
 
 /** @typedef {'vi' | 'en'} Lang */
 /** @typedef {import('./protocol').ErrorCode} ErrorCode */
 
 const VI = {
   ...ROSTER_VI,
+  ...PANEL_VI,
   'lang.switch': 'English',
   'lang.switch.label': 'Switch to English',
   'app.name': 'Hỏi đáp',
@@ -176,6 +178,7 @@ const VI = {
 /** @type {Record<PageKey, string>} */
 const EN = {
   ...ROSTER_EN,
+  ...PANEL_EN,
   'lang.switch': 'Tiếng Việt',
   'lang.switch.label': 'Chuyển sang tiếng Việt',
   'app.name': 'Questions',

@@ -19,6 +19,8 @@
  * @property {Phase} phase
  * @property {number | null} current
  * @property {Map<number, Question>} questions by id
+ * @property {import('./protocol').Topic[]} topics
+ * @property {import('./protocol').Official[]} officials
  */
 
 /**
@@ -35,6 +37,9 @@ export function fromSnapshot(s) {
     phase: s.phase,
     current: s.current,
     questions: new Map(s.questions.map((q) => [q.id, q])),
+    // Absent from servers older than the follow-up (issue 11).
+    topics: s.topics ?? [],
+    officials: s.officials ?? [],
   };
 }
 
@@ -105,6 +110,12 @@ export function applyChange(state, change) {
       break;
     case 'title':
       state.title = change.title;
+      break;
+    case 'topics':
+      state.topics = change.topics;
+      break;
+    case 'officials':
+      state.officials = change.officials;
       break;
     default:
       // A newer server may send kinds this client does not know; ignoring
@@ -178,7 +189,9 @@ export function upNext(state, votesOf) {
  * @returns {Record<QuestionStatus | 'all', number>}
  */
 export function countByStatus(questions) {
-  const counts = { pending: 0, live: 0, answered: 0, hidden: 0, all: 0 };
+  const counts = {
+    pending: 0, live: 0, answered: 0, hidden: 0, in_writing: 0, forwarded: 0, answered_in_writing: 0, not_satisfied: 0, all: 0,
+  };
   for (const q of questions) {
     counts[q.status] += 1;
     counts.all += 1;
