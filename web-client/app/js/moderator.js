@@ -270,8 +270,8 @@ ui.list.addEventListener('click', (e) => {
   const button = target?.closest('button[data-action]');
   if (button instanceof HTMLButtonElement) {
     perform(id, /** @type {Act} */ (button.dataset.action));
-  } else if (!target?.closest('textarea, .fu')) {
-    select(id, true);
+  } else if (!target?.closest('textarea')) {
+    select(id, !target?.closest('.fu')); // the follow-up's fields keep the focus
   }
 });
 

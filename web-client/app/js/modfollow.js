@@ -218,8 +218,6 @@ const FORMS = /** @type {const} */ (['route', 'in_writing', 'extend_due', 'forwa
 
 /** @param {HTMLElement} details */
 function buildForms(details) {
-  const summary = el('summary', 'fu-summary');
-  summary.dataset.key = 'fu.more';
   const body = el('div', 'fu-body');
   for (const kind of FORMS) {
     const form = el('form', `fu-form fu-act fu-f-${kind}`);
@@ -275,8 +273,11 @@ function buildForms(details) {
   h.dataset.key = 'fu.history';
   history.append(h, el('ol', 'fu-history'));
   body.append(history);
-  details.append(summary, body);
+  details.append(body);
 }
+
+/** What each disclosure last showed, to fill it when it opens. @type {WeakMap<HTMLDetailsElement, [Question, boolean]>} */
+const shownIn = new WeakMap();
 
 /**
  * Options of a select, rebuilt when the list or the language changes; the
@@ -308,7 +309,21 @@ function fillSelect(select, options, value, follow) {
  * @param {boolean} isCurrent
  */
 function updateMore(details, q, isCurrent) {
-  if (!details.firstChild) buildForms(details);
+  shownIn.set(details, [q, isCurrent]);
+  if (!details.firstChild) {
+    const summary = el('summary', 'fu-summary');
+    summary.dataset.key = 'fu.more';
+    details.append(summary);
+    // The forms are built on first opening: most of 300 questions never need them.
+    details.addEventListener('toggle', () => {
+      const last = shownIn.get(details);
+      if (details.open && last) updateMore(details, ...last);
+    });
+  }
+  if (details.open && !details.querySelector('.fu-body')) {
+    buildForms(details);
+    details.dataset.lang = '';
+  }
   const lang = currentLang();
   if (details.dataset.lang !== lang) {
     details.dataset.lang = lang;

@@ -216,7 +216,21 @@ test('the secretariat routes, puts in writing, extends, forwards, merges and cou
   await eventually(async () => assert.equal(await state('Chưa thỏa đáng').locator('.count').textContent(), '1'));
   await group('Tất cả').click();
 
-  // 8. The screen: the topic and "Kính gửi" line on.
+  // 8. A topic added in the small editor, with the official who answers it.
+  await page.locator('.topics summary').click();
+  await page.click('#topics-add');
+  await page.getByLabel('Tên chủ đề 4').fill('Giáo dục');
+  await page.getByLabel('Người trả lời chủ đề 4').selectOption({ label: 'Trần Thị Mai' });
+  await page.getByRole('button', { name: 'Lưu chủ đề' }).click();
+  await eventually(async () => {
+    snap = await moderatorSnapshot(people, server.url, event);
+    assert.deepEqual(snap.topics.map((t) => [t.name, t.official ?? null]),
+      [['Đất đai', hung.id], ['Y tế', mai.id], ['Môi trường', null], ['Giáo dục', mai.id]]);
+  });
+  await open(q1);
+  await form(q1, 'route').getByLabel('Chủ đề').locator('option', { hasText: 'Giáo dục' }).waitFor({ state: 'attached' });
+
+  // 9. The screen: the topic and "Kính gửi" line on.
   assert.equal(await page.getByLabel('Chủ đề và dòng “Kính gửi”').isChecked(), false);
   await page.getByLabel('Chủ đề và dòng “Kính gửi”').check();
   await eventually(async () => {
@@ -225,7 +239,7 @@ test('the secretariat routes, puts in writing, extends, forwards, merges and cou
   });
   assert.equal(await page.getByLabel('Chủ đề và dòng “Kính gửi”').isChecked(), true);
 
-  // 9. Axe on the working panel, a disclosure open; English too.
+  // 10. Axe on the working panel, a disclosure open; English too.
   /** @type {string[]} */
   const report = [];
   await axeScan(page, 'panel vi', report);
@@ -239,16 +253,16 @@ test('the secretariat routes, puts in writing, extends, forwards, merges and cou
   if (report.length) console.log(`axe findings:\n${report.join('\n')}`);
   assert.deepEqual(report.filter((line) => / (serious|critical) /.test(line)), []);
 
-  // 10. A phone-sized panel, the same state.
+  // 11. A phone-sized panel, the same state.
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'vi-VN' });
   const small = await phone.newPage();
   const smallProblems = watch(small, 'panel phone');
   await small.goto(event.links.moderator);
   await small.click('#f-all');
   await small.locator(`#list li.mq[data-id="${q1}"] .fu-due`).waitFor();
+  await small.screenshot({ path: join(dir, 'panel-followup-phone-top.png') });
   await small.locator(`#list li.mq[data-id="${q1}"] details.fu-more summary`).click();
   await small.screenshot({ path: join(dir, 'panel-followup-phone.png'), fullPage: true });
-  await small.screenshot({ path: join(dir, 'panel-followup-phone-top.png') });
 
   assert.deepEqual([...problems, ...smallProblems], []);
   await Promise.all([phone.close(), context.close(), people.close()]);
