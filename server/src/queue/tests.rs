@@ -3,9 +3,11 @@
 //! over random command sequences in `tests/props.rs`.
 
 mod decide;
+mod followup;
 mod identity;
 mod people;
 mod props;
+mod props_follow;
 mod roster;
 mod status;
 mod views;

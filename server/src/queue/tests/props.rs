@@ -123,9 +123,7 @@ fn public_leak(state: &State, q: &Question) -> Option<String> {
     let Some(real) = state.questions.get(&q.id) else {
         return Some(format!("question {} does not exist", q.id));
     };
-    if !matches!(real.status, QuestionStatus::Live | QuestionStatus::Answered)
-        || q.status != real.status
-    {
+    if !real.is_public() || q.status != real.status {
         return Some(format!("question {} is {:?}", q.id, real.status));
     }
     if q.asker.is_some() || q.original_text.is_some() {
