@@ -98,6 +98,7 @@ export const PANEL_VI = {
   'top.remove': 'Xóa chủ đề {n}',
   'top.save': 'Lưu chủ đề',
   'top.saved': 'Đã lưu danh sách chủ đề.',
+  'fu.set.asker_routes': 'Người hỏi chọn chủ đề và người trả lời',
 };
 
 /** @type {Record<keyof typeof PANEL_VI, string>} */
@@ -197,4 +198,5 @@ export const PANEL_EN = {
   'top.remove': 'Remove topic {n}',
   'top.save': 'Save topics',
   'top.saved': 'Topics saved.',
+  'fu.set.asker_routes': 'Askers choose the topic and who answers',
 };

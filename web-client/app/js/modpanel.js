@@ -43,6 +43,10 @@ export class FollowUpPanel {
     this.officials = new OfficialView(byId('off-groups', HTMLElement), byId('off-states', HTMLElement), hooks.onView);
     this.screen = new ScreenControls(hooks.sendSetting, hooks.shownSetting);
     this.topics = new TopicsEditor(hooks.request, hooks.say);
+    this.hooks = hooks;
+    this.askerRoutes = byId('set-asker-routes', HTMLInputElement);
+    this.askerRoutes.addEventListener('change', () => hooks.sendSetting('asker_routes', this.askerRoutes.checked,
+      { type: 'update_settings', asker_routes: this.askerRoutes.checked }));
     wireFollow(byId('list', HTMLUListElement), (id, action) => Promise.resolve(hooks.send(id, action)).then(Boolean));
   }
 
@@ -58,6 +62,7 @@ export class FollowUpPanel {
     this.officials.render(state, this.today, currentLang());
     this.screen.render(state, chair || (role === 'moderator' && !state.settings.chair_sets_current));
     this.topics.render(state);
+    this.askerRoutes.checked = Boolean(this.hooks.shownSetting('asker_routes', state.settings.asker_routes ?? false));
   }
 
   /** @param {Question} q @param {EventState} state */

@@ -230,6 +230,14 @@ test('the secretariat routes, puts in writing, extends, forwards, merges and cou
   await open(q1);
   await form(q1, 'route').getByLabel('Chủ đề').locator('option', { hasText: 'Giáo dục' }).waitFor({ state: 'attached' });
 
+  // The event's asker_routes (set through the admin API) shows, and turns off from here.
+  assert.equal(await page.locator('#set-asker-routes').isChecked(), true);
+  await page.locator('#set-asker-routes').uncheck();
+  await eventually(async () => {
+    snap = await moderatorSnapshot(people, server.url, event);
+    assert.equal(snap.settings.asker_routes, false);
+  });
+
   // 9. The screen: the topic and "Kính gửi" line on.
   assert.equal(await page.getByLabel('Chủ đề và dòng “Kính gửi”').isChecked(), false);
   await page.getByLabel('Chủ đề và dòng “Kính gửi”').check();
@@ -266,4 +274,37 @@ test('the secretariat routes, puts in writing, extends, forwards, merges and cou
 
   assert.deepEqual([...problems, ...smallProblems], []);
   await Promise.all([phone.close(), context.close(), people.close()]);
+});
+
+test('a probable duplicate is offered on the item and merged in one click', async () => {
+  const event = await createEvent(server, { title: 'Đối thoại về y tế cơ sở', pre_moderation: false });
+  const people = await browser.newContext();
+  const [first, repeat] = await askOverSocket(people, event.join_code, [QUESTIONS[2], QUESTIONS[3]]);
+  const context = await browser.newContext({ ...VIEWPORTS.laptop, locale: 'vi-VN' });
+  // The suggester is another part's work: until it fills `similar`, the
+  // panel's frames are given one here, as the server will send it.
+  await context.routeWebSocket(/\/ws$/, (ws) => {
+    const upstream = ws.connectToServer();
+    ws.onMessage((m) => upstream.send(m));
+    upstream.onMessage((m) => {
+      const msg = JSON.parse(String(m));
+      const add = (/** @type {any} */ q) => (q.id === repeat && q.merged_into === undefined ? { ...q, similar: [first] } : q);
+      if (msg.type === 'snapshot') msg.snapshot.questions = msg.snapshot.questions.map(add);
+      if (msg.type === 'delta') msg.changes = msg.changes.map((/** @type {any} */ c) => (c.type === 'question' ? { ...c, question: add(c.question) } : c));
+      ws.send(JSON.stringify(msg));
+    });
+  });
+  const page = await context.newPage();
+  const problems = watch(page, 'panel');
+  await page.goto(event.links.moderator);
+  const item = page.locator(`#list li.mq[data-id="${repeat}"]`);
+  await item.locator('.fu-similar', { hasText: `Có thể trùng câu #${first}` }).waitFor();
+  await item.getByRole('button', { name: `Gộp vào #${first}` }).click();
+  await item.locator('.fu-merge', { hasText: `Đã gộp vào câu #${first}` }).waitFor();
+  assert.equal(await item.locator('.fu-similar').count(), 0, 'no suggestion once merged');
+  const snap = await moderatorSnapshot(people, server.url, event);
+  assert.equal(snap.questions.find((q) => q.id === repeat)?.merged_into, first);
+  assert.deepEqual(snap.questions.find((q) => q.id === first)?.merged, [repeat]);
+  assert.deepEqual(problems, []);
+  await Promise.all([context.close(), people.close()]);
 });
