@@ -44,6 +44,12 @@ export class OfficialView {
    * @param {string} lang
    */
   render(state, today, lang) {
+    // A meeting without officials or topics has no follow-up to count: the
+    // bar would only repeat the status tabs.
+    const used = state.officials.length > 0 || state.topics.length > 0 || [...state.questions.values()].some((q) => q.authority);
+    const root = this.groupsBox.parentElement;
+    if (root) root.hidden = !used;
+    if (!used && this.view.group === ALL && this.view.bucket === null) return;
     const counts = countGroups(state.questions.values(), state.officials, state.current, today);
     // An official removed from the event leaves no empty choice behind.
     if (!counts.has(this.view.group)) this.view.group = ALL;

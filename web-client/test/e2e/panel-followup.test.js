@@ -160,8 +160,19 @@ test('the secretariat routes, puts in writing, extends, forwards, merges and cou
 
   // 4. Forward the second to a named authority, and record its answer.
   await open(q2);
-  await form(q2, 'forward').getByLabel('Tên cơ quan nhận (bắt buộc)').fill('Công ty Môi trường đô thị');
-  await form(q2, 'forward').getByRole('button', { name: 'Chuyển', exact: true }).click();
+  // Typed with a Telex composition open while an update arrives: the text
+  // and the focus stay; Enter, once the word is composed, sends the form.
+  const authority = form(q2, 'forward').getByLabel('Tên cơ quan nhận (bắt buộc)');
+  await authority.pressSequentially('Công ty Môi trường đô th');
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Input.imeSetComposition', { text: 'i', selectionStart: 1, selectionEnd: 1 });
+  await admin('PATCH', `/api/events/${code}`, { title: 'Đối thoại giữa lãnh đạo tỉnh với các sở, ngành năm 2026' });
+  await page.locator('#title', { hasText: 'năm 2026' }).waitFor();
+  await cdp.send('Input.imeSetComposition', { text: 'ị', selectionStart: 1, selectionEnd: 1 });
+  await cdp.send('Input.insertText', { text: 'ị' });
+  assert.equal(await authority.inputValue(), 'Công ty Môi trường đô thị');
+  assert.equal(await authority.evaluate((i) => document.activeElement === i), true, 'focus stayed in the field');
+  await authority.press('Enter');
   await item(q2).locator('.mq-status', { hasText: 'Đã chuyển cơ quan khác' }).waitFor();
   await item(q2).locator('.fu-authority', { hasText: 'Chuyển đến: Công ty Môi trường đô thị' }).waitFor();
   await form(q2, 'draft_answer').locator('textarea').fill('Dự án khởi công trong quý II năm tới.');
