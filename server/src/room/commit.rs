@@ -20,6 +20,7 @@ impl Room {
             event,
         };
         evolve(&mut self.state, &entry);
+        self.similar.applied(&self.state, &entry.event);
         for question in entry.event.questions() {
             let asker = self.state.questions.get(&question).and_then(|q| q.asker);
             if let Some(asker) = asker {
@@ -28,7 +29,10 @@ impl Room {
         }
         self.sources.applied(&entry);
         for audience in Audience::ALL {
-            let (changes, votes) = view::changes(&self.state, &entry, audience);
+            let (mut changes, votes) = view::changes(&self.state, &entry, audience);
+            if audience == Audience::Moderator {
+                self.similar.fill_changes(&self.state, &mut changes);
+            }
             let staged = self.sources.stage(audience, changes, votes);
             self.staged.push(staged);
         }

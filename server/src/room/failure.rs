@@ -83,6 +83,7 @@ impl Room {
         state.quotas = self.state.quotas;
         self.state = state;
         self.sources.recount(&self.state);
+        self.similar = super::similar::Similar::build(&self.state);
         self.credentials.rebuild(&self.state);
         self.presence.touch();
         if !keep_feeds {

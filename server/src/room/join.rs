@@ -42,6 +42,7 @@ impl Room {
         if audience == Audience::Moderator {
             for q in &mut snapshot.questions {
                 q.votes_top_source_share = self.sources.share(q.id, q.votes);
+                self.similar.fill(&self.state, q);
             }
         }
         let f = frame(&ServerMsg::Snapshot { snapshot });

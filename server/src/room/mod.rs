@@ -22,6 +22,7 @@ mod members;
 mod pace;
 mod presence;
 mod roster;
+mod similar;
 mod sources;
 mod staff;
 
@@ -204,6 +205,7 @@ pub async fn start(
         // would add that lateness to every period (measured: 5.7 ticks/s
         // instead of 10 at 10k connections), Skip keeps ticks on the grid.
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let similar = similar::Similar::build(&state);
         let room = Room {
             feeds: Feeds::new(state.seq, &main, fanout_budget),
             fanout_budget,
@@ -218,6 +220,7 @@ pub async fn start(
             presence: Default::default(),
             askers: Default::default(),
             sources: Default::default(),
+            similar,
             broken: false,
             retry_at: tokio::time::Instant::now(),
             credentials: room_credentials,
@@ -265,6 +268,8 @@ struct Room {
     askers: askers::Askers,
     /// Where participants were first seen from (moderators' warning).
     sources: sources::Sources,
+    /// Probable duplicates, suggested to the panel.
+    similar: similar::Similar,
     /// The log could not be read after a failed commit: the room holds no
     /// trustworthy state and serves nobody until a reload succeeds.
     broken: bool,

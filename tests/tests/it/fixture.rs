@@ -215,6 +215,13 @@ fn added_since_v1(key: &str, recorded: &serde_json::Map<String, Value>) -> Optio
         "chair_sets_current" => Some(Value::Bool(false)),
         // Settings: every v1 event was an open event.
         "roster" => Some(Value::Bool(false)),
+        // Settings (follow-up): askers did not route, the screen showed
+        // what it always had. A snapshot: no topics, no officials.
+        "asker_routes" => Some(Value::Bool(false)),
+        "screen" => Some(serde_json::json!(
+            { "up_next": true, "votes": true, "routing": false, "blank": false }
+        )),
+        "topics" | "officials" => Some(serde_json::json!([])),
         // Settings: v1's anonymous questions were hidden from the hall.
         "identities" => flag("allow_anonymous").map(|anonymous| match anonymous {
             true => serde_json::json!(["named", "hidden_from_hall"]),
@@ -234,6 +241,15 @@ fn first_difference(path: &str, want: &Value, got: &Value) -> Option<String> {
     match (want, got) {
         (Value::Object(w), Value::Object(g)) => {
             for key in w.keys().chain(g.keys()) {
+                // A question's follow-up history is read from its entries:
+                // a v1 log holds only answers given live.
+                if key == "history" && !w.contains_key(key) {
+                    let steps = g[key].as_array().map_or(&[][..], Vec::as_slice);
+                    match steps.iter().find(|s| s["kind"] != "answered_live") {
+                        Some(step) => return Some(format!("at {path}.history: {step}")),
+                        None => continue,
+                    }
+                }
                 let added = (!w.contains_key(key))
                     .then(|| added_since_v1(key, w))
                     .flatten();

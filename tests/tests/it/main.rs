@@ -15,6 +15,7 @@ mod edge;
 mod error_ids;
 mod first_start;
 mod fixture;
+mod followup;
 mod fuzz_found;
 mod lazy;
 mod limits;

@@ -2,56 +2,14 @@
 //! one vote per delegate whatever the devices, and no way to ask or vote
 //! without a card (issue 10, item 3).
 
-use crate::support::Hall;
+use crate::support::{
+    Hall, ROSTER, cards, claim, code_of, import_roster, roster_hall, roster_path,
+};
 use hoidap_protocol::{Action, ClientMsg, ErrorCode, PROTOCOL_VERSION, Role, ServerMsg, close};
 use hoidap_server::log::{Log, SqliteLog};
 use hoidap_server::queue::{Event, Principal};
 use hoidap_tests::Client;
-use serde_json::{Value, json};
-
-const ROSTER: &str = "\u{FEFF}STT;Họ và tên;Đơn vị;Chức vụ\r\n\
-    1;Nguyễn Văn An;Sở Nội vụ;Giám đốc\r\n\
-    2;Trần Thị Bích Ngọc;UBND huyện Đông Anh;Phó Chủ tịch\r\n\
-    3;Lê Hoàng Phúc;Sở Tài chính;\r\n";
-
-/// A roster event on a server with the production rate limits (the
-/// tests' servers run without them by default).
-async fn roster_hall() -> anyhow::Result<Hall> {
-    let event =
-        json!({ "title": "Đối thoại công tác cán bộ", "pre_moderation": false, "roster": true });
-    Hall::configured(event, |c| c.limits.rate = Default::default()).await
-}
-
-fn roster_path(hall: &Hall, rest: &str) -> String {
-    format!("/api/events/{}/roster{rest}", hall.event.join_code)
-}
-
-async fn cards(hall: &Hall) -> Vec<Value> {
-    let (status, list) = hall.admin("GET", &roster_path(hall, ""), None).await;
-    assert_eq!(status, 200, "{list}");
-    list.as_array().expect("a list").clone()
-}
-
-/// Imports `ROSTER` into the hall's event; returns its cards.
-async fn import_roster(hall: &Hall) -> Vec<Value> {
-    let (status, body) = hall
-        .admin("POST", &roster_path(hall, ""), Some(ROSTER))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    cards(hall).await
-}
-
-fn code_of(cards: &[Value], name: &str) -> String {
-    let card = cards.iter().find(|c| c["name"] == name).expect(name);
-    card["code"].as_str().unwrap().to_owned()
-}
-
-async fn claim(
-    hall: &Hall,
-    card: &str,
-) -> anyhow::Result<Result<Client, (ErrorCode, Option<u16>)>> {
-    Client::claim(&hall.server.ws_url(), &hall.event.join_code, card).await
-}
+use serde_json::json;
 
 async fn votes(moderator: &mut Client, question: u64, want: u32) -> anyhow::Result<u32> {
     moderator.wait_votes(question, want).await?;

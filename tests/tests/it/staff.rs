@@ -1,8 +1,8 @@
 //! Named staff: personal links, roles, revocation, and the log naming who
 //! did what (issue 10, items 1 and 2).
 
-use crate::support::Hall;
-use hoidap_protocol::{Action, ErrorCode, Role, ServerMsg, StaffRole, StaffWho, close};
+use crate::support::{Hall, add_staff as add, join_staff as join, secret_of};
+use hoidap_protocol::{Action, ErrorCode, Role, ServerMsg, StaffRole, close};
 use hoidap_server::log::{Log, SqliteLog};
 use hoidap_server::queue::{Event, Principal, StaffId};
 use hoidap_tests::{Client, http_request};
@@ -17,44 +17,6 @@ async fn admin(hall: &Hall, method: &str, path: &str, body: Option<Value>) -> (u
 
 fn staff_path(hall: &Hall, rest: &str) -> String {
     format!("/api/events/{}/staff{rest}", hall.event.join_code)
-}
-
-/// Adds a member; returns their id and the secret from their link.
-async fn add(hall: &Hall, name: &str, role: &str) -> (String, String) {
-    let body = json!({ "name": name, "role": role });
-    let (status, member) = admin(hall, "POST", &staff_path(hall, ""), Some(body)).await;
-    assert_eq!(status, 201, "{member}");
-    assert_eq!(member["name"], name);
-    assert_eq!(member["active"], true);
-    (
-        member["id"].as_str().unwrap().to_owned(),
-        secret_of(&member),
-    )
-}
-
-fn secret_of(member: &Value) -> String {
-    let link = member["link"].as_str().expect("a link");
-    link.split_once('#')
-        .expect("secret in the fragment")
-        .1
-        .to_owned()
-}
-
-/// Joins the panel (or the screen) with `secret`; returns the client and
-/// who the welcome says it is.
-async fn join(hall: &Hall, role: Role, secret: &str) -> anyhow::Result<(Client, Option<StaffWho>)> {
-    let client = Client::join(
-        &hall.server.ws_url(),
-        &hall.event.join_code,
-        role,
-        Some(secret),
-    )
-    .await?;
-    let who = client.log.iter().find_map(|m| match m {
-        ServerMsg::Welcome { staff, .. } => Some(staff.clone()),
-        _ => None,
-    });
-    Ok((client, who.flatten()))
 }
 
 #[tokio::test]
