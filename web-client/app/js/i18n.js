@@ -7,6 +7,7 @@
 import { ROSTER_EN, ROSTER_VI } from './i18n-roster.js';
 import { OFFICIAL_EN, OFFICIAL_VI } from './i18n-official.js';
 import { FOLLOW_EN, FOLLOW_VI } from './i18n-follow.js';
+import { PANEL_EN, PANEL_VI } from './i18n-panel.js';
 
 /** @typedef {'vi' | 'en'} Lang */
 /** @typedef {import('./protocol').ErrorCode} ErrorCode */
@@ -15,6 +16,7 @@ const VI = {
   ...ROSTER_VI,
   ...OFFICIAL_VI,
   ...FOLLOW_VI,
+  ...PANEL_VI,
   'lang.switch': 'English',
   'lang.switch.label': 'Switch to English',
   'app.name': 'Hỏi đáp',
@@ -182,6 +184,7 @@ const EN = {
   ...ROSTER_EN,
   ...OFFICIAL_EN,
   ...FOLLOW_EN,
+  ...PANEL_EN,
   'lang.switch': 'Tiếng Việt',
   'lang.switch.label': 'Chuyển sang tiếng Việt',
   'app.name': 'Questions',

@@ -5,7 +5,8 @@ import { Client, RequestError } from './client.js';
 import {
   Keyed, byId, connectionNotice, currentLang, find, initLang, perFrame, placeChildren, setText, showRefused, toast, tr,
 } from './dom.js';
-import { errorText, votesText } from './i18n.js';
+import { votesText } from './i18n.js';
+import { FollowUpPanel, errorText } from './modpanel.js';
 import { watchStorage } from './health.js';
 import { createItem, updateItem, who } from './moditem.js';
 import { compareOldest, compareRank, compareRecent, countByStatus, currentQuestion } from './state.js';
@@ -101,7 +102,7 @@ function visible() {
   if (!state) return [];
   const query = ui.search.value.trim();
   const keep = (/** @type {Question} */ q) =>
-    (filter === 'all' || q.status === filter) && (!query || matches(folded(q), query));
+    (filter === 'all' || q.status === filter) && fu.keep(q, state) && (!query || matches(folded(q), query));
   const order = filter === 'pending' ? compareOldest : filter === 'live' ? compareRank : compareRecent;
   return [...state.questions.values()].filter(keep).sort(order);
 }
@@ -148,6 +149,7 @@ function render() {
   }
   announcedPending = counts.pending;
 
+  fu.render(state, panel.me?.role);
   renderNow();
   renderSettings();
 
@@ -177,7 +179,7 @@ function renderNow() {
   ui.nowNone.hidden = !!q;
   ui.nowBody.hidden = !q;
   ui.nowText.textContent = q?.text ?? '';
-  ui.nowMeta.textContent = q ? [who(q), votesText(currentLang(), q.votes)].filter(Boolean).join(' · ') : '';
+  ui.nowMeta.textContent = q ? [who(q), fu.routeLine(q, state), votesText(currentLang(), q.votes)].filter(Boolean).join(' · ') : '';
   if (state.current !== announcedCurrent) {
     announcedCurrent = state.current;
     ui.nowLive.textContent = q ? `${tr('now.label')}: ${q.text}` : '';
@@ -202,7 +204,7 @@ function nodeOf(id) {
 
 /**
  * @param {number} id
- * @param {Act | 'save' | 'cancel'} act
+ * @param {Act | 'save' | 'cancel' | Action} act a follow-up's request comes whole
  */
 function perform(id, act) {
   if (readOnly) return;
@@ -213,7 +215,9 @@ function perform(id, act) {
   if (act === 'cancel') return stopEdit();
   /** @type {Action} */
   let action;
-  if (act === 'save') {
+  if (typeof act === 'object') {
+    action = act;
+  } else if (act === 'save') {
     const node = nodeOf(id);
     const text = node ? cleanText(find(node, '.edit-text', HTMLTextAreaElement).value) : '';
     if (!text || text === q.text) return stopEdit();
@@ -225,9 +229,9 @@ function perform(id, act) {
   }
   busy.add(id);
   render();
-  client
+  return client
     .request(action).done
-    .then(() => { if (act === 'save') stopEdit(); })
+    .then(() => { if (act === 'save') stopEdit(); return true; })
     .catch(failed)
     .finally(() => { busy.delete(id); render(); });
 }
@@ -267,7 +271,7 @@ ui.list.addEventListener('click', (e) => {
   if (button instanceof HTMLButtonElement) {
     perform(id, /** @type {Act} */ (button.dataset.action));
   } else if (!target?.closest('textarea')) {
-    select(id, true);
+    select(id, !target?.closest('.fu')); // the follow-up's fields keep the focus
   }
 });
 
@@ -440,6 +444,8 @@ function sendSetting(key, value, action) {
     })
     .finally(render);
 }
+const fu = new FollowUpPanel({ send: perform, request: (a) => client.request(a).done, sendSetting, shownSetting, say: (text, kind) => toast(ui.toast, text, kind),
+  onView: (bucket) => (bucket ? selectFilter('all', true) : render()) });
 ui.premod.addEventListener('change', () => sendSetting('pre_moderation', ui.premod.checked,
   { type: 'update_settings', pre_moderation: ui.premod.checked }));
 ui.anon.addEventListener('change', () => sendSetting('allow_anonymous', ui.anon.checked,

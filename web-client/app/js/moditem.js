@@ -4,6 +4,7 @@
 
 import { currentLang, find, fromTemplate, setKey, setText, tr, translate } from './dom.js';
 import { formatTime, votesText } from './i18n.js';
+import { statusKey, updateFollow } from './modfollow.js';
 
 /** @typedef {import('./protocol').Question} Question */
 /** @typedef {'approve' | 'hide' | 'restore' | 'mark_answered' | 'reopen' | 'set_current' | 'clear_current' | 'edit'} Act */
@@ -15,11 +16,14 @@ import { formatTime, votesText } from './i18n.js';
  * @returns {Act[]}
  */
 export function actionsFor(q, isCurrent) {
+  // A merged question follows the one it was merged into until unmerged.
+  if (q.merged_into !== undefined) return ['edit'];
   switch (q.status) {
     case 'pending': return ['approve', 'hide', 'edit'];
     case 'live': return [isCurrent ? 'clear_current' : 'set_current', 'mark_answered', 'hide', 'edit'];
     case 'answered': return ['reopen', 'hide', 'edit'];
     case 'hidden': return ['restore', 'edit'];
+    // The follow-up statuses move through the follow-up's own controls.
     default: return ['edit'];
   }
 }
@@ -84,7 +88,7 @@ export function updateItem(node, q, view) {
   setText(find(node, '.mq-id', HTMLElement), `#${q.id}`);
   const status = isCurrent ? 'current' : q.status;
   const chip = find(node, '.mq-status', HTMLElement);
-  setKey(chip, `status.${status}`);
+  setKey(chip, statusKey(status));
   chip.className = `chip mq-status status-${status}`;
   setText(find(node, '.mq-votes', HTMLElement), votesText(currentLang(), q.votes));
   // Most votes from one address: one laptop under many identities, or a
@@ -110,10 +114,13 @@ export function updateItem(node, q, view) {
     if (isEditing) find(edit, 'textarea', HTMLTextAreaElement).value = q.text;
   }
   find(node, '.q-text', HTMLElement).hidden = isEditing;
+  updateFollow(node, q, isCurrent);
   // Rebuild the buttons only when they change, so a focused one survives.
   const acts = actionsFor(q, isCurrent);
   const box = find(node, '.mq-actions', HTMLElement);
-  const signature = `${acts.join()}|${currentLang()}`;
+  // Public but not live: "on the screen" is shown, disabled, with why.
+  const offScreen = q.status !== 'live' && q.status !== 'pending' && q.status !== 'hidden' && q.merged_into === undefined;
+  const signature = `${acts.join()}|${offScreen}|${currentLang()}`;
   box.hidden = isEditing;
   if (box.dataset.signature !== signature) {
     box.dataset.signature = signature;
@@ -133,6 +140,19 @@ export function updateItem(node, q, view) {
       }
       return b;
     }));
+    if (offScreen) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'btn act act-set_current';
+      b.disabled = true;
+      b.textContent = tr('mod.act.set_current');
+      b.title = tr('fu.not_live');
+      const why = document.createElement('span');
+      why.className = 'sr-only';
+      why.textContent = ` (${tr('fu.not_live')})`;
+      b.append(why);
+      box.prepend(b);
+    }
   }
 }
 

@@ -87,8 +87,16 @@ export function supersedeKey(action) {
       return `edit:${action.question}`;
     case 'update_settings':
       return `settings:${Object.keys(action).filter((k) => k !== 'type').sort().join(',')}`;
-    default:
+    case 'set_screen':
+      return `screen:${Object.keys(action).filter((k) => k !== 'type').sort().join(',')}`;
+    case 'set_topics':
+      return 'topics';
+    case 'approve': case 'hide': case 'restore': case 'mark_answered': case 'reopen':
       return `status:${action.question}`;
+    default:
+      // The follow-up's moves (route, in writing, extend, forward, answers,
+      // merges) each add a step: a later one never makes an earlier one moot.
+      return null;
   }
 }
 

@@ -191,7 +191,9 @@ export function upNext(state, votesOf) {
  * @returns {Record<QuestionStatus | 'all', number>}
  */
 export function countByStatus(questions) {
-  const counts = { pending: 0, live: 0, answered: 0, hidden: 0, all: 0 };
+  const counts = {
+    pending: 0, live: 0, answered: 0, hidden: 0, in_writing: 0, forwarded: 0, answered_in_writing: 0, not_satisfied: 0, all: 0,
+  };
   for (const q of questions) {
     counts[q.status] += 1;
     counts.all += 1;

@@ -87,7 +87,9 @@ test('upNext: live only, without the current, ranked; optimistic votes count', (
 
 test('countByStatus', () => {
   const c = countByStatus([q(1), q(2, 0, 1, 'pending'), q(3, 0, 1, 'pending'), q(4, 0, 1, 'hidden')]);
-  assert.deepEqual(c, { pending: 2, live: 1, answered: 0, hidden: 1, all: 4 });
+  assert.deepEqual(c, {
+    pending: 2, live: 1, answered: 0, hidden: 1, in_writing: 0, forwarded: 0, answered_in_writing: 0, not_satisfied: 0, all: 4,
+  });
 });
 
 test('trackOwn: status from the public feed, own name kept, removal means hidden', () => {
