@@ -65,6 +65,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/events", get(list_events).post(create_event))
         .route("/ws", get(websocket))
         .merge(crate::staff_api::routes())
+        .merge(crate::export_api::routes())
         .merge(crate::roster_api::routes())
         .merge(crate::event_api::routes())
         .route(

@@ -13,6 +13,8 @@ pub mod claim;
 pub mod conn;
 pub mod demo;
 pub mod event_api;
+pub mod export;
+pub mod export_api;
 pub mod http;
 pub mod lanes;
 pub mod limits;

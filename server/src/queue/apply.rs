@@ -24,7 +24,23 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             super::Principal::Delegate { id } => super::roster::decide_claim(state, *id),
             _ => Err(Rejection::Forbidden),
         },
+        Op::Export { format } => decide_export(powers, format),
     }
+}
+
+/// The organiser and the chair (a chair's personal link, or the shared
+/// moderator link, which acts as the chair) may export; nobody else on the
+/// staff: an export takes the panel's view, names included, off the server.
+fn decide_export(powers: Powers<'_>, format: &str) -> Result<Option<Event>, Rejection> {
+    if powers != Powers::Admin && !powers.is_chair() {
+        return Err(Rejection::Forbidden);
+    }
+    if !super::EXPORT_FORMATS.contains(&format) {
+        return Err(Rejection::BadSetting("format"));
+    }
+    Ok(Some(Event::Exported {
+        format: format.to_owned(),
+    }))
 }
 
 fn decide_client(
@@ -470,6 +486,7 @@ pub fn evolve(state: &mut State, entry: &Entry) {
         Event::SettingsSet { settings } => state.settings = normalised(settings),
         Event::PhaseSet { phase } => state.phase = *phase,
         Event::TitleSet { title } => state.title = title.clone(),
+        Event::Exported { .. } => {}
         other => {
             let _ = super::followup::evolve(state, &entry.by, entry.at, other)
                 || people::evolve_staff(state, other)

@@ -56,7 +56,15 @@ pub enum Op {
     /// A delegate's card used on a device (the room checked the code; the
     /// command's principal is the delegate).
     Claim,
+    /// An export of the event's questions in `format` (one of
+    /// [`EXPORT_FORMATS`]): the organiser's, or the chair's.
+    Export {
+        format: String,
+    },
 }
+
+/// The formats an event may be exported in (see `crate::export`).
+pub const EXPORT_FORMATS: [&str; 3] = ["csv", "xlsx", "json"];
 
 /// A fact that happened to an event. One log entry holds one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,6 +226,12 @@ pub enum Event {
     Unmerged {
         question: QuestionId,
         from: QuestionId,
+    },
+    /// The questions were exported in `format` (the entry's `by` and `at`
+    /// say who and when). Changes nothing: an export is on the record
+    /// because it carries the askers' names out of the server.
+    Exported {
+        format: String,
     },
 }
 

@@ -344,5 +344,7 @@ pub fn changes(
         Event::DelegatesAdded { .. }
         | Event::DelegateClaimed { .. }
         | Event::DelegateReset { .. } => (Vec::new(), None),
+        // On the record only: nobody's view changes.
+        Event::Exported { .. } => (Vec::new(), None),
     }
 }

@@ -26,6 +26,11 @@ pub(super) enum Reply {
         req: String,
     },
     Admin(oneshot::Sender<AdminReply>),
+    /// An export: its rows are read once it is accepted (`decide_one`).
+    Export {
+        reply: oneshot::Sender<super::ExportReply>,
+        rows: Option<Vec<crate::export::Row>>,
+    },
 }
 
 pub(super) enum Outcome {
@@ -58,7 +63,7 @@ impl Room {
         &mut self,
         by: Principal,
         op: Op,
-        to: Reply,
+        mut to: Reply,
         changed: &mut Vec<Entry>,
         pending: &mut Vec<Pending>,
     ) {
@@ -71,9 +76,14 @@ impl Room {
             Ok(Some(event)) => {
                 let req = match &to {
                     Reply::Conn { req, .. } => Some(req.clone()),
-                    Reply::Admin(_) => None,
+                    Reply::Admin(_) | Reply::Export { .. } => None,
                 };
                 let entry = self.apply(command, req, event);
+                if let Reply::Export { rows, .. } = &mut to {
+                    // At the entry itself: later commands of the batch
+                    // are not in it (`exported` changes no row).
+                    *rows = Some(crate::export::rows(&self.state));
+                }
                 changed.push(entry.clone());
                 Outcome::Accepted(Some(entry))
             }
@@ -118,6 +128,9 @@ impl Room {
                 };
                 let _ = reply.send(result);
             }
+            Reply::Export { reply, rows } => {
+                let _ = reply.send(self.exported(outcome, rows));
+            }
         }
     }
 
@@ -126,6 +139,9 @@ impl Room {
         match to {
             Reply::Conn { role, outbox, req } => self.answer(role, &outbox, unavailable(req)),
             Reply::Admin(reply) => {
+                let _ = reply.send(Err(AdminRefusal::Unavailable));
+            }
+            Reply::Export { reply, .. } => {
                 let _ = reply.send(Err(AdminRefusal::Unavailable));
             }
         }

@@ -14,6 +14,7 @@ mod askers;
 mod clock;
 mod commit;
 mod deliver;
+mod export;
 mod failure;
 mod fanout;
 mod idle;
@@ -27,6 +28,7 @@ mod sources;
 mod staff;
 
 pub use clock::Clock;
+pub use export::ExportReply;
 pub use fanout::{Catchup, Frame, frame};
 pub use idle::{Idle, Live};
 pub use pace::DEFAULT_BUDGET as DEFAULT_FANOUT_BUDGET;
@@ -93,6 +95,13 @@ pub enum RoomMsg {
     Admin {
         action: AdminAction,
         reply: oneshot::Sender<AdminReply>,
+    },
+    /// An export (export API): decided like a command (the organiser or
+    /// the chair), logged, answered with the rows read at its entry.
+    Export {
+        by: Principal,
+        format: String,
+        reply: oneshot::Sender<ExportReply>,
     },
     /// The staff, with their open connections (admin API).
     Staff { reply: oneshot::Sender<Vec<Listed>> },
@@ -378,6 +387,9 @@ impl Room {
                     }
                     let (op, to) = (Op::Admin(action), Reply::Admin(reply));
                     self.decide_one(Principal::Admin {}, op, to, &mut changed, &mut pending);
+                }
+                RoomMsg::Export { by, format, reply } => {
+                    self.export(by, format, reply, &mut changed, &mut pending);
                 }
                 RoomMsg::Staff { reply } => {
                     let _ = reply.send(self.staff_listed());

@@ -1,0 +1,171 @@
+//! The pure parts of an export: rows through the panel's view, cells,
+//! neutralising, dates in the meeting's time zone.
+
+use super::*;
+use crate::queue::{Command, Entry, Event, Op, Principal, decide, evolve};
+use hoidap_protocol::{Action, Settings};
+
+/// Thursday 2026-12-03, 20:00 in Hà Nội (13:00 UTC).
+const EVENING: u64 = 1_796_302_800_000;
+
+fn run(state: &mut State, by: Principal, op: Op) -> Entry {
+    let command = Command {
+        by,
+        at: EVENING,
+        op,
+    };
+    let event = decide(state, &command)
+        .expect("accepted")
+        .expect("a change");
+    let entry = Entry {
+        seq: state.seq + 1,
+        at: command.at,
+        by: command.by,
+        req: None,
+        event,
+    };
+    evolve(state, &entry);
+    entry
+}
+
+fn ask(state: &mut State, who: &str, text: &str, identity: Identity) {
+    let action = Action::Ask {
+        text: text.into(),
+        name: Some(format!("Tên của {who}")),
+        unit: Some(format!("Đơn vị của {who}")),
+        anonymous: false,
+        identity: Some(identity),
+        topic: None,
+        official: None,
+    };
+    run(state, Principal::participant(who), Op::Client(action));
+}
+
+fn event() -> State {
+    let mut state = State::default();
+    let settings = Settings {
+        pre_moderation: false,
+        identities: Some(vec![
+            Identity::Named,
+            Identity::HiddenFromHall,
+            Identity::Anonymous,
+        ]),
+        ..Settings::default()
+    };
+    let created = Entry {
+        seq: 1,
+        at: EVENING,
+        by: Principal::Admin {},
+        req: None,
+        event: Event::Created {
+            title: "Hội nghị".into(),
+            settings,
+        },
+    };
+    evolve(&mut state, &created);
+    state
+}
+
+#[test]
+fn rows_follow_the_panels_view_and_hide_the_anonymous() {
+    let mut state = event();
+    ask(&mut state, "p1", "Câu công khai", Identity::Named);
+    ask(
+        &mut state,
+        "p2",
+        "Câu ẩn với hội trường",
+        Identity::HiddenFromHall,
+    );
+    ask(
+        &mut state,
+        "p3",
+        "Câu ẩn danh hoàn toàn",
+        Identity::Anonymous,
+    );
+    let chair = Principal::moderator_link();
+    run(
+        &mut state,
+        chair.clone(),
+        Op::Client(Action::MarkAnswered { question: 1 }),
+    );
+    let rows = rows(&state);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].name.as_deref(), Some("Tên của p1"));
+    assert_eq!(rows[0].status, QuestionStatus::Answered);
+    assert_eq!(rows[0].answered_live_at, Some(EVENING));
+    assert_eq!(rows[1].unit.as_deref(), Some("Đơn vị của p2"));
+    assert_eq!((rows[2].name.clone(), rows[2].unit.clone()), (None, None));
+    let cells = cells(&rows[2]);
+    assert_eq!(cells[5], Cell::Text("Ẩn danh hoàn toàn".into()));
+    let export = Export {
+        event: Header {
+            title: state.title.clone(),
+            join_code: "K7PQ2M".into(),
+            exported_at: EVENING,
+            entries_seq: state.seq,
+        },
+        questions: rows,
+    };
+    for bytes in [csv(&export).unwrap(), json(&export).unwrap()] {
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(!text.contains("p3"), "{text}");
+        assert!(text.contains("Tên của p1"));
+    }
+}
+
+#[test]
+fn only_the_organiser_and_the_chair_export_and_it_is_logged() {
+    let mut state = event();
+    let entry = run(&mut state, Principal::Admin {}, export_op("xlsx"));
+    assert_eq!(
+        entry.event,
+        Event::Exported {
+            format: "xlsx".into()
+        }
+    );
+    assert!(entry.event.questions().is_empty());
+    let before = state.clone();
+    run(&mut state, Principal::moderator_link(), export_op("csv"));
+    assert_eq!(state.questions, before.questions);
+    let refused = |by: Principal, format: &str| {
+        let command = Command {
+            by,
+            at: EVENING,
+            op: export_op(format),
+        };
+        decide(&state, &command)
+    };
+    assert_eq!(
+        refused(Principal::participant("p1"), "csv"),
+        Err(crate::queue::Rejection::Forbidden)
+    );
+    assert!(refused(Principal::Admin {}, "pdf").is_err());
+}
+
+fn export_op(format: &str) -> Op {
+    Op::Export {
+        format: format.into(),
+    }
+}
+
+#[test]
+fn formula_looking_cells_get_a_quote() {
+    for hostile in ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"] {
+        assert_eq!(neutralise(hostile), format!("'{hostile}"));
+    }
+    for plain in ["Câu hỏi về đất đai", "1+1", "a=b", "", "'quoted"] {
+        assert_eq!(neutralise(plain), plain);
+    }
+}
+
+#[test]
+fn times_are_in_the_meetings_zone() {
+    assert_eq!(local_time(EVENING), "03/12/2026 20:00");
+    // 23:30 UTC is already the next morning in Hà Nội.
+    assert_eq!(local_time(EVENING + 37_800_000), "04/12/2026 06:30");
+    assert_eq!(local_date("2026-12-17"), "17/12/2026");
+    assert_eq!(
+        file_name("K7PQ2M", EVENING + 37_800_000, "csv"),
+        "hoidap-K7PQ2M-20261204.csv"
+    );
+}

@@ -1,0 +1,174 @@
+//! `GET /api/events/{code}/export?format=csv|xlsx|json`: the event's
+//! questions as a file, for the organiser (`Authorization: Bearer <admin
+//! token>`) and the chair (`Authorization: Staff <personal secret>`, or the
+//! shared moderator link's secret, which acts as the chair).
+//!
+//! The room decides and logs the export (`exported`, naming who) and
+//! hands back the rows at that entry; the bytes are written here, on a
+//! blocking thread, not in the room.
+
+use crate::auth::{secret_eq, staff_secret_hash};
+use crate::export::{self, Export};
+use crate::http::{ApiError, App, require_admin};
+use crate::queue::{EXPORT_FORMATS, Principal, Rejection};
+use crate::room::{AdminRefusal, RoomHandle, RoomMsg};
+use crate::staff_api::{room, unavailable};
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new().route("/api/events/{code}/export", get(download))
+}
+
+async fn download(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let credential = credential(&headers)?;
+    if let Credential::Admin = credential {
+        require_admin(&app, &headers)?;
+    }
+    let room = room(&app, &code).await?;
+    let by = match credential {
+        Credential::Admin => Principal::Admin {},
+        Credential::Staff(secret) => staff(&room, &secret)?,
+    };
+    let format = format(query.as_deref())?;
+    let export = rows(&room, by, format).await?;
+    let name = export::file_name(&export.event.join_code, export.event.exported_at, format);
+    let written = tokio::task::spawn_blocking(move || write(&export, format))
+        .await
+        .map_err(|_| unavailable())?;
+    let bytes = written.map_err(|e| {
+        tracing::error!(%e, "writing an export failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "export_failed",
+            "the export could not be written",
+        )
+    })?;
+    let disposition = format!("attachment; filename=\"{name}\"");
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(format)),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|_| unavailable())?,
+    );
+    // It names the askers: no cache keeps a copy.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+enum Credential {
+    Admin,
+    Staff(String),
+}
+
+fn credential(headers: &HeaderMap) -> Result<Credential, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match value.strip_prefix("Staff ") {
+        Some(secret) => Ok(Credential::Staff(secret.trim().to_owned())),
+        None if value.starts_with("Bearer ") => Ok(Credential::Admin),
+        None => Err(unauthorized()),
+    }
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "send the admin token as `Authorization: Bearer <token>`, or a chair's personal link secret as `Authorization: Staff <secret>`",
+    )
+}
+
+fn forbidden(message: &'static str) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+}
+
+/// Whom a staff secret names: a member's personal link (the core then
+/// checks the role), or the shared moderator link while the event has no
+/// named chair or moderator (as at the panel's hello).
+fn staff(room: &RoomHandle, secret: &str) -> Result<Principal, ApiError> {
+    if let Some(found) = room.credentials.find(&staff_secret_hash(secret)) {
+        if !found.valid {
+            return Err(forbidden(
+                "this personal link was revoked or re-issued; ask the organiser for the current one",
+            ));
+        }
+        return Ok(Principal::Staff { id: found.id });
+    }
+    if !secret_eq(secret, &room.record.moderator_secret) {
+        return Err(unauthorized());
+    }
+    if room.credentials.has_panel_staff() {
+        return Err(forbidden(
+            "this event has named staff: use your personal link",
+        ));
+    }
+    Ok(Principal::moderator_link())
+}
+
+fn format(query: Option<&str>) -> Result<&'static str, ApiError> {
+    let asked = query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("format="));
+    asked
+        .and_then(|f| EXPORT_FORMATS.iter().find(|known| **known == f).copied())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_format",
+                "format must be one of csv, xlsx, json",
+            )
+        })
+}
+
+async fn rows(room: &RoomHandle, by: Principal, format: &str) -> Result<Export, ApiError> {
+    let (reply, answer) = oneshot::channel();
+    let format = format.to_owned();
+    let msg = RoomMsg::Export { by, format, reply };
+    room.send(msg).await.map_err(|_| unavailable())?;
+    match answer.await.map_err(|_| unavailable())? {
+        Ok(export) => Ok(export),
+        Err(AdminRefusal::Rejected(Rejection::Forbidden)) => Err(forbidden(
+            "only the organiser and the chair may export the event",
+        )),
+        Err(AdminRefusal::Rejected(r)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_format",
+            r.to_string(),
+        )),
+        Err(AdminRefusal::Unavailable) => Err(unavailable()),
+    }
+}
+
+fn write(export: &Export, format: &str) -> Result<Vec<u8>, export::ExportError> {
+    match format {
+        "csv" => export::csv(export),
+        "xlsx" => export::xlsx(export),
+        _ => export::json(export),
+    }
+}
+
+fn content_type(format: &str) -> &'static str {
+    match format {
+        "csv" => "text/csv; charset=utf-8",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/json",
+    }
+}
