@@ -14,5 +14,5 @@ mod view;
 pub use client::{Client, Rejected};
 pub use faulty::{Faults, Outcome};
 pub use process::{ServerProcess, rss_kib, server_binary};
-pub use server::{EventInfo, TestServer, http_request, metrics};
+pub use server::{EventInfo, TestServer, http_get_bytes, http_request, metrics};
 pub use view::View;

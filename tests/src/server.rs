@@ -161,6 +161,46 @@ pub async fn http_request(
     Ok((status, body))
 }
 
+/// A `GET` answered with bytes (a file download): status, headers
+/// (names lowercased) and body.
+pub async fn http_get_bytes(
+    addr: SocketAddr,
+    path: &str,
+    authorization: Option<&str>,
+) -> anyhow::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(auth) = authorization {
+        req.push_str(&format!("Authorization: {auth}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no header end")?;
+    let head = std::str::from_utf8(&raw[..end])?;
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .context("no status")?
+        .parse()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+    {
+        bail!("a chunked download: not expected of a file");
+    }
+    Ok((status, headers, raw[end + 4..].to_vec()))
+}
+
 fn dechunk(mut rest: &str) -> anyhow::Result<String> {
     let mut out = String::new();
     loop {

@@ -11,7 +11,10 @@ use hoidap_protocol::QuestionStatus;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 
 /// The sheets: every question, those answered in writing, those forwarded.
-const SHEETS: [(&str, fn(&Row) -> bool); 3] = [
+/// Which rows a sheet holds.
+type Keep = fn(&Row) -> bool;
+
+const SHEETS: [(&str, Keep); 3] = [
     ("Tất cả câu hỏi", |_| true),
     ("Trả lời bằng văn bản", |r| {
         matches!(
