@@ -169,3 +169,63 @@ fn times_are_in_the_meetings_zone() {
         "hoidap-K7PQ2M-20261204.csv"
     );
 }
+
+/// How long an export of a full event takes (1,000 questions, the
+/// per-event quota, at the 500-character default length, one in ten
+/// forwarded): `cargo test --release -p hoidap-server --lib
+/// export_time -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn export_time_of_a_full_event() {
+    let mut state = event();
+    let text: String = "Đề nghị làm rõ tiến độ giải phóng mặt bằng dự án. "
+        .chars()
+        .cycle()
+        .take(494)
+        .collect();
+    for n in 0..1000 {
+        // Distinct texts: the XLSX shares repeated strings.
+        ask(
+            &mut state,
+            &format!("p{n}"),
+            &format!("{n}. {text}"),
+            Identity::Named,
+        );
+    }
+    for q in (1..=1000).step_by(10) {
+        run(&mut state, Principal::moderator_link(), forward(q));
+    }
+    let started = std::time::Instant::now();
+    let rows = rows(&state);
+    let read = started.elapsed();
+    let export = Export {
+        event: Header {
+            title: state.title.clone(),
+            join_code: "K7PQ2M".into(),
+            exported_at: EVENING,
+            entries_seq: state.seq,
+        },
+        questions: rows,
+    };
+    for (format, write) in [
+        ("csv", csv as fn(&Export) -> Result<Vec<u8>, ExportError>),
+        ("xlsx", xlsx),
+        ("json", json),
+    ] {
+        let started = std::time::Instant::now();
+        let bytes = write(&export).unwrap();
+        println!(
+            "{format}: {:?} to write {} bytes (rows read in {read:?})",
+            started.elapsed(),
+            bytes.len()
+        );
+    }
+}
+
+fn forward(question: QuestionId) -> Op {
+    Op::Client(Action::Forward {
+        question,
+        authority: "Sở Tài nguyên và Môi trường".into(),
+        reason: None,
+    })
+}
