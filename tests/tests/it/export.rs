@@ -378,3 +378,36 @@ async fn only_the_organiser_and_the_chair_export() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// The export of a full event over HTTP (1,000 questions of ~500
+/// characters, the per-event quota), each format timed from the request
+/// to the last byte: `cargo test --release -p hoidap-tests --test it
+/// export_time -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn export_time_of_a_full_event_over_http() -> anyhow::Result<()> {
+    let hall = Hall::new(false).await?;
+    let text: String = "Đề nghị làm rõ tiến độ giải phóng mặt bằng dự án. "
+        .chars()
+        .cycle()
+        .take(490)
+        .collect();
+    let mut asker = hall.attendee().await?;
+    for n in 0..1000 {
+        let action = ask(
+            &format!("{n}. {text}"),
+            "Lê Văn Tên",
+            "Sở Nội vụ",
+            Identity::Named,
+        );
+        asker.ok(action).await?;
+    }
+    let admin = format!("Bearer {}", hall.server.admin_token);
+    for format in ["csv", "xlsx", "json"] {
+        let started = std::time::Instant::now();
+        let file = export(&hall, format, Some(&admin)).await?;
+        assert_eq!(file.0, 200);
+        println!("{format}: {:?}, {} bytes", started.elapsed(), file.2.len());
+    }
+    Ok(())
+}
