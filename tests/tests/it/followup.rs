@@ -26,6 +26,18 @@ fn route(question: u64, official: &str, reason: Option<&str>) -> Action {
     }
 }
 
+/// The official writes answer `n` of question `q` and publishes it.
+async fn answer(official: &mut Client, q: u64, n: u32, text: &str) -> anyhow::Result<()> {
+    official.ok(draft(q, text)).await?;
+    official
+        .ok(Action::PublishAnswer {
+            question: q,
+            answer: n,
+        })
+        .await?;
+    Ok(())
+}
+
 fn draft(question: u64, text: &str) -> Action {
     Action::DraftAnswer {
         question,
@@ -149,15 +161,7 @@ async fn every_move_by_role_over_the_wire_and_the_log_names_who() -> anyhow::Res
     asker
         .ok(not_satisfied("Chưa nêu lộ trình từng năm"))
         .await?;
-    official
-        .ok(draft(q, "Lộ trình từng năm: 2026 giảm 2%, …"))
-        .await?;
-    official
-        .ok(Action::PublishAnswer {
-            question: q,
-            answer: 2,
-        })
-        .await?;
+    answer(&mut official, q, 2, "Lộ trình từng năm: 2026 giảm 2%, …").await?;
     asker
         .wait_until("the asker sees the second answer", |v| {
             v.my_questions.get(&q).is_some_and(|x| {
@@ -300,15 +304,13 @@ async fn an_anonymous_asker_follows_their_question_to_its_written_answer_after_a
         Client::join(&server.ws_url(), &code, Role::Moderator, Some(&a_secret)).await?;
     let panel = official.view.question(q).expect("the panel has it").clone();
     assert!(panel.asker.is_none() && panel.name.is_none(), "{panel:?}");
-    official
-        .ok(draft(q, "Có: kết quả công việc là tiêu chí chính."))
-        .await?;
-    official
-        .ok(Action::PublishAnswer {
-            question: q,
-            answer: 1,
-        })
-        .await?;
+    answer(
+        &mut official,
+        q,
+        1,
+        "Có: kết quả công việc là tiêu chí chính.",
+    )
+    .await?;
 
     // The asker's phone, with its token, finds its question answered.
     let mut asker = Client::connect(&server.ws_url()).await?;
@@ -329,15 +331,13 @@ async fn an_anonymous_asker_follows_their_question_to_its_written_answer_after_a
             reason: "Cần nêu rõ cách đo kết quả".into(),
         })
         .await?;
-    official
-        .ok(draft(q, "Đo theo sản phẩm cụ thể của từng vị trí."))
-        .await?;
-    official
-        .ok(Action::PublishAnswer {
-            question: q,
-            answer: 2,
-        })
-        .await?;
+    answer(
+        &mut official,
+        q,
+        2,
+        "Đo theo sản phẩm cụ thể của từng vị trí.",
+    )
+    .await?;
     asker
         .wait_until("the asker is told of the second answer", |v| {
             v.my_questions
