@@ -159,6 +159,31 @@ fn formula_looking_cells_get_a_quote() {
 }
 
 #[test]
+fn a_cell_longer_than_excel_takes_is_cut_in_the_xlsx_only() {
+    let long = "Trả lời rất dài. ".repeat(2_500);
+    let cut = xlsx::fitted(long.clone());
+    assert_eq!(cut.encode_utf16().count(), 32_767);
+    assert!(cut.ends_with('…') && long.starts_with(cut.trim_end_matches('…')));
+    assert_eq!(xlsx::fitted("ngắn".into()), "ngắn");
+    let mut state = event();
+    ask(&mut state, "p1", "Câu hỏi", Identity::Named);
+    let mut rows = rows(&state);
+    rows[0].text = long.clone();
+    let export = Export {
+        event: Header {
+            title: "Hội nghị".into(),
+            join_code: "K7PQ2M".into(),
+            exported_at: EVENING,
+            entries_seq: 2,
+        },
+        questions: rows,
+    };
+    assert!(xlsx(&export).is_ok());
+    let csv = String::from_utf8(csv(&export).unwrap()).unwrap();
+    assert!(csv.contains(&long));
+}
+
+#[test]
 fn times_are_in_the_meetings_zone() {
     assert_eq!(local_time(EVENING), "03/12/2026 20:00");
     // 23:30 UTC is already the next morning in Hà Nội.

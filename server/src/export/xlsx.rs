@@ -35,6 +35,30 @@ const WIDTHS: [f64; 16] = [
 
 const OFFSET_SECS: i64 = 7 * 3600;
 
+/// Excel's limit on a cell, in characters (UTF-16 units, which for
+/// Vietnamese are characters): the written answers of a question answered
+/// again and again can pass it, and rust_xlsxwriter refuses the cell.
+const MAX_CELL: usize = 32_767;
+
+/// `text`, cut to what a cell holds, the cut marked; the CSV and the JSON
+/// keep it whole.
+pub(super) fn fitted(text: String) -> String {
+    if text.encode_utf16().count() <= MAX_CELL {
+        return text;
+    }
+    let mut out = String::new();
+    let mut units = 0;
+    for c in text.chars() {
+        units += c.len_utf16();
+        if units > MAX_CELL - 1 {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 pub fn xlsx(export: &Export) -> Result<Vec<u8>, ExportError> {
     let mut book = Workbook::new();
     let header = Format::new()
@@ -78,7 +102,7 @@ fn write_row(sheet: &mut Worksheet, at: u32, row: &Row, f: &Formats) -> Result<(
         let col = col as u16;
         match cell {
             Cell::Text(t) => {
-                sheet.write_string_with_format(at, col, t, &f.text)?;
+                sheet.write_string_with_format(at, col, fitted(t), &f.text)?;
             }
             Cell::Number(n) => {
                 sheet.write_number(at, col, n as f64)?;
