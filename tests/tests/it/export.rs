@@ -301,7 +301,10 @@ fn text_of(cell: &Data, date_only: bool) -> String {
         Data::DateTime(dt) => {
             // Excel's serial days since 1899-12-30, in local time.
             let v = dt.as_f64();
-            let (days, minutes) = (v.floor(), ((v - v.floor()) * 1440.0).round() as i64);
+            // The cell keeps the seconds; the CSV's text drops them: the
+            // minute is truncated, not rounded (a tiny epsilon absorbs the
+            // float's error on a whole minute).
+            let (days, minutes) = (v.floor(), ((v - v.floor()) * 1440.0 + 1e-6).floor() as i64);
             let day = due::format_day(days as i64 - 25_569);
             let [y, m, d] = [&day[..4], &day[5..7], &day[8..]];
             if date_only {
