@@ -7,7 +7,7 @@
 //! hands back the rows at that entry; the bytes are written here, on a
 //! blocking thread, not in the room.
 
-use crate::auth::{secret_eq, staff_secret_hash};
+use crate::conn::{WRONG_SECRET, check_secret};
 use crate::export::{self, Export};
 use crate::http::{ApiError, App, require_admin};
 use crate::queue::{EXPORT_FORMATS, Principal, Rejection};
@@ -18,6 +18,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hoidap_protocol::Role;
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
@@ -99,27 +100,16 @@ fn forbidden(message: &'static str) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
 }
 
-/// Whom a staff secret names: a member's personal link (the core then
-/// checks the role), or the shared moderator link while the event has no
-/// named chair or moderator (as at the panel's hello).
+/// Whom a staff secret names, checked as the panel's hello checks it: a
+/// member's personal link (the core then checks the role), or the shared
+/// moderator link while the event has no named chair or moderator.
 fn staff(room: &RoomHandle, secret: &str) -> Result<Principal, ApiError> {
-    if let Some(found) = room.credentials.find(&staff_secret_hash(secret)) {
-        if !found.valid {
-            return Err(forbidden(
-                "this personal link was revoked or re-issued; ask the organiser for the current one",
-            ));
-        }
-        return Ok(Principal::Staff { id: found.id });
+    match check_secret(room, Role::Moderator, Some(secret)) {
+        Ok(Some(member)) => Ok(Principal::Staff { id: member.id }),
+        Ok(None) => Ok(Principal::moderator_link()),
+        Err(refusal) if refusal == WRONG_SECRET => Err(unauthorized()),
+        Err((_, message)) => Err(forbidden(message)),
     }
-    if !secret_eq(secret, &room.record.moderator_secret) {
-        return Err(unauthorized());
-    }
-    if room.credentials.has_panel_staff() {
-        return Err(forbidden(
-            "this event has named staff: use your personal link",
-        ));
-    }
-    Ok(Principal::moderator_link())
 }
 
 fn format(query: Option<&str>) -> Result<&'static str, ApiError> {

@@ -147,22 +147,27 @@ pub(super) async fn hello(
 }
 
 /// A personal staff secret that opens this page.
-struct StaffSecret {
-    id: crate::queue::StaffId,
+pub(crate) struct StaffSecret {
+    pub(crate) id: crate::queue::StaffId,
     hash: String,
     who: hoidap_protocol::StaffWho,
 }
 
-/// Checks a panel or screen hello's secret: a member's personal link
-/// (`Some`), or the event's shared link for the role (`None`). The shared
-/// moderator link stops opening the panel once the event has named panel
-/// staff, so that every action there has a name.
-fn check_secret(
+/// The refusal of a secret that is no link of the event at all.
+pub(crate) const WRONG_SECRET: (ErrorCode, &str) =
+    (ErrorCode::BadSecret, "wrong secret for this role");
+
+/// Checks a panel or screen hello's secret (and the export API's chair
+/// secret): a member's personal link (`Some`), or the event's shared link
+/// for the role (`None`). The shared moderator link stops opening the
+/// panel once the event has a named chair or moderator, so that every
+/// action there has a name.
+pub(crate) fn check_secret(
     room: &RoomHandle,
     role: Role,
     secret: Option<&str>,
 ) -> Result<Option<StaffSecret>, (ErrorCode, &'static str)> {
-    const WRONG: (ErrorCode, &str) = (ErrorCode::BadSecret, "wrong secret for this role");
+    const WRONG: (ErrorCode, &str) = WRONG_SECRET;
     let secret = secret.ok_or(WRONG)?;
     let hash = crate::auth::staff_secret_hash(secret);
     if let Some(found) = room.credentials.find(&hash) {

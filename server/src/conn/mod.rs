@@ -370,6 +370,7 @@ impl Conn {
 mod hello;
 
 use hello::hello;
+pub(crate) use hello::{WRONG_SECRET, check_secret};
 
 /// Queues one of the connection's own messages (not a feed frame).
 fn push(outbox: &Outbox, frame: Frame) {
