@@ -172,28 +172,31 @@ impl Room {
     /// The asker's own moves on such a question (`not_satisfied`) are made
     /// under the same pseudonym, so the core knows them as its asker.
     pub(super) fn sealed(&self, by: Principal, action: &Action) -> Principal {
-        let Powers::Attendee(key) = Powers::of(&self.state, &by) else {
-            return by;
-        };
-        let sealed = || Principal::Sealed {
-            id: self.cards.pseudonym(key),
-        };
-        match action {
+        // Every vote passes here: look up powers only for the two actions
+        // that may need a pseudonym.
+        let question = match action {
             Action::Ask {
                 identity: Some(Identity::Anonymous),
                 ..
-            } => sealed(),
-            Action::NotSatisfied { question, .. } => {
-                let pseudonym = sealed();
-                let asker = self.state.questions.get(question).and_then(|q| q.asker);
-                let theirs = pseudonym
-                    .voter()
-                    .and_then(|p| self.state.participant(&p))
-                    .is_some_and(|p| asker == Some(p));
-                if theirs { pseudonym } else { by }
-            }
-            _ => by,
-        }
+            } => None,
+            Action::NotSatisfied { question, .. } => Some(*question),
+            _ => return by,
+        };
+        let Powers::Attendee(key) = Powers::of(&self.state, &by) else {
+            return by;
+        };
+        let pseudonym = Principal::Sealed {
+            id: self.cards.pseudonym(key),
+        };
+        let Some(question) = question else {
+            return pseudonym;
+        };
+        let asker = self.state.questions.get(&question).and_then(|q| q.asker);
+        let theirs = pseudonym
+            .voter()
+            .and_then(|p| self.state.participant(&p))
+            .is_some_and(|p| asker == Some(p));
+        if theirs { pseudonym } else { by }
     }
 
     /// A delegate's connection may join only with the latest claim.
