@@ -23,6 +23,8 @@ const staffSecret = code ? takeSecret('moderator', code) : '';
 
 /** @type {Report | null} */
 let report = null;
+/** The running head's look; margin boxes do not inherit the page's. */
+const HEAD_FONT = 'font: 9pt "Times New Roman", "Liberation Serif", "DejaVu Serif", serif; color: #333;';
 /** The printed running head: title and date on every page. */
 const headSheet = new CSSStyleSheet();
 document.adoptedStyleSheets = [...document.adoptedStyleSheets, headSheet];
@@ -51,7 +53,11 @@ async function load() {
     return fail('rep.err.network', false);
   }
   if (!res.ok) {
-    if (res.status === 401 && cred.staff) forgetSecret('moderator', code);
+    // A refused credential is forgotten, so the next try asks afresh.
+    if (res.status === 401) {
+      if (cred.staff) forgetSecret('moderator', code);
+      else setToken(null);
+    }
     /** @type {Record<number, Key>} */
     const keys = { 401: 'rep.err.unauthorized', 403: 'rep.err.forbidden', 404: 'rep.err.unknown_event' };
     return fail(keys[res.status] ?? 'rep.err.generic', res.status === 401 && !cred.staff);
@@ -60,7 +66,9 @@ async function load() {
   const data = await res.json();
   report = buildReport(data, Date.now());
   byId('loading', HTMLElement).hidden = true;
-  byId('print', HTMLButtonElement).disabled = false;
+  const printButton = byId('print', HTMLButtonElement);
+  printButton.disabled = false;
+  printButton.hidden = false;
   render();
 }
 
@@ -76,6 +84,8 @@ function fail(key, askToken) {
   msg.dataset.i18n = key;
   msg.textContent = tr(key);
   byId('token-form', HTMLElement).hidden = !askToken;
+  // Nothing to print: the button goes rather than sitting there greyed.
+  byId('print', HTMLButtonElement).hidden = true;
 }
 
 function render() {
@@ -86,7 +96,8 @@ function render() {
     : tr('rep.meeting_days', { from: dmy(r.firstDay), to: dmy(r.lastDay) });
   document.title = `${tr('rep.heading')} — ${r.title}`;
   headSheet.replaceSync(
-    `@page { @top-left { content: ${cssString(r.title)}; } @top-right { content: ${cssString(days)}; } }`,
+    `@page { @top-left { content: ${cssString(r.title)}; ${HEAD_FONT} }`
+      + ` @top-right { content: ${cssString(days)}; white-space: nowrap; ${HEAD_FONT} } }`,
   );
   const head = el('header', 'doc-head');
   head.append(
@@ -198,7 +209,7 @@ function liveSection(r) {
 function writtenSection(r) {
   const rows = r.written.map(({ question: q, overdueDays }) => {
     const status = el('span', '', tr(/** @type {Key} */ (`rep.status.${q.status}`)));
-    const due = el('span', '', q.due ? dmy(q.due) : tr('rep.none.due'));
+    const due = el('span', 'nowrap', q.due ? dmy(q.due) : tr('rep.none.due'));
     const when = el('span');
     when.append(due);
     if (overdueDays > 0) when.append(el('br'), el('span', 'overdue', tr('rep.overdue', { n: overdueDays })));
@@ -218,7 +229,7 @@ function overdueSection(r) {
     [`#${q.id}`, 'num'], q.text, official(q), [q.due ? dmy(q.due) : '', 'nowrap'], [tr('rep.overdue', { n: overdueDays }), 'overdue'],
   ]));
   const box = section('rep.h.overdue', 'rep.empty.overdue', rows.length === 0 ? null : table(
-    [[tr('rep.col.id'), 'num'], tr('rep.col.text'), tr('rep.col.official'), tr('rep.col.due'), ''], rows,
+    [[tr('rep.col.id'), 'num'], tr('rep.col.text'), tr('rep.col.official'), tr('rep.col.due'), tr('rep.col.late')], rows,
   ));
   box.append(el('p', 'note', tr('rep.overdue_note', { date: dmy(r.today) })));
   return box;
