@@ -271,6 +271,14 @@ test('the meeting report: counts, live answers, overdue and forwarded questions,
   const chairText = (await pdfText(await print(chairReport))).join(' ');
   assert.ok(chairText.includes(LIVE) && chairText.includes('Tổng số câu hỏi: 6'));
 
+  // A moderator who is not the chair cannot export: no link on their panel.
+  const modMember = (await admin('POST', `/api/events/${code}/staff`, { name: 'Trần Thị Lan', role: 'moderator' })).json;
+  const modPanel = await laptop.newPage();
+  await modPanel.goto(modMember.link);
+  await modPanel.locator('.role-name', { hasText: 'Trần Thị Lan' }).waitFor();
+  assert.equal(await modPanel.locator('#report-link').isVisible(), false, 'no report link for a moderator');
+  assert.equal(await panel.locator('#report-link').isVisible(), true, 'the chair\'s is still there');
+
   // No credential, then a wrong one: said in words, not a blank page.
   const stranger = await browser.newContext();
   const blank = await stranger.newPage();
