@@ -22,7 +22,7 @@ pub struct Unwritable {
 }
 
 #[derive(Default)]
-pub struct Health(Mutex<Option<Unwritable>>);
+pub struct Health(Mutex<Option<Unwritable>>, Mutex<Option<String>>);
 
 impl Health {
     pub fn status(&self) -> Option<Unwritable> {
@@ -51,7 +51,30 @@ impl Health {
         }
     }
 
+    /// A commit SQLite holds may not be on disk (`Writer::confirm`): the
+    /// log refuses writes and reads until the process restarts on a
+    /// checked disk, since what it holds in memory may be what the disk
+    /// has lost. Returns the reason, for the failed batch's answers.
+    pub(super) fn doubt(&self, reason: &str) -> String {
+        let reason = format!("a commit may not be on disk, restart after checking it: {reason}");
+        tracing::error!(%reason, "the log refuses writes and reads until a restart");
+        *self.1.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason.clone());
+        self.failed(&reason);
+        reason
+    }
+
+    /// `Some(reason)` once `doubt` was called: never clears.
+    pub fn doubtful(&self) -> Option<String> {
+        self.1
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     pub(super) fn wrote(&self) {
+        if self.doubtful().is_some() {
+            return;
+        }
         let mut status = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(was) = status.take() {
             let secs = crate::room::now_ms().saturating_sub(was.since) / 1000;
@@ -71,6 +94,7 @@ pub(super) fn next<J>(health: &Health, conn: &Connection, jobs: &mpsc::Receiver<
         match jobs.recv_timeout(PROBE) {
             Ok(job) => return Some(job),
             Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            Err(mpsc::RecvTimeoutError::Timeout) if health.doubtful().is_some() => {}
             Err(mpsc::RecvTimeoutError::Timeout) => match probe(conn) {
                 Ok(()) => health.wrote(),
                 Err(reason) => tracing::debug!(%reason, "the log still cannot write"),

@@ -98,7 +98,7 @@ impl SqliteLog {
         let commits = Arc::new(AtomicU64::new(0));
         let (tx, rx) = mpsc::channel();
         let health = Arc::new(Health::default());
-        let writer = Writer::new(conn, commits.clone(), health.clone());
+        let writer = Writer::new(conn, commits.clone(), health.clone())?;
         let handle = std::thread::Builder::new()
             .name("hoidap-log-writer".into())
             .spawn(move || writer.run(rx))
@@ -143,7 +143,13 @@ impl SqliteLog {
         F: FnOnce(&Connection) -> Result<T, LogError> + Send + 'static,
     {
         let reader = self.inner.reader.clone();
+        let doubtful = self.inner.health.doubtful();
         Box::pin(async move {
+            // The reader would see the commit the disk may have lost: a
+            // room rebuilt from it would answer retries as applied.
+            if let Some(reason) = doubtful {
+                return Err(LogError::Storage(reason));
+            }
             tokio::task::spawn_blocking(move || {
                 // A panic elsewhere while holding the lock leaves the
                 // connection usable: statements are reset when dropped.

@@ -159,7 +159,7 @@ async fn a_bad_job_fails_alone_in_its_batch() {
     create(&log, 1).await;
     let conn = Connection::open(log.path()).unwrap();
     configure(&conn).unwrap();
-    let mut writer = Writer::new(conn, Arc::new(AtomicU64::new(0)), Default::default());
+    let mut writer = Writer::new(conn, Arc::new(AtomicU64::new(0)), Default::default()).unwrap();
 
     let ops = vec![
         Op::Create(Box::new((record(2, "TWO"), created(2)))),

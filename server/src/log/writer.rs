@@ -8,6 +8,7 @@ use crate::queue::Entry;
 use hoidap_protocol::Seq;
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
+use std::fs::File;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -36,6 +37,9 @@ pub(super) struct Head {
 
 pub(super) struct Writer {
     conn: Connection,
+    /// The WAL, for `confirm`; opened once so a process short of file
+    /// descriptors cannot fail a confirmation. `None` in memory.
+    wal: Option<File>,
     /// Last committed entry per event, loaded lazily. Only this thread writes,
     /// so it stays exact; it is cleared whenever a transaction fails.
     last_seq: HashMap<EventId, Head>,
@@ -44,14 +48,29 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn new(conn: Connection, commits: Arc<AtomicU64>, health: Arc<Health>) -> Writer {
+    /// `conn` must be in WAL mode and have read the database, so that its
+    /// `-wal` file exists.
+    pub(super) fn new(
+        conn: Connection,
+        commits: Arc<AtomicU64>,
+        health: Arc<Health>,
+    ) -> Result<Writer, LogError> {
+        let wal = match conn.path().filter(|p| !p.is_empty()) {
+            None => None,
+            Some(db) => {
+                let path = format!("{db}-wal");
+                let open = File::open(&path).map_err(|e| LogError::Storage(format!("{path}: {e}")));
+                Some(open?)
+            }
+        };
         // The default statement cache (16) holds all eight statements used.
-        Writer {
+        Ok(Writer {
             conn,
+            wal,
             last_seq: HashMap::new(),
             commits,
             health,
-        }
+        })
     }
 
     pub(super) fn run(mut self, jobs: mpsc::Receiver<Job>) {
@@ -79,7 +98,21 @@ impl Writer {
         );
         let (ops, replies): (Vec<Op>, Vec<_>) =
             batch.into_iter().map(|job| (job.op, job.reply)).unzip();
-        match self.transaction(&ops) {
+        if let Some(reason) = self.health.doubtful() {
+            // A commit may not be on disk although SQLite holds it: writing
+            // after it could acknowledge entries at positions a restart
+            // gives to others.
+            for reply in replies {
+                let _ = reply.send(Err(LogError::Storage(reason.clone())));
+            }
+            return;
+        }
+        let outcome = self.transaction(&ops).and_then(|results| {
+            self.confirm()
+                .map(|()| results)
+                .map_err(|reason| self.health.doubt(&reason))
+        });
+        match outcome {
             Ok(results) => {
                 self.commits.fetch_add(1, Ordering::Relaxed);
                 self.health.wrote();
@@ -142,6 +175,23 @@ impl Writer {
         }
         self.exec("COMMIT")?;
         Ok(results)
+    }
+
+    /// A second `fdatasync` of the WAL after COMMIT's own. On ext4, an
+    /// fsync racing with the journal being aborted (`errors=remount-ro`
+    /// after an I/O error) can return success for a transaction that was
+    /// never committed: the frames' data reached the disk but the WAL's
+    /// new size did not, and after the check the commit is gone. A sync
+    /// that starts after that one returned sees the abort and fails
+    /// (`it::disk` read-only test; docs/operations.md). A connection
+    /// without a file (in memory) has nothing to confirm.
+    fn confirm(&self) -> Result<(), String> {
+        match &self.wal {
+            None => Ok(()),
+            Some(wal) => wal
+                .sync_data()
+                .map_err(|e| format!("syncing the WAL again after COMMIT: {e}")),
+        }
     }
 
     fn exec(&self, sql: &str) -> Result<(), String> {
