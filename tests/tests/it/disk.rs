@@ -23,6 +23,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod remount;
+
 const WRITERS: usize = 8;
 
 /// A mount made by the test, unmounted when dropped (lazily if something
