@@ -22,25 +22,29 @@ pub struct Unwritable {
 }
 
 #[derive(Default)]
-pub struct Health(Mutex<Option<Unwritable>>, Mutex<Option<String>>);
+pub struct Health {
+    status: Mutex<Option<Unwritable>>,
+    /// Set by `doubt`, never cleared.
+    doubt: Mutex<Option<String>>,
+}
 
 impl Health {
     pub fn status(&self) -> Option<Unwritable> {
-        self.0
+        self.status
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
     pub fn failing(&self) -> bool {
-        self.0
+        self.status
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .is_some()
     }
 
     pub(super) fn failed(&self, reason: &str) {
-        let mut status = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         if status.is_none() {
             tracing::error!(%reason, "the log cannot write: requests are refused until it can");
             crate::metrics::log_unwritable(true);
@@ -58,14 +62,24 @@ impl Health {
     pub(super) fn doubt(&self, reason: &str) -> String {
         let reason = format!("a commit may not be on disk, restart after checking it: {reason}");
         tracing::error!(%reason, "the log refuses writes and reads until a restart");
-        *self.1.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason.clone());
+        *self.doubt.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason.clone());
         self.failed(&reason);
+        // What `/healthz` says from now on, even after an earlier failure:
+        // the organiser must restart.
+        if let Some(status) = self
+            .status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            status.reason = reason.clone();
+        }
         reason
     }
 
     /// `Some(reason)` once `doubt` was called: never clears.
     pub fn doubtful(&self) -> Option<String> {
-        self.1
+        self.doubt
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -75,7 +89,7 @@ impl Health {
         if self.doubtful().is_some() {
             return;
         }
-        let mut status = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(was) = status.take() {
             let secs = crate::room::now_ms().saturating_sub(was.since) / 1000;
             tracing::warn!(after_secs = secs, "the log writes again");

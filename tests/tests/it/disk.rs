@@ -7,9 +7,11 @@
 //!
 //! Checked: while writes fail every request is answered `unavailable`
 //! (writers retry with the same id), `/healthz` answers 503 saying why,
-//! joins get their snapshot; once space returns writes resume without a
-//! restart; afterwards every acknowledged request is in the log, at its
-//! acknowledged position, exactly once.
+//! joins get their snapshot (unless a commit raced the disk's error: then
+//! the log refuses reads too until the restart); once space returns writes
+//! resume without a restart; afterwards every acknowledged request is in
+//! the log, at its acknowledged position, exactly once. `remount` covers
+//! an administrator's `mount -o remount,ro`.
 
 use hoidap_protocol::{Action, ErrorCode, Role, Seq};
 use hoidap_server::log::{Log, SqliteLog};
@@ -347,7 +349,8 @@ async fn a_full_disk_refuses_writes_keeps_reads_and_recovers_by_itself() -> anyh
 
 // Before `log::writer::confirm`, about one run in five lost 2-8
 // acknowledged entries: a commit whose fsync raced the journal's abort had
-// its frames on disk but not the WAL's new size (docs/operations.md).
+// its frames on disk but not the WAL's new size (docs/operations.md). The
+// check and restart below are what an organiser is told to do.
 #[tokio::test]
 async fn a_disk_turned_read_only_refuses_writes_keeps_reads_and_loses_nothing() -> anyhow::Result<()>
 {
@@ -473,7 +476,7 @@ async fn a_disk_turned_read_only_refuses_writes_keeps_reads_and_loses_nothing() 
     let acked = check_acknowledged(&data, event.id, &writers).await?;
     eprintln!(
         "read-only: {refused} refused and retried; {acked} acknowledged, each in the log once; \
-         a commit racing the error caught by the second sync: {doubted} \
+         a commit racing the error caught after COMMIT: {doubted} \
          ({reconnects} reconnections)"
     );
     Ok(())
