@@ -399,3 +399,29 @@ async fn summaries_survive_a_reopen_beside_the_entries() {
     // Summaries are not entries: the log is unchanged.
     assert_eq!(seqs(&log.entries(1, 0).await.unwrap()), [1, 2, 3]);
 }
+
+/// A commit whose durability is in doubt (`Writer::confirm` failed) stops
+/// the log until a restart: no write, no read, no probe clearing it; a new
+/// process on the same file works again.
+#[tokio::test]
+async fn a_doubted_commit_stops_writes_and_reads_until_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = SqliteLog::open(dir.path()).unwrap();
+    create(&log, 1).await;
+    log.append(1, vec![vote(2)]).await.unwrap();
+    log.inner.health.failed("COMMIT: disk I/O error");
+    log.inner
+        .health
+        .doubt("syncing the WAL again after COMMIT: EROFS");
+    log.inner.health.wrote();
+    let status = log.unwritable().expect("still unwritable after a write");
+    assert!(status.reason.contains("restart"), "{}", status.reason);
+    assert!(log.append(1, vec![vote(3)]).await.is_err());
+    assert!(log.entries(1, 0).await.is_err());
+    assert!(log.replay(1).await.is_err());
+    drop(log);
+    let log = SqliteLog::open(dir.path()).unwrap();
+    assert!(log.unwritable().is_none());
+    assert_eq!(seqs(&log.entries(1, 0).await.unwrap()), vec![1, 2]);
+    log.append(1, vec![vote(3)]).await.unwrap();
+}
