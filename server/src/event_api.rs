@@ -54,6 +54,20 @@ struct Change {
     /// The event's topics, replacing them (as the panel's `set_topics`).
     #[serde(default)]
     topics: Option<Vec<hoidap_protocol::TopicInput>>,
+    /// Days names are kept after the follow-up period; `null`: kept until
+    /// detached by hand.
+    #[serde(default, deserialize_with = "present")]
+    retention_days: Option<Option<u32>>,
+}
+
+/// A field that is present, `null` included (`Some(None)`), as opposed to
+/// absent (`None`, through `default`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 async fn show(
@@ -109,6 +123,7 @@ async fn change(
         roster: change.roster.unwrap_or(now.roster),
         asker_routes: change.asker_routes.unwrap_or(now.asker_routes),
         screen: now.screen,
+        retention_days: change.retention_days.unwrap_or(now.retention_days),
         // Follows the identity levels (`checked_settings`).
         allow_anonymous: now.allow_anonymous,
     };

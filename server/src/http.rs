@@ -66,6 +66,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/ws", get(websocket))
         .merge(crate::staff_api::routes())
         .merge(crate::export_api::routes())
+        .merge(crate::privacy_api::routes())
         .merge(crate::roster_api::routes())
         .merge(crate::event_api::routes())
         .route(
@@ -271,6 +272,10 @@ pub struct NewEvent {
     /// from the hall when `allow_anonymous` (default true).
     #[serde(default)]
     pub identities: Option<Vec<hoidap_protocol::Identity>>,
+    /// Days the askers' names are kept after the follow-up period
+    /// (default: until detached by hand).
+    #[serde(default)]
+    pub retention_days: Option<u32>,
     /// Roster mode: only imported delegates ask and vote (default false).
     #[serde(default)]
     pub roster: Option<bool>,
@@ -411,6 +416,7 @@ async fn create_event(
         roster: new.roster.unwrap_or(false),
         asker_routes: new.asker_routes.unwrap_or(false),
         screen: defaults.screen,
+        retention_days: new.retention_days,
     };
     let mut identities = new.identities.unwrap_or_else(|| settings.identities());
     identities.sort();

@@ -22,6 +22,7 @@ pub mod log;
 pub mod metrics;
 pub mod origin;
 pub mod outbox;
+pub mod privacy_api;
 pub mod private;
 pub mod queue;
 pub mod rate;

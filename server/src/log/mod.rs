@@ -6,6 +6,7 @@
 
 pub mod chain;
 mod health;
+mod redact;
 mod sqlite;
 mod summary;
 mod writer;
@@ -85,6 +86,16 @@ pub trait Log: Send + Sync + 'static {
     /// reading any entry body.
     fn summaries(&self) -> LogFuture<'_, Vec<SummaryRow>> {
         Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// The stored bytes and chain hashes of the event's entries at `seqs`:
+    /// what a detach rewrites (`queue::privacy`).
+    fn stored(
+        &self,
+        _event: EventId,
+        _seqs: Vec<Seq>,
+    ) -> LogFuture<'_, Vec<crate::queue::privacy::StoredEntry>> {
+        Box::pin(async { Err(LogError::Storage("this log cannot detach".into())) })
     }
 
     /// `Some` while the log cannot write (a full or read-only disk): why,

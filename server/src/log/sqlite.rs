@@ -226,6 +226,14 @@ impl Log for SqliteLog {
         self.read(summary::all)
     }
 
+    fn stored(
+        &self,
+        event: EventId,
+        seqs: Vec<Seq>,
+    ) -> LogFuture<'_, Vec<crate::queue::privacy::StoredEntry>> {
+        self.read(move |conn| super::redact::stored(conn, event, &seqs))
+    }
+
     fn unwritable(&self) -> Option<health::Unwritable> {
         self.inner.health.status()
     }
@@ -271,6 +279,8 @@ fn configure(conn: &Connection) -> Result<(), LogError> {
         let msg = format!("journal_mode is {mode}: WAL is not supported on this file system");
         return Err(LogError::Storage(msg));
     }
+    // What a detach removes must not stay in free space of the file.
+    conn.pragma_update(None, "secure_delete", true)?;
     // An acknowledged entry must survive power loss, not only a crash.
     Ok(conn.pragma_update(None, "synchronous", "FULL")?)
 }

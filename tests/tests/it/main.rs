@@ -26,6 +26,7 @@ mod organiser;
 mod pace;
 mod presence;
 #[cfg(unix)]
+mod privacy;
 mod private_data;
 mod queue;
 mod reconnect;
