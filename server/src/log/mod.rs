@@ -117,4 +117,9 @@ pub struct Summary {
     pub pending: u32,
     /// Milliseconds since the Unix epoch of the last change or connection.
     pub last_activity: u64,
+    /// When names still held must be detached (the retention period's
+    /// end, `queue::privacy`): the server loads the room then, even if
+    /// nobody connects. Absent: nothing to detach, or no period set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detach_at: Option<u64>,
 }

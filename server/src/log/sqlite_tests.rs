@@ -378,6 +378,7 @@ async fn summaries_survive_a_reopen_beside_the_entries() {
         questions: 7,
         pending: 2,
         last_activity: 1_700_000_009_000,
+        detach_at: Some(1_800_000_000_000),
     };
     log.save_summary(1, summary).await.unwrap();
     // A second save replaces the first.

@@ -239,8 +239,12 @@ pub fn detach_at(state: &State) -> Option<u64> {
 
 /// The retention period is over and some identity is still held.
 pub fn retention_due(state: &State, now: u64) -> bool {
-    detach_at(state).is_some_and(|at| now >= at)
-        && targets(state, Scope::All).is_ok_and(|t| !t.seqs.is_empty())
+    detach_at(state).is_some_and(|at| now >= at) && holds_names(state)
+}
+
+/// Some asker's or delegate's name or unit is still held.
+pub fn holds_names(state: &State) -> bool {
+    targets(state, Scope::All).is_ok_and(|t| !t.seqs.is_empty())
 }
 
 pub fn hex(bytes: &[u8; 32]) -> String {

@@ -284,3 +284,61 @@ async fn names_are_detached_when_the_retention_period_ends() -> anyhow::Result<(
     );
     Ok(())
 }
+
+static LATER: AtomicU64 = AtomicU64::new(T0);
+
+fn later_now() -> u64 {
+    LATER.load(Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn an_event_nobody_opens_again_is_detached_all_the_same() -> anyhow::Result<()> {
+    let body = json!({ "title": "Đối thoại", "pre_moderation": false, "retention_days": 1 });
+    let clock = |c: &mut hoidap_server::Config| c.limits.clock = Clock(later_now);
+    let hall = Hall::configured(body, clock).await?;
+    let mut phone = hall.attendee().await?;
+    let named = Action::Ask {
+        text: "Khi nào có kết quả thi tuyển?".into(),
+        name: Some("Đỗ Minh Khôi".into()),
+        unit: Some("Sở Giáo dục".into()),
+        anonymous: false,
+        identity: Some(Identity::Named),
+        topic: None,
+        official: None,
+    };
+    phone.ok(named).await?;
+    let mut chair = hall.moderator().await?;
+    chair
+        .ok(Action::SetPhase {
+            phase: Phase::Closed,
+        })
+        .await?;
+    drop((phone, chair));
+    let dir = hall.server.stop().await.expect("the data directory");
+
+    // Two days later the server starts again; nobody opens the event.
+    LATER.store(T0 + 2 * 86_400_000, Ordering::SeqCst);
+    let server = hoidap_tests::TestServer::start_in_with(dir.path(), clock).await?;
+    let file = dir.path().join(hoidap_server::log::FILE_NAME);
+    let detached = || -> anyhow::Result<i64> {
+        let conn = rusqlite::Connection::open_with_flags(
+            &file,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?;
+        let sql = "SELECT count(*) FROM entries WHERE body LIKE '%\"type\":\"detached\"%'";
+        Ok(conn.query_row(sql, [], |r| r.get(0))?)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while detached()? == 0 {
+        assert!(std::time::Instant::now() < deadline, "not detached");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    server.stop().await;
+    assert_eq!(
+        files_holding(dir.path(), "Đỗ Minh Khôi")?,
+        Vec::<String>::new()
+    );
+    let (ok, text) = verify(dir.path())?;
+    assert!(ok, "{text}");
+    Ok(())
+}
