@@ -83,6 +83,9 @@ pub struct Row {
     /// Published written answers, oldest first.
     pub answers: Vec<WrittenAnswer>,
     pub merged_into: Option<QuestionId>,
+    /// The asker's name and unit were detached (`queue::privacy`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub detached: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,6 +152,7 @@ pub fn rows(state: &State) -> Vec<Row> {
                     })
                     .collect(),
                 merged_into: seen.follow.merged_into,
+                detached: q.detached,
             })
         })
         .collect()
@@ -228,7 +232,10 @@ pub fn cells(row: &Row) -> Vec<Cell> {
         Cell::text_of(row.addressed_to.clone()),
         Cell::text_of(row.name.clone()),
         Cell::text_of(row.unit.clone()),
-        Cell::Text(identity_words(row.identity).to_owned()),
+        Cell::Text(match row.detached {
+            true => format!("{} (đã gỡ danh tính)", identity_words(row.identity)),
+            false => identity_words(row.identity).to_owned(),
+        }),
         Cell::Text(row.text.clone()),
         Cell::text_of(row.original_text.clone()),
         Cell::Number(u64::from(row.votes)),

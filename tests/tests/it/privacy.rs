@@ -141,6 +141,16 @@ async fn a_delegate_gets_their_data_and_has_it_detached() -> anyhow::Result<()> 
     assert_eq!(again["seq"], Value::Null, "nothing left: {again}");
     let (status, data) = hall.admin("GET", &path, None).await;
     assert_eq!((status, data["delegate"]["name"].as_str()), (200, Some("")));
+    // The exports say so, and still follow their schema.
+    let export = format!("/api/events/{}/export?format=json", hall.event.join_code);
+    let (status, export) = hall.admin("GET", &export, None).await;
+    assert_eq!(status, 200);
+    let schema: Value = serde_json::from_str(include_str!("../../../docs/export.schema.json"))?;
+    let violations = crate::json_schema::violations(&schema, &export);
+    assert_eq!(violations, Vec::<String>::new());
+    assert_eq!(export["questions"][0]["detached"], true);
+    assert_eq!(export["questions"][0]["name"], Value::Null);
+    assert_eq!(export["questions"][3].get("detached"), None);
 
     drop((an, ngoc, moderator));
     let event = hall.event.id;
