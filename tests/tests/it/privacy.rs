@@ -152,17 +152,27 @@ async fn a_delegate_gets_their_data_and_has_it_detached() -> anyhow::Result<()> 
     assert_eq!(export["questions"][0]["name"], Value::Null);
     assert_eq!(export["questions"][3].get("detached"), None);
 
+    // Then everyone's: the roster's import is rewritten a second time.
+    let all = json!({ "all": true }).to_string();
+    let (status, done) = hall.admin("POST", &detach, Some(&all)).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["questions"], json!([4]));
+    assert_eq!(done["entries_rewritten"], 2, "{done}");
+
     drop((an, ngoc, moderator));
     let event = hall.event.id;
     let dir = hall.server.stop().await.expect("the data directory");
-    for gone in ["Nguyễn Văn An", "Giám đốc", "Sở Nội vụ"] {
-        assert_eq!(
-            files_holding(dir.path(), gone)?,
-            Vec::<String>::new(),
-            "{gone}"
-        );
+    for gone in [
+        "Nguyễn Văn An",
+        "Giám đốc",
+        "Sở Nội vụ",
+        "Trần Thị Bích Ngọc",
+    ] {
+        let holding = files_holding(dir.path(), gone)?;
+        assert_eq!(holding, Vec::<String>::new(), "{gone}");
     }
-    assert!(!files_holding(dir.path(), "Trần Thị Bích Ngọc")?.is_empty());
+    // The search finds what stays: the questions' texts.
+    assert!(!files_holding(dir.path(), "Câu hỏi của chị Ngọc")?.is_empty());
     let (ok, text) = verify(dir.path())?;
     assert!(ok, "{text}");
     let log = SqliteLog::open(dir.path())?;
