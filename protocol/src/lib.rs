@@ -126,6 +126,11 @@ pub struct Settings {
     /// and vote counts, no routing line, not blank.
     #[serde(default)]
     pub screen: ScreenSettings,
+    /// Staff roles that may export the event besides the organiser and
+    /// the chair (moderator, official, clerk, observer; a screen never).
+    /// Set by the organiser only. Absent in older logs: none.
+    #[serde(default)]
+    pub export_roles: Vec<StaffRole>,
 }
 
 impl Default for Settings {
@@ -139,6 +144,7 @@ impl Default for Settings {
             roster: false,
             asker_routes: false,
             screen: ScreenSettings::default(),
+            export_roles: Vec::new(),
         }
     }
 }

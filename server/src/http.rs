@@ -411,6 +411,9 @@ async fn create_event(
         roster: new.roster.unwrap_or(false),
         asker_routes: new.asker_routes.unwrap_or(false),
         screen: defaults.screen,
+        // Only the organiser and the chair until the organiser allows
+        // more (`PATCH /api/events/{code}`).
+        export_roles: Vec::new(),
     };
     let mut identities = new.identities.unwrap_or_else(|| settings.identities());
     identities.sort();

@@ -4,7 +4,7 @@ use super::people::{self, Powers};
 use super::state::{Applied, QuestionState};
 use super::text::{clean_optional, clean_text};
 use super::{Command, Entry, Event, MAX_LENGTH_CEILING, MAX_NAME, MAX_UNIT, Op, Rejection, State};
-use hoidap_protocol::{Action, Identity, Phase, QuestionId, QuestionStatus, Settings};
+use hoidap_protocol::{Action, Identity, Phase, QuestionId, QuestionStatus, Settings, StaffRole};
 
 /// Checks `command` against `state`. `Ok(None)` means accepted with nothing
 /// to change (voting for what one already voted for, approving what is
@@ -24,23 +24,8 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             super::Principal::Delegate { id } => super::roster::decide_claim(state, *id),
             _ => Err(Rejection::Forbidden),
         },
-        Op::Export { format } => decide_export(powers, format),
+        Op::Export { format } => people::decide_export(state, powers, format),
     }
-}
-
-/// The organiser and the chair (a chair's personal link, or the shared
-/// moderator link, which acts as the chair) may export; nobody else on the
-/// staff: an export takes the panel's view, names included, off the server.
-fn decide_export(powers: Powers<'_>, format: &str) -> Result<Option<Event>, Rejection> {
-    if powers != Powers::Admin && !powers.is_chair() {
-        return Err(Rejection::Forbidden);
-    }
-    if !super::EXPORT_FORMATS.contains(&format) {
-        return Err(Rejection::BadSetting("format"));
-    }
-    Ok(Some(Event::Exported {
-        format: format.to_owned(),
-    }))
 }
 
 fn decide_client(
@@ -171,6 +156,8 @@ fn decide_client(
                 roster: state.settings.roster,
                 asker_routes: asker_routes.unwrap_or(state.settings.asker_routes),
                 screen: state.settings.screen,
+                // The organiser's alone, like roster mode.
+                export_roles: state.settings.export_roles.clone(),
             };
             // Moderators must not be able to take back what the chair kept.
             if settings.chair_sets_current != state.settings.chair_sets_current
@@ -325,9 +312,21 @@ pub(super) fn checked_settings(settings: Settings) -> Result<Settings, Rejection
     if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
         return Err(Rejection::BadSetting("max_length must be 1..=2000"));
     }
+    if settings.export_roles.contains(&StaffRole::Screen) {
+        return Err(Rejection::BadSetting(
+            "export_roles: a screen never exports",
+        ));
+    }
+    // One order whatever the console sent, so the same choice is the same
+    // settings (and no entry); the chair always may, so is not listed.
+    let export_roles = people::EXPORTING
+        .into_iter()
+        .filter(|r| settings.export_roles.contains(r))
+        .collect();
     Ok(Settings {
         allow_anonymous: levels.iter().any(|i| i.hides_name_from_hall()),
         identities: Some(levels),
+        export_roles,
         ..settings
     })
 }

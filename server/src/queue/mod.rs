@@ -56,15 +56,18 @@ pub enum Op {
     /// A delegate's card used on a device (the room checked the code; the
     /// command's principal is the delegate).
     Claim,
-    /// An export of the event's questions in `format` (one of
-    /// [`EXPORT_FORMATS`]): the organiser's, or the chair's.
+    /// An export of the event's questions or audit trail in `format` (one
+    /// of [`EXPORT_FORMATS`]): the organiser's, the chair's, or a role's
+    /// the organiser allowed (`Settings::export_roles`).
     Export {
         format: String,
     },
 }
 
-/// The formats an event may be exported in (see `crate::export`).
-pub const EXPORT_FORMATS: [&str; 3] = ["csv", "xlsx", "json"];
+/// The formats an event may be exported in (see `crate::export`): its
+/// questions (`csv`, `xlsx`, `json`) or its audit trail (`audit_csv`,
+/// `audit_json`, `export::audit`).
+pub const EXPORT_FORMATS: [&str; 5] = ["csv", "xlsx", "json", "audit_csv", "audit_json"];
 
 /// A fact that happened to an event. One log entry holds one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

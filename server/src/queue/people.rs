@@ -185,6 +185,41 @@ impl<'a> Powers<'a> {
     }
 }
 
+/// The roles the organiser may allow to export, in the order kept.
+pub(super) const EXPORTING: [StaffRole; 4] = [
+    StaffRole::Moderator,
+    StaffRole::Official,
+    StaffRole::Clerk,
+    StaffRole::Observer,
+];
+
+/// The organiser and the chair (a chair's personal link, or the shared
+/// moderator link, which acts as the chair) may export, and the staff
+/// roles the organiser allowed (`Settings::export_roles`); nobody else:
+/// an export takes the panel's view, names included, off the server.
+pub(super) fn decide_export(
+    state: &State,
+    powers: Powers<'_>,
+    format: &str,
+) -> Result<Option<Event>, Rejection> {
+    let allowed = match powers {
+        Powers::Admin => true,
+        Powers::Panel(role) => {
+            role == StaffRole::Chair || state.settings.export_roles.contains(&role)
+        }
+        _ => false,
+    };
+    if !allowed {
+        return Err(Rejection::Forbidden);
+    }
+    if !super::EXPORT_FORMATS.contains(&format) {
+        return Err(Rejection::BadSetting("format"));
+    }
+    Ok(Some(Event::Exported {
+        format: format.to_owned(),
+    }))
+}
+
 pub(super) fn decide_admin(
     state: &State,
     action: &AdminAction,

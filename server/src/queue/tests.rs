@@ -116,6 +116,7 @@ fn settings(pre_moderation: bool, allow_anonymous: bool, max_length: u32) -> Set
         roster: false,
         asker_routes: false,
         screen: Default::default(),
+        export_roles: Vec::new(),
     }
 }
 

@@ -115,6 +115,7 @@ fn initial_settings() -> impl Strategy<Value = Settings> {
             roster: false,
             asker_routes: false,
             screen: Default::default(),
+            export_roles: Vec::new(),
         })
 }
 
