@@ -4,7 +4,7 @@ use super::people::{self, Powers};
 use super::state::{Applied, QuestionState};
 use super::text::{clean_optional, clean_text};
 use super::{Command, Entry, Event, MAX_LENGTH_CEILING, MAX_NAME, MAX_UNIT, Op, Rejection, State};
-use hoidap_protocol::{Action, Identity, Phase, QuestionId, QuestionStatus, Settings, StaffRole};
+use hoidap_protocol::{Action, Identity, Phase, QuestionId, QuestionStatus, Settings};
 
 /// Checks `command` against `state`. `Ok(None)` means accepted with nothing
 /// to change (voting for what one already voted for, approving what is
@@ -312,17 +312,7 @@ pub(super) fn checked_settings(settings: Settings) -> Result<Settings, Rejection
     if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
         return Err(Rejection::BadSetting("max_length must be 1..=2000"));
     }
-    if settings.export_roles.contains(&StaffRole::Screen) {
-        return Err(Rejection::BadSetting(
-            "export_roles: a screen never exports",
-        ));
-    }
-    // One order whatever the console sent, so the same choice is the same
-    // settings (and no entry); the chair always may, so is not listed.
-    let export_roles = people::EXPORTING
-        .into_iter()
-        .filter(|r| settings.export_roles.contains(r))
-        .collect();
+    let export_roles = people::export_roles(&settings.export_roles)?;
     Ok(Settings {
         allow_anonymous: levels.iter().any(|i| i.hides_name_from_hall()),
         identities: Some(levels),

@@ -29,7 +29,7 @@ pub use followup::{
 };
 pub use format::ENTRY_VERSION;
 pub use ids::{DelegateId, StaffId};
-pub use people::{AdminAction, Powers, Principal, StaffMember};
+pub use people::{AdminAction, Powers, Principal, StaffMember, export_roles};
 pub use roster::{Delegate, DelegateRecord, MAX_DELEGATES, MAX_POSITION, NewDelegate};
 pub use state::{Applied, FastMap, QuestionState, Quotas, REMEMBERED_REQUESTS, State};
 pub use text::{TextError, clean_optional, clean_text};

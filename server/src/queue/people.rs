@@ -186,7 +186,7 @@ impl<'a> Powers<'a> {
 }
 
 /// The roles the organiser may allow to export, in the order kept.
-pub(super) const EXPORTING: [StaffRole; 4] = [
+const EXPORTING: [StaffRole; 4] = [
     StaffRole::Moderator,
     StaffRole::Official,
     StaffRole::Clerk,
@@ -197,6 +197,21 @@ pub(super) const EXPORTING: [StaffRole; 4] = [
 /// moderator link, which acts as the chair) may export, and the staff
 /// roles the organiser allowed (`Settings::export_roles`); nobody else:
 /// an export takes the panel's view, names included, off the server.
+/// `roles` as `Settings::export_roles` keeps them: one order whatever the
+/// console sent, so the same choice is the same settings (and no entry);
+/// the chair always may, so is not listed; a screen never may.
+pub fn export_roles(roles: &[StaffRole]) -> Result<Vec<StaffRole>, Rejection> {
+    if roles.contains(&StaffRole::Screen) {
+        return Err(Rejection::BadSetting(
+            "export_roles: a screen never exports",
+        ));
+    }
+    Ok(EXPORTING
+        .into_iter()
+        .filter(|r| roles.contains(r))
+        .collect())
+}
+
 pub(super) fn decide_export(
     state: &State,
     powers: Powers<'_>,

@@ -51,7 +51,13 @@ asker_routes: boolean,
  * What the projector shows. Absent in older logs: the up-next list
  * and vote counts, no routing line, not blank.
  */
-screen: ScreenSettings, };
+screen: ScreenSettings, 
+/**
+ * Staff roles that may export the event besides the organiser and
+ * the chair (moderator, official, clerk, observer; a screen never).
+ * Set by the organiser only. Absent in older logs: none.
+ */
+export_roles: Array<StaffRole>, };
 
 export type Identity = "named" | "unit_only" | "hidden_from_hall" | "anonymous";
 
