@@ -12,9 +12,9 @@
 //! question's level, so a question anonymous to everyone stays so. No
 //! answer or question text is copied: "answer 2 drafted", not its words.
 
-use super::{Header, OFFSET_MS, identity_words, local_date, status_words};
+use super::{Header, OFFSET_MS, local_date, status_words};
 use crate::queue::{Entry, Event, Principal, Signer, StaffId, State, due, evolve};
-use hoidap_protocol::{Phase, QuestionId, QuestionStatus, Role, Seq, Settings, StaffRole};
+use hoidap_protocol::{QuestionId, Role, Seq, Settings, StaffRole};
 use serde::Serialize;
 
 /// The audit of an event up to and including its own `exported` entry.
@@ -377,25 +377,6 @@ fn describe(state: &State, event: &Event) -> Option<Described> {
     })
 }
 
-fn with_reason(details: &mut String, reason: Option<&str>) {
-    if let Some(r) = reason.filter(|r| !r.is_empty()) {
-        details.push_str("; lý do: ");
-        details.push_str(r);
-    }
-}
-
-fn status_action(from: QuestionStatus, to: QuestionStatus) -> (&'static str, &'static str) {
-    use QuestionStatus::*;
-    match (from, to) {
-        (Pending, Live) => ("approved", "Duyệt câu hỏi"),
-        (_, Hidden) => ("hidden", "Ẩn câu hỏi"),
-        (Hidden, Live) => ("restored", "Khôi phục câu hỏi"),
-        (_, Answered) => ("answered", "Đánh dấu đã trả lời tại hội nghị"),
-        (Answered, Live) => ("reopened", "Mở lại câu hỏi"),
-        _ => ("status_set", "Đổi trạng thái câu hỏi"),
-    }
-}
-
 pub fn role_words(role: StaffRole) -> &'static str {
     Who {
         kind: "staff",
@@ -404,63 +385,6 @@ pub fn role_words(role: StaffRole) -> &'static str {
         role: Some(staff_role_code(role)),
     }
     .role_words()
-}
-
-fn phase_words(phase: Phase) -> String {
-    match phase {
-        Phase::Open => "Nhận câu hỏi và ủng hộ",
-        Phase::VotingOnly => "Chỉ ủng hộ, ngừng nhận câu hỏi",
-        Phase::Closed => "Đã kết thúc",
-    }
-    .to_owned()
-}
-
-fn on_off(on: bool) -> &'static str {
-    if on { "bật" } else { "tắt" }
-}
-
-/// What `after` changed of `before`, in words.
-fn settings_changes(before: &Settings, after: &Settings) -> String {
-    let mut out = Vec::new();
-    let mut flag = |name: &str, was: bool, now: bool| {
-        if was != now {
-            out.push(format!("{name}: {}", on_off(now)));
-        }
-    };
-    flag("duyệt trước", before.pre_moderation, after.pre_moderation);
-    flag(
-        "chỉ chủ tọa chọn câu hỏi",
-        before.chair_sets_current,
-        after.chair_sets_current,
-    );
-    flag("danh sách đại biểu", before.roster, after.roster);
-    flag(
-        "người hỏi chọn lĩnh vực",
-        before.asker_routes,
-        after.asker_routes,
-    );
-    let (was, now) = (before.screen, after.screen);
-    flag("màn hình: câu tiếp theo", was.up_next, now.up_next);
-    flag("màn hình: lượt ủng hộ", was.votes, now.votes);
-    flag("màn hình: lĩnh vực, kính gửi", was.routing, now.routing);
-    flag("màn hình trống", was.blank, now.blank);
-    if before.max_length != after.max_length {
-        out.push(format!("độ dài tối đa: {}", after.max_length));
-    }
-    if before.identities() != after.identities() {
-        let levels: Vec<&str> = after.identities().into_iter().map(identity_words).collect();
-        out.push(format!("mức hiển thị người hỏi: {}", levels.join(", ")));
-    }
-    if before.export_roles != after.export_roles {
-        let roles: Vec<&str> = after.export_roles.iter().map(|r| role_words(*r)).collect();
-        let roles = if roles.is_empty() {
-            "chỉ ban tổ chức và chủ tọa".to_owned()
-        } else {
-            roles.join(", ")
-        };
-        out.push(format!("vai trò được xuất dữ liệu: {roles}"));
-    }
-    out.join("; ")
 }
 
 /// `YYYY-MM-DDThh:mm:ss+07:00`: the instant in the meeting's time.
@@ -505,6 +429,10 @@ impl AuditRow {
         ]
     }
 }
+
+#[path = "audit_words.rs"]
+mod words;
+use words::{phase_words, settings_changes, status_action, with_reason};
 
 #[cfg(test)]
 #[path = "audit_tests.rs"]

@@ -1,7 +1,7 @@
 use super::*;
 use crate::export::{Header, audit_csv, audit_json};
 use crate::queue::DelegateId;
-use hoidap_protocol::{Identity, Settings};
+use hoidap_protocol::{Identity, QuestionStatus, Settings};
 
 /// 2026-12-04 09:05:07 in Hà Nội.
 const MORNING: u64 = 1_796_349_907_000;
