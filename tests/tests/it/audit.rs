@@ -240,10 +240,30 @@ async fn the_audit_names_staff_and_positions_and_ends_with_the_verified_head() -
         printed.contains(&format!("{own_seq} entries, chain intact, head {head}")),
         "{printed} vs {head}"
     );
-    let log = SqliteLog::open(dir.path())?;
+    // Later, with entries after it: `--at` the export's position.
     let seq = question_doc["event"]["entries_seq"]
         .as_u64()
         .expect("a seq");
+    let out = std::process::Command::new(server_binary()?)
+        .args([
+            "verify",
+            "--event",
+            &code,
+            "--at",
+            &seq.to_string(),
+            "--data",
+        ])
+        .arg(dir.path())
+        .output()?;
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let want = question_doc["event"]["chain_head"]
+        .as_str()
+        .unwrap_or("none");
+    assert!(
+        out.status.success() && printed.contains(&format!("{code} entry {seq}: head {want}")),
+        "{printed}"
+    );
+    let log = SqliteLog::open(dir.path())?;
     let at_export = log.head(event, seq).await?.expect("stored");
     assert_eq!(question_doc["event"]["chain_head"], chain::hex(&at_export));
     let seq = doc["chain"]["entries"].as_u64().expect("a seq");
