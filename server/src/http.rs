@@ -110,6 +110,17 @@ pub fn router(app: Arc<App>) -> Router {
                 },
             ),
         )
+        // The meeting report (Báo cáo tổng hợp), printable: the page holds
+        // no secret; it reads the export with the organiser's token from the
+        // tab's sessionStorage or the chair's secret from the fragment.
+        .route(
+            "/report/{code}",
+            get(
+                |State(app): State<Arc<App>>, headers: HeaderMap| async move {
+                    app.assets.page("report.html", &headers)
+                },
+            ),
+        )
         // The organiser console: the page holds no secret (it asks for the
         // admin token and keeps it in the tab's sessionStorage).
         .route(

@@ -11,6 +11,7 @@ import { eventHref, parseRoute } from './adminfmt.js';
 import {
   figuresText, fillForm, formError, formSubmit, onSubmit, renderEvents, renderLinks, renderSettings,
 } from './adminevents.js';
+import { renderExports } from './adminexport.js';
 import { renderCards, renderPoster } from './adminprint.js';
 import { RosterPane, pickDelegates } from './adminroster.js';
 import { StaffPane } from './adminstaff.js';
@@ -213,6 +214,7 @@ async function showEvent(ev, part) {
   showView('view-event', !wasHere);
   if (part === 'info') {
     renderLinks(ev);
+    renderExports(ev.join_code);
     renderSettings(ev);
   } else if (part === 'staff') {
     await staff.show(ev.join_code);

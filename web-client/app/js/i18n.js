@@ -8,6 +8,7 @@ import { ROSTER_EN, ROSTER_VI } from './i18n-roster.js';
 import { OFFICIAL_EN, OFFICIAL_VI } from './i18n-official.js';
 import { FOLLOW_EN, FOLLOW_VI } from './i18n-follow.js';
 import { PANEL_EN, PANEL_VI } from './i18n-panel.js';
+import { REPORT_EN, REPORT_VI } from './i18n-report.js';
 
 /** @typedef {'vi' | 'en'} Lang */
 /** @typedef {import('./protocol').ErrorCode} ErrorCode */
@@ -17,6 +18,7 @@ const VI = {
   ...OFFICIAL_VI,
   ...FOLLOW_VI,
   ...PANEL_VI,
+  ...REPORT_VI,
   'lang.switch': 'English',
   'lang.switch.label': 'Switch to English',
   'app.name': 'Hỏi đáp',
@@ -185,6 +187,7 @@ const EN = {
   ...OFFICIAL_EN,
   ...FOLLOW_EN,
   ...PANEL_EN,
+  ...REPORT_EN,
   'lang.switch': 'Tiếng Việt',
   'lang.switch.label': 'Chuyển sang tiếng Việt',
   'app.name': 'Questions',

@@ -13,6 +13,7 @@ import { compareOldest, compareRank, compareRecent, countByStatus, currentQuesti
 import { Outbox, memoryStore } from './outbox.js';
 import { PanelIdentity, PanelPresence } from './panelwho.js';
 import { forgetSecret, takeSecret } from './secret.js';
+import { linkReport } from './modreport.js';
 import { attendeeLink, cleanText, fold, matches, normalizeCode } from './text.js';
 
 /** @typedef {import('./protocol').Question} Question */
@@ -25,6 +26,7 @@ const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ??
 // The secret travels in the fragment, which browsers never send to a server;
 // it is then kept in this tab and taken out of the address bar.
 const secret = code ? takeSecret('moderator', code) : '';
+linkReport(byId('report-link', HTMLAnchorElement), code, secret);
 
 const ui = {
   title: byId('title', HTMLElement),

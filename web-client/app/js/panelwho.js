@@ -32,6 +32,8 @@ export class PanelIdentity {
     // The shared moderator link acts as the chair.
     const readOnly = role !== undefined && role !== 'chair' && role !== 'moderator';
     document.body.classList.toggle('read-only', readOnly);
+    // Only the chair (or the shared link) may export: the report link is theirs.
+    document.body.classList.toggle('is-chair', role === undefined || role === 'chair');
     this.note.hidden = !readOnly;
     this.show();
     return readOnly;
