@@ -152,6 +152,17 @@ async fn a_delegate_gets_their_data_and_has_it_detached() -> anyhow::Result<()> 
     assert_eq!(export["questions"][0]["name"], Value::Null);
     assert_eq!(export["questions"][3].get("detached"), None);
 
+    // The audit trail lists the detach, and names no one.
+    let audit = format!("/api/events/{}/audit?format=json", hall.event.join_code);
+    let (status, audit) = hall.admin("GET", &audit, None).await;
+    assert_eq!(status, 200);
+    let schema: Value = serde_json::from_str(include_str!("../../../docs/audit.schema.json"))?;
+    let violations = crate::json_schema::violations(&schema, &audit);
+    assert_eq!(violations, Vec::<String>::new());
+    let actions = audit["actions"].as_array().expect("actions");
+    assert!(actions.iter().any(|a| a["action"] == "detached"), "{audit}");
+    assert!(!audit.to_string().contains("Nguyễn Văn An"));
+
     // Then everyone's: the roster's import is rewritten a second time.
     let all = json!({ "all": true }).to_string();
     let (status, done) = hall.admin("POST", &detach, Some(&all)).await;

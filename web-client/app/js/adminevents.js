@@ -8,6 +8,7 @@ import { linkField } from './adminui.js';
 
 /** @typedef {import('./protocol').Identity} Identity */
 /** @typedef {import('./protocol').Phase} Phase */
+/** @typedef {import('./protocol').StaffRole} StaffRole */
 
 /**
  * An event as `GET /api/events` lists it; `settings` only from
@@ -19,13 +20,18 @@ import { linkField } from './adminui.js';
  *     pending: number | null, connections: number, last_activity: number},
  *   settings?: EventSettings}} AdminEvent
  * @typedef {{pre_moderation: boolean, allow_anonymous?: boolean, max_length: number,
- *   chair_sets_current: boolean, identities?: Identity[], roster?: boolean}} EventSettings
+ *   chair_sets_current: boolean, identities?: Identity[], roster?: boolean,
+ *   export_roles?: StaffRole[]}} EventSettings
  * @typedef {{title: string, pre_moderation: boolean, max_length: number,
- *   chair_sets_current: boolean, identities: Identity[], roster?: boolean}} EventBody
+ *   chair_sets_current: boolean, identities: Identity[], roster?: boolean,
+ *   export_roles: StaffRole[]}} EventBody
  */
 
 /** @type {Identity[]} */
 export const IDENTITIES = ['named', 'unit_only', 'hidden_from_hall', 'anonymous'];
+
+/** The staff roles the organiser may let export (the chair always may). @type {StaffRole[]} */
+export const EXPORT_ROLES = ['moderator', 'official', 'clerk', 'observer'];
 
 /**
  * "42 câu hỏi · 3 chờ duyệt · 5 kết nối · hoạt động 3 phút trước".
@@ -120,6 +126,8 @@ title.addEventListener('input', () => {
 
 /** @param {Identity} level */
 const identityBox = (level) => byId(`f-id-${level}`, HTMLInputElement);
+/** @param {StaffRole} role */
+const exportBox = (role) => byId(`f-export-${role}`, HTMLInputElement);
 
 /**
  * Fills the form: empty with the defaults for a new event, or with an
@@ -144,6 +152,7 @@ export function fillForm(ev) {
   const levels = s.identities ?? (s.allow_anonymous ? ['named', 'hidden_from_hall'] : ['named']);
   for (const level of IDENTITIES) identityBox(level).checked = levels.includes(level);
   (s.roster ? modeRoster : modeOpen).checked = true;
+  for (const role of EXPORT_ROLES) exportBox(role).checked = (s.export_roles ?? []).includes(role);
 }
 
 /**
@@ -193,6 +202,7 @@ export function readForm() {
     chair_sets_current: chair.checked,
     identities,
     roster: modeRoster.checked,
+    export_roles: EXPORT_ROLES.filter((role) => exportBox(role).checked),
   };
 }
 
@@ -240,5 +250,9 @@ export function renderSettings(ev) {
     [tr('adm.form.max_length'), String(s.max_length)],
     [tr('adm.form.identities'), levels.map((l) => tr(`identity.${l}`)).join(', ')],
   ];
+  if (s.export_roles) {
+    const roles = s.export_roles.map((r) => tr(`staff.role.${r}`)).join(', ');
+    rows.push([tr('adm.form.export_roles'), roles || tr('adm.export_roles.none')]);
+  }
   dl.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', '', k), el('dd', '', v)]));
 }
