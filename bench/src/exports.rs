@@ -6,7 +6,8 @@
 //! participants for the rest. Written through the server's own SQLite log
 //! code, then a release server serves it: the room's first load, each
 //! export over HTTP (request to last byte, median of 3) and `hoidap verify`
-//! on the same directory (median of 3, the server idle beside it).
+//! on the same directory (median of 3, the server idle beside it); then
+//! every asker's name detached at once and `verify` again.
 
 use crate::server::Spawned;
 use hoidap_protocol::{QuestionStatus, Settings, StaffRole};
@@ -206,8 +207,32 @@ pub async fn run(bin: &Path, entries_in_all: u64) -> anyhow::Result<serde_json::
         runs.push(started.elapsed().as_secs_f64());
     }
     runs.sort_by(f64::total_cmp);
+    // Every asker's name detached at once (what the retention period's end
+    // does), then the chain checked again: each rewritten entry vouched for.
+    let started = Instant::now();
+    let (status, body) = hoidap_tests::http_request(
+        server.addr,
+        "POST",
+        &format!("/api/events/{code}/people/detach"),
+        Some(&auth),
+        Some(r#"{"all": true}"#),
+    )
+    .await?;
+    anyhow::ensure!(status == 200, "detach: {status} {body}");
+    let detach_s = started.elapsed().as_secs_f64();
+    let detached: serde_json::Value = serde_json::from_str(&body)?;
+    let started = Instant::now();
+    let out = std::process::Command::new(bin)
+        .args(["verify", "--event", code, "--data"])
+        .arg(&path)
+        .output()?;
+    anyhow::ensure!(out.status.success(), "verify after detach failed: {out:?}");
+    let verify_detached_s = started.elapsed().as_secs_f64();
     drop(server);
     Ok(serde_json::json!({
+        "detach_all_s": rounded(detach_s),
+        "detach_entries_rewritten": detached["entries_rewritten"],
+        "verify_after_detach_s": rounded(verify_detached_s),
         "scenario": "exports",
         "entries": entries_in_all,
         "questions": QUESTIONS,
