@@ -133,6 +133,11 @@ pub struct Settings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub retention_days: Option<u32>,
+    /// Staff roles that may export the event besides the organiser and
+    /// the chair (moderator, official, clerk, observer; a screen never).
+    /// Set by the organiser only. Absent in older logs: none.
+    #[serde(default)]
+    pub export_roles: Vec<StaffRole>,
 }
 
 impl Default for Settings {
@@ -147,6 +152,7 @@ impl Default for Settings {
             asker_routes: false,
             screen: ScreenSettings::default(),
             retention_days: None,
+            export_roles: Vec::new(),
         }
     }
 }

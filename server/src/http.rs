@@ -290,6 +290,9 @@ pub struct NewEvent {
     /// Roster mode: only imported delegates ask and vote (default false).
     #[serde(default)]
     pub roster: Option<bool>,
+    /// Staff roles that may export besides the chair (default none).
+    #[serde(default)]
+    pub export_roles: Option<Vec<hoidap_protocol::StaffRole>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -428,6 +431,9 @@ async fn create_event(
         asker_routes: new.asker_routes.unwrap_or(false),
         screen: defaults.screen,
         retention_days: new.retention_days,
+        export_roles: crate::queue::export_roles(&new.export_roles.unwrap_or_default()).map_err(
+            |e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_setting", e.to_string()),
+        )?,
     };
     let mut identities = new.identities.unwrap_or_else(|| settings.identities());
     identities.sort();

@@ -82,12 +82,21 @@ async fn data(
         .await
         .map_err(|_| unavailable())?;
     let (person, entry) = answer.await.map_err(|_| unavailable())?.map_err(refusal)?;
+    // As every export: the chain head at its own entry.
+    let head = app
+        .rooms
+        .log()
+        .head(room.record.id, entry.seq)
+        .await
+        .map_err(|_| unavailable())?
+        .ok_or_else(unavailable)?;
     let body = PersonExport {
         event: crate::export::Header {
             title: room_title(&room),
             join_code: room.record.join_code.clone(),
             exported_at: entry.at,
             entries_seq: entry.seq,
+            chain_head: crate::log::chain::hex(&head),
         },
         person,
     };

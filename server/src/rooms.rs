@@ -182,6 +182,12 @@ impl Rooms {
         self.by_code.len()
     }
 
+    /// The log, for reads outside the rooms (an export's chain head, the
+    /// audit's entries): never for writes, which are the rooms' alone.
+    pub fn log(&self) -> &Arc<dyn Log> {
+        &self.shared.log
+    }
+
     /// `Some` while the log cannot write (see `log::health`).
     pub fn unwritable(&self) -> Option<crate::log::Unwritable> {
         self.shared.log.unwritable()

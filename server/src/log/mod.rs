@@ -98,6 +98,15 @@ pub trait Log: Send + Sync + 'static {
         Box::pin(async { Err(LogError::Storage("this log cannot detach".into())) })
     }
 
+    /// The hash of the event's entry at `seq` (the chain head once that
+    /// entry was the last): what an export prints so a report can be
+    /// checked against the data later (`hoidap verify`). `None` if no
+    /// entry is stored there. A log that keeps no hash chain says so
+    /// with an error rather than make a hash up.
+    fn head(&self, _event: EventId, _seq: Seq) -> LogFuture<'_, Option<chain::Hash>> {
+        Box::pin(async { Err(LogError::Storage("this log keeps no hash chain".into())) })
+    }
+
     /// `Some` while the log cannot write (a full or read-only disk): why,
     /// and since when. Clears by itself once a write succeeds again.
     fn unwritable(&self) -> Option<Unwritable> {

@@ -48,6 +48,8 @@ const SELECT_EVENTS: &str = "SELECT id, join_code, title, moderator_secret, scre
 const SELECT_ENTRIES: &str =
     "SELECT seq, body FROM entries WHERE event = ?1 AND seq > ?2 ORDER BY seq";
 
+const SELECT_HASH: &str = "SELECT hash FROM entries WHERE event = ?1 AND seq = ?2";
+
 /// A handle on the SQLite log. Cheap to clone; the writer thread stops once
 /// the last handle is dropped, after finishing the jobs already queued.
 #[derive(Clone)]
@@ -215,6 +217,26 @@ impl Log for SqliteLog {
             let mut state = State::default();
             scan(conn, event, 0, |entry| evolve(&mut state, &entry))?;
             Ok(state)
+        })
+    }
+
+    fn head(&self, event: EventId, seq: Seq) -> LogFuture<'_, Option<super::chain::Hash>> {
+        self.read(move |conn| {
+            let seq = seq.min(i64::MAX as u64);
+            let mut stmt = conn.prepare_cached(SELECT_HASH)?;
+            let mut rows = stmt.query(params![event, seq])?;
+            let Some(row) = rows.next()? else {
+                return Ok(None);
+            };
+            let hash: Option<Vec<u8>> = row.get(0)?;
+            // The writer stores a hash with every entry (schema 2): one
+            // without, or of the wrong size, is not a chain to report.
+            let hash = hash.and_then(|h| <super::chain::Hash>::try_from(h.as_slice()).ok());
+            hash.map(Some).ok_or(LogError::Corrupt {
+                event,
+                seq,
+                reason: "no hash stored".into(),
+            })
         })
     }
 

@@ -400,3 +400,24 @@ async fn summaries_survive_a_reopen_beside_the_entries() {
     // Summaries are not entries: the log is unchanged.
     assert_eq!(seqs(&log.entries(1, 0).await.unwrap()), [1, 2, 3]);
 }
+
+#[tokio::test]
+async fn head_is_the_hash_verify_ends_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = SqliteLog::open(dir.path()).unwrap();
+    create(&log, 1).await;
+    log.append(1, vec![vote(2), vote(3)]).await.unwrap();
+    let at_2 = log.head(1, 2).await.unwrap().expect("stored");
+    let at_3 = log.head(1, 3).await.unwrap().expect("stored");
+    assert_ne!(at_2, at_3);
+    assert_eq!(log.head(1, 4).await.unwrap(), None);
+    assert_eq!(log.head(2, 1).await.unwrap(), None);
+    let checked = super::super::chain::verify_dir(dir.path(), Some(&code(1))).unwrap();
+    assert_eq!(
+        checked[0].verdict,
+        super::super::chain::Verdict::Intact {
+            entries: 3,
+            head: at_3
+        }
+    );
+}

@@ -24,7 +24,7 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             super::Principal::Delegate { id } => super::roster::decide_claim(state, *id),
             _ => Err(Rejection::Forbidden),
         },
-        Op::Export { format } => decide_export(powers, format),
+        Op::Export { format } => people::decide_export(state, powers, format),
         Op::Detach {
             scope,
             reason,
@@ -34,24 +34,6 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
         }
         Op::Detach { .. } => Err(Rejection::Forbidden),
     }
-}
-
-/// The organiser and the chair (a chair's personal link, or the shared
-/// moderator link, which acts as the chair) may export; nobody else on the
-/// staff: an export takes the panel's view, names included, off the server.
-fn decide_export(powers: Powers<'_>, format: &str) -> Result<Option<Event>, Rejection> {
-    if powers != Powers::Admin && !powers.is_chair() {
-        return Err(Rejection::Forbidden);
-    }
-    if format == super::PERSON_FORMAT && powers != Powers::Admin {
-        return Err(Rejection::Forbidden);
-    }
-    if !super::EXPORT_FORMATS.contains(&format) && format != super::PERSON_FORMAT {
-        return Err(Rejection::BadSetting("format"));
-    }
-    Ok(Some(Event::Exported {
-        format: format.to_owned(),
-    }))
 }
 
 fn decide_client(
@@ -184,6 +166,7 @@ fn decide_client(
                 screen: state.settings.screen,
                 // The organiser's alone, like roster mode.
                 retention_days: state.settings.retention_days,
+                export_roles: state.settings.export_roles.clone(),
             };
             // Moderators must not be able to take back what the chair kept.
             if settings.chair_sets_current != state.settings.chair_sets_current
@@ -344,9 +327,11 @@ pub(super) fn checked_settings(settings: Settings) -> Result<Settings, Rejection
     {
         return Err(Rejection::BadSetting("retention_days must be 0..=3650"));
     }
+    let export_roles = people::export_roles(&settings.export_roles)?;
     Ok(Settings {
         allow_anonymous: levels.iter().any(|i| i.hides_name_from_hall()),
         identities: Some(levels),
+        export_roles,
         ..settings
     })
 }

@@ -31,7 +31,7 @@ pub use followup::{
 };
 pub use format::ENTRY_VERSION;
 pub use ids::{DelegateId, StaffId};
-pub use people::{AdminAction, Powers, Principal, StaffMember};
+pub use people::{AdminAction, Powers, Principal, StaffMember, export_roles};
 pub use roster::{Delegate, DelegateRecord, MAX_DELEGATES, MAX_POSITION, NewDelegate};
 pub use state::{Applied, FastMap, QuestionState, Quotas, REMEMBERED_REQUESTS, State};
 pub use text::{TextError, clean_optional, clean_text};
@@ -58,8 +58,9 @@ pub enum Op {
     /// A delegate's card used on a device (the room checked the code; the
     /// command's principal is the delegate).
     Claim,
-    /// An export of the event's questions in `format` (one of
-    /// [`EXPORT_FORMATS`]): the organiser's, or the chair's.
+    /// An export of the event's questions or audit trail in `format` (one
+    /// of [`EXPORT_FORMATS`]): the organiser's, the chair's, or a role's
+    /// the organiser allowed (`Settings::export_roles`).
     Export {
         format: String,
     },
@@ -72,8 +73,10 @@ pub enum Op {
     },
 }
 
-/// The formats an event may be exported in (see `crate::export`).
-pub const EXPORT_FORMATS: [&str; 3] = ["csv", "xlsx", "json"];
+/// The formats an event may be exported in (see `crate::export`): its
+/// questions (`csv`, `xlsx`, `json`) or its audit trail (`audit_csv`,
+/// `audit_json`, `export::audit`).
+pub const EXPORT_FORMATS: [&str; 5] = ["csv", "xlsx", "json", "audit_csv", "audit_json"];
 /// The `format` of an export of one person's data (`person`): the
 /// organiser's alone.
 pub const PERSON_FORMAT: &str = "person";

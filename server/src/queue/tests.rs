@@ -118,6 +118,7 @@ fn settings(pre_moderation: bool, allow_anonymous: bool, max_length: u32) -> Set
         asker_routes: false,
         screen: Default::default(),
         retention_days: None,
+        export_roles: Vec::new(),
     }
 }
 

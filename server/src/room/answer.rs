@@ -6,7 +6,7 @@
 use super::deliver::Job;
 use super::{AdminRefusal, AdminReply, Frame, Room, frame};
 use crate::outbox::{Outbox, Wire};
-use crate::queue::{Command, Entry, Op, Principal, decide};
+use crate::queue::{Command, Entry, Event, Op, Principal, decide};
 use hoidap_protocol::{ErrorCode, Role, Seq, ServerMsg};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -85,9 +85,13 @@ impl Room {
                     Reply::Admin(_) | Reply::Export { .. } | Reply::Person { .. } => None,
                 };
                 let entry = self.apply(command, req, event);
-                if let Reply::Export { rows, .. } = &mut to {
+                if let (Reply::Export { rows, .. }, Event::Exported { format }) =
+                    (&mut to, &entry.event)
+                    && !crate::export::is_audit(format)
+                {
                     // At the entry itself: later commands of the batch
-                    // are not in it (`exported` changes no row).
+                    // are not in it (`exported` changes no row). An
+                    // audit reads the log's entries instead.
                     *rows = Some(crate::export::rows(&self.state));
                 }
                 if let Reply::Person { scope, data, .. } = &mut to {

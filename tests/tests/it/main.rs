@@ -3,6 +3,7 @@
 
 mod access;
 mod anonymity;
+mod audit;
 mod backup;
 mod bad_input;
 mod bigjoin;

@@ -141,18 +141,49 @@ async fn a_delegate_gets_their_data_and_has_it_detached() -> anyhow::Result<()> 
     assert_eq!(again["seq"], Value::Null, "nothing left: {again}");
     let (status, data) = hall.admin("GET", &path, None).await;
     assert_eq!((status, data["delegate"]["name"].as_str()), (200, Some("")));
+    // The exports say so, and still follow their schema.
+    let export = format!("/api/events/{}/export?format=json", hall.event.join_code);
+    let (status, export) = hall.admin("GET", &export, None).await;
+    assert_eq!(status, 200);
+    let schema: Value = serde_json::from_str(include_str!("../../../docs/export.schema.json"))?;
+    let violations = crate::json_schema::violations(&schema, &export);
+    assert_eq!(violations, Vec::<String>::new());
+    assert_eq!(export["questions"][0]["detached"], true);
+    assert_eq!(export["questions"][0]["name"], Value::Null);
+    assert_eq!(export["questions"][3].get("detached"), None);
+
+    // The audit trail lists the detach, and names no one.
+    let audit = format!("/api/events/{}/audit?format=json", hall.event.join_code);
+    let (status, audit) = hall.admin("GET", &audit, None).await;
+    assert_eq!(status, 200);
+    let schema: Value = serde_json::from_str(include_str!("../../../docs/audit.schema.json"))?;
+    let violations = crate::json_schema::violations(&schema, &audit);
+    assert_eq!(violations, Vec::<String>::new());
+    let actions = audit["actions"].as_array().expect("actions");
+    assert!(actions.iter().any(|a| a["action"] == "detached"), "{audit}");
+    assert!(!audit.to_string().contains("Nguyễn Văn An"));
+
+    // Then everyone's: the roster's import is rewritten a second time.
+    let all = json!({ "all": true }).to_string();
+    let (status, done) = hall.admin("POST", &detach, Some(&all)).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["questions"], json!([4]));
+    assert_eq!(done["entries_rewritten"], 2, "{done}");
 
     drop((an, ngoc, moderator));
     let event = hall.event.id;
     let dir = hall.server.stop().await.expect("the data directory");
-    for gone in ["Nguyễn Văn An", "Giám đốc", "Sở Nội vụ"] {
-        assert_eq!(
-            files_holding(dir.path(), gone)?,
-            Vec::<String>::new(),
-            "{gone}"
-        );
+    for gone in [
+        "Nguyễn Văn An",
+        "Giám đốc",
+        "Sở Nội vụ",
+        "Trần Thị Bích Ngọc",
+    ] {
+        let holding = files_holding(dir.path(), gone)?;
+        assert_eq!(holding, Vec::<String>::new(), "{gone}");
     }
-    assert!(!files_holding(dir.path(), "Trần Thị Bích Ngọc")?.is_empty());
+    // The search finds what stays: the questions' texts.
+    assert!(!files_holding(dir.path(), "Câu hỏi của chị Ngọc")?.is_empty());
     let (ok, text) = verify(dir.path())?;
     assert!(ok, "{text}");
     let log = SqliteLog::open(dir.path())?;

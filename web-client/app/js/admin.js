@@ -240,6 +240,8 @@ onSubmit((body) => busy(formSubmit, async () => {
         if (JSON.stringify(before) !== JSON.stringify(v)) change[k] = v;
       }
       if (change.roster === false && s?.roster === undefined) delete change.roster;
+      // A server before export roles refuses the field; none is its default.
+      if (s?.export_roles === undefined && !body.export_roles.length) delete change.export_roles;
       const saved = await api('PATCH', eventPath(current.join_code), { json: change });
       say(tr('adm.form.saved'));
       location.hash = eventHref(saved?.join_code ?? current.join_code);
@@ -249,6 +251,7 @@ onSubmit((body) => busy(formSubmit, async () => {
       // Open is the default: servers before roster mode refuse the field.
       if (!create.roster) delete create.roster;
       if (create.retention_days === null) delete create.retention_days;
+      if (!body.export_roles.length) delete create.export_roles;
       const made = await api('POST', '/api/events', { json: create });
       say(tr('adm.form.created', { code: made.join_code }));
       location.hash = eventHref(made.join_code);

@@ -8,6 +8,7 @@ import { linkField } from './adminui.js';
 
 /** @typedef {import('./protocol').Identity} Identity */
 /** @typedef {import('./protocol').Phase} Phase */
+/** @typedef {import('./protocol').StaffRole} StaffRole */
 
 /**
  * An event as `GET /api/events` lists it; `settings` only from
@@ -20,14 +21,17 @@ import { linkField } from './adminui.js';
  *   settings?: EventSettings}} AdminEvent
  * @typedef {{pre_moderation: boolean, allow_anonymous?: boolean, max_length: number,
  *   chair_sets_current: boolean, identities?: Identity[], roster?: boolean,
- *   retention_days?: number | null}} EventSettings
+ *   retention_days?: number | null, export_roles?: StaffRole[]}} EventSettings
  * @typedef {{title: string, pre_moderation: boolean, max_length: number,
  *   chair_sets_current: boolean, identities: Identity[], roster?: boolean,
- *   retention_days: number | null}} EventBody
+ *   retention_days: number | null, export_roles: StaffRole[]}} EventBody
  */
 
 /** @type {Identity[]} */
 export const IDENTITIES = ['named', 'unit_only', 'hidden_from_hall', 'anonymous'];
+
+/** The staff roles the organiser may let export (the chair always may). @type {StaffRole[]} */
+export const EXPORT_ROLES = ['moderator', 'official', 'clerk', 'observer'];
 
 /**
  * "42 câu hỏi · 3 chờ duyệt · 5 kết nối · hoạt động 3 phút trước".
@@ -129,6 +133,8 @@ retention.addEventListener('input', () => {
 
 /** @param {Identity} level */
 const identityBox = (level) => byId(`f-id-${level}`, HTMLInputElement);
+/** @param {StaffRole} role */
+const exportBox = (role) => byId(`f-export-${role}`, HTMLInputElement);
 
 /**
  * Fills the form: empty with the defaults for a new event, or with an
@@ -154,6 +160,7 @@ export function fillForm(ev) {
   for (const level of IDENTITIES) identityBox(level).checked = levels.includes(level);
   (s.roster ? modeRoster : modeOpen).checked = true;
   retention.value = s.retention_days == null ? '' : String(s.retention_days);
+  for (const role of EXPORT_ROLES) exportBox(role).checked = (s.export_roles ?? []).includes(role);
 }
 
 /**
@@ -210,6 +217,7 @@ export function readForm() {
     identities,
     roster: modeRoster.checked,
     retention_days: days,
+    export_roles: EXPORT_ROLES.filter((role) => exportBox(role).checked),
   };
 }
 
@@ -258,6 +266,10 @@ export function renderSettings(ev) {
     [tr('adm.form.identities'), levels.map((l) => tr(`identity.${l}`)).join(', ')],
     [tr('adm.form.retention'), retentionText(s.retention_days)],
   ];
+  if (s.export_roles) {
+    const roles = s.export_roles.map((r) => tr(`staff.role.${r}`)).join(', ');
+    rows.push([tr('adm.form.export_roles'), roles || tr('adm.export_roles.none')]);
+  }
   dl.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', '', k), el('dd', '', v)]));
 }
 

@@ -58,7 +58,13 @@ screen: ScreenSettings,
  * they are detached from the questions. Absent: kept until the
  * organiser detaches them. Set by the organiser only.
  */
-retention_days?: number, };
+retention_days?: number, 
+/**
+ * Staff roles that may export the event besides the organiser and
+ * the chair (moderator, official, clerk, observer; a screen never).
+ * Set by the organiser only. Absent in older logs: none.
+ */
+export_roles: Array<StaffRole>, };
 
 export type Identity = "named" | "unit_only" | "hidden_from_hall" | "anonymous";
 

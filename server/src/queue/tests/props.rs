@@ -116,6 +116,7 @@ fn initial_settings() -> impl Strategy<Value = Settings> {
             asker_routes: false,
             screen: Default::default(),
             retention_days: None,
+            export_roles: Vec::new(),
         })
 }
 
