@@ -15,6 +15,7 @@
 //! - `history`: start-up time, RSS and first join with 1,000 past events.
 //! - `roster`: memory per delegate on a roster, imported and claimed.
 
+mod exports;
 mod history;
 mod load;
 mod report;
@@ -139,6 +140,12 @@ enum Cmd {
         #[arg(long)]
         compare: Vec<PathBuf>,
     },
+    /// Each export (questions: csv, xlsx, json; audit: csv, json) over
+    /// HTTP and `hoidap verify` on one event of `entries` entries.
+    Exports {
+        #[arg(long, default_value_t = 100_000)]
+        entries: u64,
+    },
     /// `hoidap verify` on one event of `entries` entries (the hash chain).
     Verify {
         #[arg(long, default_value_t = 100_000)]
@@ -233,6 +240,7 @@ async fn run(cli: Cli, pin: bool) -> anyhow::Result<()> {
         } => history::run(&cli.server, &compare, events, entries).await?,
         Cmd::Roster { delegates, claimed } => roster::run(&cli.server, delegates, claimed).await?,
         Cmd::Verify { entries } => history::verify_time(&cli.server, entries).await?,
+        Cmd::Exports { entries } => exports::run(&cli.server, entries).await?,
         Cmd::Stalls {
             episodes,
             attendees,

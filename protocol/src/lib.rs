@@ -126,6 +126,18 @@ pub struct Settings {
     /// and vote counts, no routing line, not blank.
     #[serde(default)]
     pub screen: ScreenSettings,
+    /// Days the askers' names and units are kept after the follow-up
+    /// period (the event closed, and its latest due date passed); then
+    /// they are detached from the questions. Absent: kept until the
+    /// organiser detaches them. Set by the organiser only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub retention_days: Option<u32>,
+    /// Staff roles that may export the event besides the organiser and
+    /// the chair (moderator, official, clerk, observer; a screen never).
+    /// Set by the organiser only. Absent in older logs: none.
+    #[serde(default)]
+    pub export_roles: Vec<StaffRole>,
 }
 
 impl Default for Settings {
@@ -139,6 +151,8 @@ impl Default for Settings {
             roster: false,
             asker_routes: false,
             screen: ScreenSettings::default(),
+            retention_days: None,
+            export_roles: Vec::new(),
         }
     }
 }

@@ -64,6 +64,11 @@ pub struct VerifyArgs {
     /// Only the event with this join code.
     #[arg(long)]
     event: Option<String>,
+    /// With `--event`: also print the hash of the entry at this position,
+    /// the chain head an export made there printed (`entries_seq`), once
+    /// the whole chain is found intact.
+    #[arg(long, requires = "event")]
+    at: Option<u64>,
 }
 
 /// Prints each event's entries and chain head, or where its chain breaks;
@@ -101,5 +106,40 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     anyhow::ensure!(broken == 0, "{broken} chain(s) broken");
+    if let (Some(seq), Some(code)) = (args.at, &args.event) {
+        // The chain holds up to its head, so every stored hash is the one
+        // recomputed from the bytes: the head at `seq` is the stored one.
+        let hash = stored_hash(&args.data, code, seq)?;
+        println!(
+            "{} entry {seq}: head {}",
+            code.trim().to_uppercase(),
+            chain::hex(&hash)
+        );
+    }
     Ok(())
+}
+
+/// The stored hash of the event's entry at `seq`, read only.
+fn stored_hash(
+    data: &std::path::Path,
+    code: &str,
+    seq: u64,
+) -> anyhow::Result<hoidap_server::log::chain::Hash> {
+    use rusqlite::OpenFlags;
+    let path = data.join(hoidap_server::log::FILE_NAME);
+    let conn = rusqlite::Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let found: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT e.hash FROM entries e JOIN events v ON v.id = e.event \
+             WHERE upper(v.join_code) = upper(?1) AND e.seq = ?2",
+            rusqlite::params![code.trim(), seq.min(i64::MAX as u64)],
+            |row| row.get(0),
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => anyhow::anyhow!("the event has no entry {seq}"),
+            e => e.into(),
+        })?;
+    let hash = found.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok());
+    hash.ok_or_else(|| anyhow::anyhow!("entry {seq} has no hash stored"))
 }

@@ -4,7 +4,8 @@
 //!
 //! A change is the organiser's command to the room, stored in the log
 //! like the moderators' (`settings_set`, `title_set`, by `admin`); roster
-//! mode and the title are the organiser's alone.
+//! mode, the roles that may export and the title are the organiser's
+//! alone.
 
 use crate::http::{ApiError, App, EventInfo, require_admin};
 use crate::queue::{AdminAction, Event};
@@ -14,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
-use hoidap_protocol::{Identity, Settings};
+use hoidap_protocol::{Identity, Settings, StaffRole};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -51,9 +52,26 @@ struct Change {
     identities: Option<Vec<Identity>>,
     #[serde(default)]
     roster: Option<bool>,
+    /// Staff roles that may export besides the chair (organiser only).
+    #[serde(default)]
+    export_roles: Option<Vec<StaffRole>>,
     /// The event's topics, replacing them (as the panel's `set_topics`).
     #[serde(default)]
     topics: Option<Vec<hoidap_protocol::TopicInput>>,
+    /// Days names are kept after the follow-up period; `null`: kept until
+    /// detached by hand.
+    #[serde(default, deserialize_with = "present")]
+    retention_days: Option<Option<u32>>,
+}
+
+/// A field that is present, `null` included (`Some(None)`), as opposed to
+/// absent (`None`, through `default`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 async fn show(
@@ -109,6 +127,8 @@ async fn change(
         roster: change.roster.unwrap_or(now.roster),
         asker_routes: change.asker_routes.unwrap_or(now.asker_routes),
         screen: now.screen,
+        retention_days: change.retention_days.unwrap_or(now.retention_days),
+        export_roles: change.export_roles.unwrap_or(now.export_roles),
         // Follows the identity levels (`checked_settings`).
         allow_anonymous: now.allow_anonymous,
     };

@@ -1,16 +1,22 @@
 //! `GET /api/events/{code}/export?format=csv|xlsx|json`: the event's
-//! questions as a file, for the organiser (`Authorization: Bearer <admin
-//! token>`) and the chair (`Authorization: Staff <personal secret>`, or the
-//! shared moderator link's secret, which acts as the chair).
+//! questions as a file, and `GET /api/events/{code}/audit?format=csv|json`:
+//! its audit trail (every staff and organiser action, `export::audit`), for
+//! the organiser (`Authorization: Bearer <admin token>`), the chair
+//! (`Authorization: Staff <personal secret>`, or the shared moderator
+//! link's secret, which acts as the chair) and the staff roles the
+//! organiser allowed (`Settings::export_roles`: their personal links).
 //!
-//! The room decides and logs the export (`exported`, naming who) and
-//! hands back the rows at that entry; the bytes are written here, on a
-//! blocking thread, not in the room.
+//! The room decides and logs the export (`exported`, naming who and the
+//! format, `audit_csv`/`audit_json` for an audit) and hands back the rows
+//! at that entry. After that entry's commit the chain head at it is read
+//! from the log, and an audit reads the entries up to it, off the room;
+//! the bytes are written here, on a blocking thread, not in the room.
 
 use crate::conn::{WRONG_SECRET, check_secret};
 use crate::export::{self, Export};
 use crate::http::{ApiError, App, require_admin};
-use crate::queue::{EXPORT_FORMATS, Principal, Rejection};
+use crate::log::chain;
+use crate::queue::{Principal, Rejection};
 use crate::room::{AdminRefusal, RoomHandle, RoomMsg};
 use crate::staff_api::{room, unavailable};
 use axum::Router;
@@ -23,8 +29,15 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 pub fn routes() -> Router<Arc<App>> {
-    Router::new().route("/api/events/{code}/export", get(download))
+    Router::new()
+        .route("/api/events/{code}/export", get(download))
+        .route("/api/events/{code}/audit", get(audit))
 }
+
+/// The question formats, as `/export` takes them.
+const QUESTIONS: [&str; 3] = ["csv", "xlsx", "json"];
+/// `/audit`'s formats and the logged format each is.
+const AUDITS: [(&str, &str); 2] = [("csv", "audit_csv"), ("json", "audit_json")];
 
 async fn download(
     State(app): State<Arc<App>>,
@@ -32,19 +45,65 @@ async fn download(
     Path(code): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let credential = credential(&headers)?;
+    let asked = asked_format(query.as_deref());
+    let format = QUESTIONS
+        .into_iter()
+        .find(|f| Some(*f) == asked)
+        .ok_or_else(|| bad_format("format must be one of csv, xlsx, json"))?;
+    serve(&app, &headers, &code, format).await
+}
+
+async fn audit(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let asked = asked_format(query.as_deref());
+    let format = AUDITS
+        .into_iter()
+        .find_map(|(f, logged)| (Some(f) == asked).then_some(logged))
+        .ok_or_else(|| bad_format("format must be one of csv, json"))?;
+    serve(&app, &headers, &code, format).await
+}
+
+/// What either kind of export is, once the format is known.
+async fn serve(
+    app: &App,
+    headers: &HeaderMap,
+    code: &str,
+    format: &'static str,
+) -> Result<Response, ApiError> {
+    let credential = credential(headers)?;
     if let Credential::Admin = credential {
-        require_admin(&app, &headers)?;
+        require_admin(app, headers)?;
     }
-    let room = room(&app, &code).await?;
+    let room = room(app, code).await?;
     let by = match credential {
         Credential::Admin => Principal::Admin {},
         Credential::Staff(secret) => staff(&room, &secret)?,
     };
-    let format = format(query.as_deref())?;
-    let export = rows(&room, by, format).await?;
+    let mut export = rows(&room, by, format).await?;
+    let log = app.rooms.log().clone();
+    let (event, seq) = (room.record.id, export.event.entries_seq);
+    // The answer came after the entry's commit: the log's read side sees it.
+    let head = log.head(event, seq).await.map_err(|e| {
+        tracing::error!(%e, "reading an export's chain head failed");
+        unavailable()
+    })?;
+    export.event.chain_head = chain::hex(&head.ok_or_else(unavailable)?);
+    let entries = if export::is_audit(format) {
+        let mut entries = log.entries(event, 0).await.map_err(|e| {
+            tracing::error!(%e, "reading an audit's entries failed");
+            unavailable()
+        })?;
+        entries.truncate(seq as usize);
+        entries
+    } else {
+        Vec::new()
+    };
     let name = export::file_name(&export.event.join_code, export.event.exported_at, format);
-    let written = tokio::task::spawn_blocking(move || write(&export, format))
+    let written = tokio::task::spawn_blocking(move || write(export, &entries, format))
         .await
         .map_err(|_| unavailable())?;
     let bytes = written.map_err(|e| {
@@ -92,7 +151,7 @@ fn unauthorized() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "unauthorized",
-        "send the admin token as `Authorization: Bearer <token>`, or a chair's personal link secret as `Authorization: Staff <secret>`",
+        "send the admin token as `Authorization: Bearer <token>`, or a staff member's personal link secret as `Authorization: Staff <secret>`",
     )
 }
 
@@ -112,20 +171,15 @@ fn staff(room: &RoomHandle, secret: &str) -> Result<Principal, ApiError> {
     }
 }
 
-fn format(query: Option<&str>) -> Result<&'static str, ApiError> {
-    let asked = query
+fn asked_format(query: Option<&str>) -> Option<&str> {
+    query
         .unwrap_or("")
         .split('&')
-        .find_map(|pair| pair.strip_prefix("format="));
-    asked
-        .and_then(|f| EXPORT_FORMATS.iter().find(|known| **known == f).copied())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_format",
-                "format must be one of csv, xlsx, json",
-            )
-        })
+        .find_map(|pair| pair.strip_prefix("format="))
+}
+
+fn bad_format(message: &'static str) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "bad_format", message)
 }
 
 async fn rows(room: &RoomHandle, by: Principal, format: &str) -> Result<Export, ApiError> {
@@ -136,7 +190,7 @@ async fn rows(room: &RoomHandle, by: Principal, format: &str) -> Result<Export, 
     match answer.await.map_err(|_| unavailable())? {
         Ok(export) => Ok(export),
         Err(AdminRefusal::Rejected(Rejection::Forbidden)) => Err(forbidden(
-            "only the organiser and the chair may export the event",
+            "only the organiser, the chair and the roles the organiser allowed may export the event",
         )),
         Err(AdminRefusal::Rejected(r)) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -147,17 +201,24 @@ async fn rows(room: &RoomHandle, by: Principal, format: &str) -> Result<Export, 
     }
 }
 
-fn write(export: &Export, format: &str) -> Result<Vec<u8>, export::ExportError> {
+/// The file; `entries`: the log up to the export's own entry (an audit's).
+fn write(
+    export: Export,
+    entries: &[crate::queue::Entry],
+    format: &str,
+) -> Result<Vec<u8>, export::ExportError> {
     match format {
-        "csv" => export::csv(export),
-        "xlsx" => export::xlsx(export),
-        _ => export::json(export),
+        "csv" => export::csv(&export),
+        "xlsx" => export::xlsx(&export),
+        "json" => export::json(&export),
+        "audit_csv" => export::audit_csv(&export::audit(export.event, entries)),
+        _ => export::audit_json(&export::audit(export.event, entries)),
     }
 }
 
 fn content_type(format: &str) -> &'static str {
     match format {
-        "csv" => "text/csv; charset=utf-8",
+        "csv" | "audit_csv" => "text/csv; charset=utf-8",
         "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         _ => "application/json",
     }

@@ -66,6 +66,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/ws", get(websocket))
         .merge(crate::staff_api::routes())
         .merge(crate::export_api::routes())
+        .merge(crate::privacy_api::routes())
         .merge(crate::roster_api::routes())
         .merge(crate::event_api::routes())
         .route(
@@ -282,9 +283,16 @@ pub struct NewEvent {
     /// from the hall when `allow_anonymous` (default true).
     #[serde(default)]
     pub identities: Option<Vec<hoidap_protocol::Identity>>,
+    /// Days the askers' names are kept after the follow-up period
+    /// (default: until detached by hand).
+    #[serde(default)]
+    pub retention_days: Option<u32>,
     /// Roster mode: only imported delegates ask and vote (default false).
     #[serde(default)]
     pub roster: Option<bool>,
+    /// Staff roles that may export besides the chair (default none).
+    #[serde(default)]
+    pub export_roles: Option<Vec<hoidap_protocol::StaffRole>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -422,6 +430,10 @@ async fn create_event(
         roster: new.roster.unwrap_or(false),
         asker_routes: new.asker_routes.unwrap_or(false),
         screen: defaults.screen,
+        retention_days: new.retention_days,
+        export_roles: crate::queue::export_roles(&new.export_roles.unwrap_or_default()).map_err(
+            |e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_setting", e.to_string()),
+        )?,
     };
     let mut identities = new.identities.unwrap_or_else(|| settings.identities());
     identities.sort();

@@ -22,6 +22,7 @@ pub mod log;
 pub mod metrics;
 pub mod origin;
 pub mod outbox;
+pub mod privacy_api;
 pub mod private;
 pub mod queue;
 pub mod rate;
@@ -146,6 +147,7 @@ impl Server {
     ) {
         let router = http::router(self.app.clone());
         let notify = self.shutdown.clone();
+        let sweeper = tokio::spawn(sweep_retention(self.app.clone()));
         accept::serve(listener, router, &self.app.limits, async move {
             shutdown.await;
             let _ = notify.send(true);
@@ -156,7 +158,28 @@ impl Server {
         let _ = self.shutdown.send(true);
         self.app.connections.close();
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.app.connections.wait()).await;
+        sweeper.abort();
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.app.rooms.close()).await;
+    }
+}
+
+/// How often the server looks for unloaded events whose retention period
+/// is over (a day's granularity is what retention needs; ten minutes
+/// bounds how long a name outlives its period).
+const RETENTION_SWEEP: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Detaches names of events nobody opens any more (`Rooms::sweep_retention`):
+/// at start, then every `RETENTION_SWEEP`.
+async fn sweep_retention(app: Arc<http::App>) {
+    let mut every = tokio::time::interval(RETENTION_SWEEP);
+    loop {
+        every.tick().await;
+        let now = app.limits.clock.now();
+        match app.rooms.sweep_retention(now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rooms = n, "loaded to detach names past their retention"),
+            Err(e) => tracing::warn!(%e, "the retention sweep failed"),
+        }
     }
 }
 

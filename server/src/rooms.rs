@@ -137,6 +137,30 @@ impl Rooms {
         stats::collect(slots, &*self.shared.log).await
     }
 
+    /// Loads every room whose retention period is over while it still
+    /// holds names (its saved summary says when): the room detaches them on
+    /// its first tick, then unloads when idle. Loaded rooms check by
+    /// themselves. Returns how many it loaded.
+    pub async fn sweep_retention(&self, now: u64) -> Result<usize, LogError> {
+        let due: Vec<EventId> = self
+            .shared
+            .log
+            .summaries()
+            .await?
+            .into_iter()
+            .filter_map(|(id, summary, _)| summary?.detach_at.filter(|&at| at <= now).map(|_| id))
+            .collect();
+        let mut loaded = 0;
+        for record in self.list().into_iter().filter(|r| due.contains(&r.id)) {
+            let slot = self.slot(&record.join_code);
+            if let Some(slot) = slot.filter(|s| !s.is_loaded()) {
+                slot.handle(&self.shared).await?;
+                loaded += 1;
+            }
+        }
+        Ok(loaded)
+    }
+
     /// Rooms loaded now.
     pub fn loaded(&self) -> usize {
         self.by_code.iter().filter(|s| s.is_loaded()).count()
@@ -156,6 +180,12 @@ impl Rooms {
 
     pub fn len(&self) -> usize {
         self.by_code.len()
+    }
+
+    /// The log, for reads outside the rooms (an export's chain head, the
+    /// audit's entries): never for writes, which are the rooms' alone.
+    pub fn log(&self) -> &Arc<dyn Log> {
+        &self.shared.log
     }
 
     /// `Some` while the log cannot write (see `log::health`).

@@ -106,6 +106,14 @@ impl Log for FaultyLog {
         self.inner.entries(event, after)
     }
 
+    fn head(
+        &self,
+        event: EventId,
+        seq: u64,
+    ) -> LogFuture<'_, Option<hoidap_server::log::chain::Hash>> {
+        self.inner.head(event, seq)
+    }
+
     fn save_summary(&self, event: EventId, summary: Summary) -> LogFuture<'_, ()> {
         self.inner.save_summary(event, summary)
     }

@@ -8,3 +8,8 @@ use super::{Export, ExportError};
 pub fn json(export: &Export) -> Result<Vec<u8>, ExportError> {
     Ok(serde_json::to_vec_pretty(export)?)
 }
+
+/// The audit trail (`docs/audit.schema.json`, docs/protocol.md "Audit").
+pub fn audit_json(audit: &super::Audit) -> Result<Vec<u8>, ExportError> {
+    Ok(serde_json::to_vec_pretty(audit)?)
+}

@@ -9,12 +9,14 @@
 //!
 //! Dates are in the meeting's time zone (UTC+7, see `queue::due`).
 
+pub mod audit;
 mod csv;
 mod json;
 mod xlsx;
 
-pub use csv::{csv, neutralise};
-pub use json::json;
+pub use audit::{Audit, audit};
+pub use csv::{audit_csv, csv, neutralise};
+pub use json::{audit_json, json};
 pub use xlsx::xlsx;
 
 use crate::queue::view::{self, Audience};
@@ -52,6 +54,10 @@ pub struct Header {
     pub exported_at: u64,
     /// The log position the rows are read at: the `exported` entry's.
     pub entries_seq: Seq,
+    /// Hex SHA-256 of the `exported` entry: the chain head at
+    /// `entries_seq`, as `hoidap verify` prints it once that entry was the
+    /// last. Read from the log after the entry committed (`export_api`).
+    pub chain_head: String,
 }
 
 /// One question as the export shows it (the JSON schema's `question`).
@@ -83,6 +89,9 @@ pub struct Row {
     /// Published written answers, oldest first.
     pub answers: Vec<WrittenAnswer>,
     pub merged_into: Option<QuestionId>,
+    /// The asker's name and unit were detached (`queue::privacy`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub detached: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,6 +158,7 @@ pub fn rows(state: &State) -> Vec<Row> {
                     })
                     .collect(),
                 merged_into: seen.follow.merged_into,
+                detached: q.detached,
             })
         })
         .collect()
@@ -228,7 +238,10 @@ pub fn cells(row: &Row) -> Vec<Cell> {
         Cell::text_of(row.addressed_to.clone()),
         Cell::text_of(row.name.clone()),
         Cell::text_of(row.unit.clone()),
-        Cell::Text(identity_words(row.identity).to_owned()),
+        Cell::Text(match row.detached {
+            true => format!("{} (đã gỡ danh tính)", identity_words(row.identity)),
+            false => identity_words(row.identity).to_owned(),
+        }),
         Cell::Text(row.text.clone()),
         Cell::text_of(row.original_text.clone()),
         Cell::Number(u64::from(row.votes)),
@@ -291,11 +304,24 @@ pub fn local_date(day: &str) -> String {
     }
 }
 
-/// The file name of an export: `hoidap-CODE-YYYYMMDD.EXT`, the local date.
+/// The file name of an export: `hoidap-CODE-YYYYMMDD.EXT`, the local
+/// date; an audit's `hoidap-CODE-YYYYMMDD-audit.EXT`.
 pub fn file_name(join_code: &str, at: u64, format: &str) -> String {
     let day = due::format_day(due::local_day(at)).replace('-', "");
-    format!("hoidap-{join_code}-{day}.{format}")
+    match format.strip_prefix("audit_") {
+        Some(ext) => format!("hoidap-{join_code}-{day}-audit.{ext}"),
+        None => format!("hoidap-{join_code}-{day}.{format}"),
+    }
 }
+
+/// Whether `format` is the audit trail's rather than the questions'.
+pub fn is_audit(format: &str) -> bool {
+    format.starts_with("audit_")
+}
+
+/// The label of the CSV exports' last row: `Chuỗi băm`, the entries, the
+/// head (the question export's and the audit's alike).
+pub const CHAIN_LABEL: &str = "Chuỗi băm";
 
 #[cfg(test)]
 mod tests;

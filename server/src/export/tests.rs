@@ -103,6 +103,7 @@ fn rows_follow_the_panels_view_and_hide_the_anonymous() {
             join_code: "K7PQ2M".into(),
             exported_at: EVENING,
             entries_seq: state.seq,
+            chain_head: String::new(),
         },
         questions: rows,
     };
@@ -142,6 +143,73 @@ fn only_the_organiser_and_the_chair_export_and_it_is_logged() {
     assert!(refused(Principal::Admin {}, "pdf").is_err());
 }
 
+#[test]
+fn a_role_exports_once_the_organiser_allows_it() {
+    use crate::queue::{AdminAction, StaffId};
+    use hoidap_protocol::StaffRole;
+    let mut state = event();
+    for (name, role) in [
+        ("Thư ký An", StaffRole::Clerk),
+        ("Màn hình", StaffRole::Screen),
+    ] {
+        let add = AdminAction::AddStaff {
+            name: name.into(),
+            role,
+            secret_hash: name.into(),
+        };
+        run(&mut state, Principal::Admin {}, Op::Admin(add));
+    }
+    let clerk = Principal::Staff { id: StaffId(1) };
+    let export = |state: &State, by: &Principal| {
+        let command = Command {
+            by: by.clone(),
+            at: EVENING,
+            op: export_op("audit_json"),
+        };
+        decide(state, &command).map(|_| ())
+    };
+    assert_eq!(
+        export(&state, &clerk),
+        Err(crate::queue::Rejection::Forbidden)
+    );
+    let base = state.settings.clone();
+    let allow = |roles: Vec<StaffRole>| {
+        let settings = hoidap_protocol::Settings {
+            export_roles: roles,
+            ..base.clone()
+        };
+        Op::Admin(AdminAction::SetSettings { settings })
+    };
+    let screen = Command {
+        by: Principal::Admin {},
+        at: EVENING,
+        op: allow(vec![StaffRole::Screen]),
+    };
+    assert!(decide(&state, &screen).is_err(), "a screen never exports");
+    let op = allow(vec![
+        StaffRole::Observer,
+        StaffRole::Clerk,
+        StaffRole::Clerk,
+    ]);
+    run(&mut state, Principal::Admin {}, op);
+    assert_eq!(
+        state.settings.export_roles,
+        [StaffRole::Clerk, StaffRole::Observer],
+        "one order, once each"
+    );
+    assert_eq!(export(&state, &clerk), Ok(()));
+    let screen = Principal::Staff { id: StaffId(2) };
+    assert_eq!(
+        export(&state, &screen),
+        Err(crate::queue::Rejection::Forbidden)
+    );
+    run(&mut state, Principal::Admin {}, allow(Vec::new()));
+    assert_eq!(
+        export(&state, &clerk),
+        Err(crate::queue::Rejection::Forbidden)
+    );
+}
+
 fn export_op(format: &str) -> Op {
     Op::Export {
         format: format.into(),
@@ -175,6 +243,7 @@ fn a_cell_longer_than_excel_takes_is_cut_in_the_xlsx_only() {
             join_code: "K7PQ2M".into(),
             exported_at: EVENING,
             entries_seq: 2,
+            chain_head: String::new(),
         },
         questions: rows,
     };
@@ -229,6 +298,7 @@ fn export_time_of_a_full_event() {
             join_code: "K7PQ2M".into(),
             exported_at: EVENING,
             entries_seq: state.seq,
+            chain_head: String::new(),
         },
         questions: rows,
     };

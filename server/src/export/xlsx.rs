@@ -1,6 +1,7 @@
 //! The XLSX export: a sheet per view of the meeting's record, a frozen
 //! header row, column widths, numbers as numbers and times as Excel
-//! dates in the meeting's time zone.
+//! dates in the meeting's time zone; a last sheet, "Thông tin", with the
+//! event, the export's time and log position and the chain head.
 //!
 //! Cells are written as typed strings, never as formulas, so the text is
 //! kept exactly as asked (no `'` as in the CSV): a spreadsheet does not
@@ -88,8 +89,27 @@ pub fn xlsx(export: &Export) -> Result<Vec<u8>, ExportError> {
             write_row(sheet, n as u32 + 1, row, &formats)?;
         }
     }
+    let about = book.add_worksheet();
+    about.set_name(ABOUT)?;
+    about.set_column_width(0, 24.0)?;
+    about.set_column_width(1, 70.0)?;
+    let event = &export.event;
+    let texts = [
+        ("Tên sự kiện", Cell::Text(event.title.clone())),
+        ("Mã tham gia", Cell::Text(event.join_code.clone())),
+        ("Thời điểm xuất", Cell::Time(event.exported_at)),
+        ("Vị trí trong nhật ký", Cell::Number(event.entries_seq)),
+        ("Đầu chuỗi băm", Cell::Text(event.chain_head.clone())),
+    ];
+    for (n, (label, value)) in texts.into_iter().enumerate() {
+        about.write_string_with_format(n as u32, 0, label, &header)?;
+        write_cell(about, n as u32, 1, value, &formats)?;
+    }
     Ok(book.save_to_buffer()?)
 }
+
+/// The sheet about the export itself.
+pub const ABOUT: &str = "Thông tin";
 
 struct Formats {
     text: Format,
@@ -99,29 +119,39 @@ struct Formats {
 
 fn write_row(sheet: &mut Worksheet, at: u32, row: &Row, f: &Formats) -> Result<(), ExportError> {
     for (col, cell) in cells(row).into_iter().enumerate() {
-        let col = col as u16;
-        match cell {
-            Cell::Text(t) => {
-                sheet.write_string_with_format(at, col, fitted(t), &f.text)?;
-            }
-            Cell::Number(n) => {
-                sheet.write_number(at, col, n as f64)?;
-            }
-            Cell::Time(ms) => {
-                // Excel has no time zones: the meeting's wall-clock time.
-                let local = ExcelDateTime::from_timestamp(ms as i64 / 1000 + OFFSET_SECS)?;
-                sheet.write_datetime_with_format(at, col, local, &f.time)?;
-            }
-            Cell::Date(d) => match ExcelDateTime::parse_from_str(&d) {
-                Ok(day) => {
-                    sheet.write_datetime_with_format(at, col, day, &f.date)?;
-                }
-                Err(_) => {
-                    sheet.write_string_with_format(at, col, d, &f.text)?;
-                }
-            },
-            Cell::Empty => {}
+        write_cell(sheet, at, col as u16, cell, f)?;
+    }
+    Ok(())
+}
+
+fn write_cell(
+    sheet: &mut Worksheet,
+    at: u32,
+    col: u16,
+    cell: Cell,
+    f: &Formats,
+) -> Result<(), ExportError> {
+    match cell {
+        Cell::Text(t) => {
+            sheet.write_string_with_format(at, col, fitted(t), &f.text)?;
         }
+        Cell::Number(n) => {
+            sheet.write_number(at, col, n as f64)?;
+        }
+        Cell::Time(ms) => {
+            // Excel has no time zones: the meeting's wall-clock time.
+            let local = ExcelDateTime::from_timestamp(ms as i64 / 1000 + OFFSET_SECS)?;
+            sheet.write_datetime_with_format(at, col, local, &f.time)?;
+        }
+        Cell::Date(d) => match ExcelDateTime::parse_from_str(&d) {
+            Ok(day) => {
+                sheet.write_datetime_with_format(at, col, day, &f.date)?;
+            }
+            Err(_) => {
+                sheet.write_string_with_format(at, col, d, &f.text)?;
+            }
+        },
+        Cell::Empty => {}
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use super::EventId;
 use hoidap_protocol::Seq;
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
 
 pub type Hash = [u8; 32];
 
@@ -17,10 +18,10 @@ pub type Hash = [u8; 32];
 pub const GENESIS: Hash = [0; 32];
 
 /// The hash of an entry stored as `body` after the entry hashed `prev`.
-pub fn link(prev: &Hash, body: &str) -> Hash {
+pub fn link(prev: &Hash, body: impl AsRef<[u8]>) -> Hash {
     let mut h = Sha256::new();
     h.update(prev);
-    h.update(body.as_bytes());
+    h.update(body.as_ref());
     h.finalize().into()
 }
 
@@ -39,39 +40,89 @@ pub enum Verdict {
 }
 
 /// Checks one event's chain from its first entry.
+///
+/// An entry whose bytes no longer match its hash is accepted only when a
+/// later `detached` entry vouches for it (`queue::privacy`): it names the
+/// position, the hash the entry keeps and the SHA-256 of its bytes now.
+/// Its hash still links the chain, so removing or reordering entries is
+/// caught as before; any change a detach does not vouch for breaks it.
 pub fn verify(conn: &Connection, event: EventId) -> rusqlite::Result<Verdict> {
     let mut stmt =
         conn.prepare("SELECT seq, body, prev, hash FROM entries WHERE event = ?1 ORDER BY seq")?;
     let mut rows = stmt.query([event])?;
     let (mut expected, mut head) = (1, GENESIS);
+    // Changed entries not vouched for yet: seq -> (their hash, SHA-256 of
+    // their bytes). And those a detach vouched for.
+    let mut changed: BTreeMap<Seq, (Hash, Hash)> = BTreeMap::new();
+    let mut vouched: HashSet<Seq> = HashSet::new();
     while let Some(row) = rows.next()? {
         let seq: Seq = row.get(0)?;
-        let broken = |reason: &str| Verdict::Broken {
-            seq: expected,
+        let broken = |at: Seq, reason: &str| Verdict::Broken {
+            seq: at,
             reason: reason.to_owned(),
         };
         if seq != expected {
-            return Ok(broken(&format!("missing: the next stored entry is {seq}")));
+            let reason = format!("missing: the next stored entry is {seq}");
+            return Ok(broken(expected, &reason));
         }
         let body = row.get_ref(1)?.as_bytes().unwrap_or_default();
         let (prev, hash): (Option<Vec<u8>>, Option<Vec<u8>>) = (row.get(2)?, row.get(3)?);
         if prev.as_deref() != Some(&head[..]) {
-            return Ok(broken("its link to the previous entry does not match"));
+            return Ok(broken(seq, "its link to the previous entry does not match"));
         }
-        let mut h = Sha256::new();
-        h.update(head);
-        h.update(body);
-        let own: Hash = h.finalize().into();
-        if hash.as_deref() != Some(&own[..]) {
-            return Ok(broken("its bytes do not match its hash (changed)"));
+        let Some(stored) = hash.and_then(|h| Hash::try_from(h).ok()) else {
+            return Ok(broken(seq, "it has no hash"));
+        };
+        if link(&head, body) != stored {
+            changed.insert(seq, (stored, Sha256::digest(body).into()));
+        } else if let Some(redacted) = detached(body) {
+            for r in redacted {
+                match changed.get(&r.seq) {
+                    Some((was, now)) if r.seq < seq && hex(was) == r.was => {
+                        // Rewritten again by a later detach: that one
+                        // must vouch for the bytes it left.
+                        if hex(now) == r.now {
+                            changed.remove(&r.seq);
+                        }
+                        vouched.insert(r.seq);
+                    }
+                    _ if vouched.contains(&r.seq) => {}
+                    _ => {
+                        let why = format!("the detach at {seq} names it, but it holds other bytes");
+                        return Ok(broken(r.seq, &why));
+                    }
+                }
+            }
         }
-        head = own;
+        head = stored;
         expected += 1;
+    }
+    if let Some((&seq, _)) = changed.iter().next() {
+        let reason = "its bytes do not match its hash (changed)";
+        return Ok(Verdict::Broken {
+            seq,
+            reason: reason.to_owned(),
+        });
     }
     Ok(Verdict::Intact {
         entries: expected - 1,
         head,
     })
+}
+
+/// The rewrites a `detached` entry vouches for; `None` for any other.
+fn detached(body: &[u8]) -> Option<Vec<crate::queue::privacy::Redacted>> {
+    // Most entries are votes: skip the parse unless it can be one.
+    if !body.windows(10).any(|w| w == b"\"detached\"") {
+        return None;
+    }
+    match serde_json::from_slice::<crate::queue::Entry>(body)
+        .ok()?
+        .event
+    {
+        crate::queue::Event::Detached { redacted, .. } => Some(redacted),
+        _ => None,
+    }
 }
 
 /// Chains the entries of a log written before chains existed (schema 1),

@@ -6,6 +6,7 @@
 
 pub mod chain;
 mod health;
+mod redact;
 mod sqlite;
 mod summary;
 mod writer;
@@ -87,6 +88,25 @@ pub trait Log: Send + Sync + 'static {
         Box::pin(async { Ok(Vec::new()) })
     }
 
+    /// The stored bytes and chain hashes of the event's entries at `seqs`:
+    /// what a detach rewrites (`queue::privacy`).
+    fn stored(
+        &self,
+        _event: EventId,
+        _seqs: Vec<Seq>,
+    ) -> LogFuture<'_, Vec<crate::queue::privacy::StoredEntry>> {
+        Box::pin(async { Err(LogError::Storage("this log cannot detach".into())) })
+    }
+
+    /// The hash of the event's entry at `seq` (the chain head once that
+    /// entry was the last): what an export prints so a report can be
+    /// checked against the data later (`hoidap verify`). `None` if no
+    /// entry is stored there. A log that keeps no hash chain says so
+    /// with an error rather than make a hash up.
+    fn head(&self, _event: EventId, _seq: Seq) -> LogFuture<'_, Option<chain::Hash>> {
+        Box::pin(async { Err(LogError::Storage("this log keeps no hash chain".into())) })
+    }
+
     /// `Some` while the log cannot write (a full or read-only disk): why,
     /// and since when. Clears by itself once a write succeeds again.
     fn unwritable(&self) -> Option<Unwritable> {
@@ -106,4 +126,9 @@ pub struct Summary {
     pub pending: u32,
     /// Milliseconds since the Unix epoch of the last change or connection.
     pub last_activity: u64,
+    /// When names still held must be detached (the retention period's
+    /// end, `queue::privacy`): the server loads the room then, even if
+    /// nobody connects. Absent: nothing to detach, or no period set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detach_at: Option<u64>,
 }

@@ -48,6 +48,8 @@ const SELECT_EVENTS: &str = "SELECT id, join_code, title, moderator_secret, scre
 const SELECT_ENTRIES: &str =
     "SELECT seq, body FROM entries WHERE event = ?1 AND seq > ?2 ORDER BY seq";
 
+const SELECT_HASH: &str = "SELECT hash FROM entries WHERE event = ?1 AND seq = ?2";
+
 /// A handle on the SQLite log. Cheap to clone; the writer thread stops once
 /// the last handle is dropped, after finishing the jobs already queued.
 #[derive(Clone)]
@@ -224,12 +226,40 @@ impl Log for SqliteLog {
         })
     }
 
+    fn head(&self, event: EventId, seq: Seq) -> LogFuture<'_, Option<super::chain::Hash>> {
+        self.read(move |conn| {
+            let seq = seq.min(i64::MAX as u64);
+            let mut stmt = conn.prepare_cached(SELECT_HASH)?;
+            let mut rows = stmt.query(params![event, seq])?;
+            let Some(row) = rows.next()? else {
+                return Ok(None);
+            };
+            let hash: Option<Vec<u8>> = row.get(0)?;
+            // The writer stores a hash with every entry (schema 2): one
+            // without, or of the wrong size, is not a chain to report.
+            let hash = hash.and_then(|h| <super::chain::Hash>::try_from(h.as_slice()).ok());
+            hash.map(Some).ok_or(LogError::Corrupt {
+                event,
+                seq,
+                reason: "no hash stored".into(),
+            })
+        })
+    }
+
     fn save_summary(&self, event: EventId, summary: Summary) -> LogFuture<'_, ()> {
         self.submit(Op::Summary(event, summary))
     }
 
     fn summaries(&self) -> LogFuture<'_, Vec<super::SummaryRow>> {
         self.read(summary::all)
+    }
+
+    fn stored(
+        &self,
+        event: EventId,
+        seqs: Vec<Seq>,
+    ) -> LogFuture<'_, Vec<crate::queue::privacy::StoredEntry>> {
+        self.read(move |conn| super::redact::stored(conn, event, &seqs))
     }
 
     fn unwritable(&self) -> Option<health::Unwritable> {
@@ -277,6 +307,8 @@ fn configure(conn: &Connection) -> Result<(), LogError> {
         let msg = format!("journal_mode is {mode}: WAL is not supported on this file system");
         return Err(LogError::Storage(msg));
     }
+    // What a detach removes must not stay in free space of the file.
+    conn.pragma_update(None, "secure_delete", true)?;
     // An acknowledged entry must survive power loss, not only a crash.
     Ok(conn.pragma_update(None, "synchronous", "FULL")?)
 }

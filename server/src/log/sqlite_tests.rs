@@ -378,6 +378,7 @@ async fn summaries_survive_a_reopen_beside_the_entries() {
         questions: 7,
         pending: 2,
         last_activity: 1_700_000_009_000,
+        detach_at: Some(1_800_000_000_000),
     };
     log.save_summary(1, summary).await.unwrap();
     // A second save replaces the first.
@@ -424,4 +425,25 @@ async fn a_doubted_commit_stops_writes_and_reads_until_a_restart() {
     assert!(log.unwritable().is_none());
     assert_eq!(seqs(&log.entries(1, 0).await.unwrap()), vec![1, 2]);
     log.append(1, vec![vote(3)]).await.unwrap();
+}
+
+#[tokio::test]
+async fn head_is_the_hash_verify_ends_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = SqliteLog::open(dir.path()).unwrap();
+    create(&log, 1).await;
+    log.append(1, vec![vote(2), vote(3)]).await.unwrap();
+    let at_2 = log.head(1, 2).await.unwrap().expect("stored");
+    let at_3 = log.head(1, 3).await.unwrap().expect("stored");
+    assert_ne!(at_2, at_3);
+    assert_eq!(log.head(1, 4).await.unwrap(), None);
+    assert_eq!(log.head(2, 1).await.unwrap(), None);
+    let checked = super::super::chain::verify_dir(dir.path(), Some(&code(1))).unwrap();
+    assert_eq!(
+        checked[0].verdict,
+        super::super::chain::Verdict::Intact {
+            entries: 3,
+            head: at_3
+        }
+    );
 }

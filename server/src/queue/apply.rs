@@ -24,23 +24,16 @@ pub fn decide(state: &State, command: &Command) -> Result<Option<Event>, Rejecti
             super::Principal::Delegate { id } => super::roster::decide_claim(state, *id),
             _ => Err(Rejection::Forbidden),
         },
-        Op::Export { format } => decide_export(powers, format),
+        Op::Export { format } => people::decide_export(state, powers, format),
+        Op::Detach {
+            scope,
+            reason,
+            stored,
+        } if powers == Powers::Admin => {
+            super::privacy::decide_detach(state, *scope, *reason, stored)
+        }
+        Op::Detach { .. } => Err(Rejection::Forbidden),
     }
-}
-
-/// The organiser and the chair (a chair's personal link, or the shared
-/// moderator link, which acts as the chair) may export; nobody else on the
-/// staff: an export takes the panel's view, names included, off the server.
-fn decide_export(powers: Powers<'_>, format: &str) -> Result<Option<Event>, Rejection> {
-    if powers != Powers::Admin && !powers.is_chair() {
-        return Err(Rejection::Forbidden);
-    }
-    if !super::EXPORT_FORMATS.contains(&format) {
-        return Err(Rejection::BadSetting("format"));
-    }
-    Ok(Some(Event::Exported {
-        format: format.to_owned(),
-    }))
 }
 
 fn decide_client(
@@ -171,6 +164,9 @@ fn decide_client(
                 roster: state.settings.roster,
                 asker_routes: asker_routes.unwrap_or(state.settings.asker_routes),
                 screen: state.settings.screen,
+                // The organiser's alone, like roster mode.
+                retention_days: state.settings.retention_days,
+                export_roles: state.settings.export_roles.clone(),
             };
             // Moderators must not be able to take back what the chair kept.
             if settings.chair_sets_current != state.settings.chair_sets_current
@@ -325,9 +321,17 @@ pub(super) fn checked_settings(settings: Settings) -> Result<Settings, Rejection
     if !(1..=MAX_LENGTH_CEILING).contains(&settings.max_length) {
         return Err(Rejection::BadSetting("max_length must be 1..=2000"));
     }
+    if settings
+        .retention_days
+        .is_some_and(|d| d > super::privacy::MAX_RETENTION_DAYS)
+    {
+        return Err(Rejection::BadSetting("retention_days must be 0..=3650"));
+    }
+    let export_roles = people::export_roles(&settings.export_roles)?;
     Ok(Settings {
         allow_anonymous: levels.iter().any(|i| i.hides_name_from_hall()),
         identities: Some(levels),
+        export_roles,
         ..settings
     })
 }
@@ -434,6 +438,8 @@ pub fn evolve(state: &mut State, entry: &Entry) {
                     status: *status,
                     asker,
                     created_at: entry.at,
+                    asked_seq: entry.seq,
+                    detached: false,
                     voters: Default::default(),
                     follow: crate::queue::Follow {
                         topic: *topic,
@@ -484,13 +490,21 @@ pub fn evolve(state: &mut State, entry: &Entry) {
         }
         Event::CurrentSet { question } => state.current = *question,
         Event::SettingsSet { settings } => state.settings = normalised(settings),
-        Event::PhaseSet { phase } => state.phase = *phase,
+        Event::PhaseSet { phase } => {
+            state.phase = *phase;
+            state.closed_at = (*phase == Phase::Closed).then_some(entry.at);
+        }
+        Event::Detached {
+            questions,
+            delegates,
+            ..
+        } => super::privacy::evolve_detached(state, questions, delegates),
         Event::TitleSet { title } => state.title = title.clone(),
         Event::Exported { .. } => {}
         other => {
             let _ = super::followup::evolve(state, &entry.by, entry.at, other)
                 || people::evolve_staff(state, other)
-                || super::roster::evolve_roster(state, other);
+                || super::roster::evolve_roster(state, entry.seq, other);
         }
     }
 }

@@ -10,7 +10,7 @@
 //! dates.
 
 /// Vietnam's offset from UTC.
-const OFFSET_MS: i64 = 7 * 3_600_000;
+pub const OFFSET_MS: i64 = 7 * 3_600_000;
 const DAY_MS: i64 = 86_400_000;
 
 /// The most working days a single promise or extension may give.

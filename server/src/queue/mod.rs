@@ -14,6 +14,8 @@ mod followup;
 mod format;
 mod ids;
 mod people;
+pub mod person;
+pub mod privacy;
 mod roster;
 mod state;
 mod text;
@@ -29,7 +31,7 @@ pub use followup::{
 };
 pub use format::ENTRY_VERSION;
 pub use ids::{DelegateId, StaffId};
-pub use people::{AdminAction, Powers, Principal, StaffMember};
+pub use people::{AdminAction, Powers, Principal, StaffMember, export_roles};
 pub use roster::{Delegate, DelegateRecord, MAX_DELEGATES, MAX_POSITION, NewDelegate};
 pub use state::{Applied, FastMap, QuestionState, Quotas, REMEMBERED_REQUESTS, State};
 pub use text::{TextError, clean_optional, clean_text};
@@ -56,15 +58,28 @@ pub enum Op {
     /// A delegate's card used on a device (the room checked the code; the
     /// command's principal is the delegate).
     Claim,
-    /// An export of the event's questions in `format` (one of
-    /// [`EXPORT_FORMATS`]): the organiser's, or the chair's.
+    /// An export of the event's questions or audit trail in `format` (one
+    /// of [`EXPORT_FORMATS`]): the organiser's, the chair's, or a role's
+    /// the organiser allowed (`Settings::export_roles`).
     Export {
         format: String,
     },
+    /// Detaching identities (`privacy`): the organiser's, with the stored
+    /// entries the room read at `privacy::targets(state, scope).seqs`.
+    Detach {
+        scope: privacy::Scope,
+        reason: privacy::DetachReason,
+        stored: Vec<privacy::StoredEntry>,
+    },
 }
 
-/// The formats an event may be exported in (see `crate::export`).
-pub const EXPORT_FORMATS: [&str; 3] = ["csv", "xlsx", "json"];
+/// The formats an event may be exported in (see `crate::export`): its
+/// questions (`csv`, `xlsx`, `json`) or its audit trail (`audit_csv`,
+/// `audit_json`, `export::audit`).
+pub const EXPORT_FORMATS: [&str; 5] = ["csv", "xlsx", "json", "audit_csv", "audit_json"];
+/// The `format` of an export of one person's data (`person`): the
+/// organiser's alone.
+pub const PERSON_FORMAT: &str = "person";
 
 /// A fact that happened to an event. One log entry holds one event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,6 +248,19 @@ pub enum Event {
     Exported {
         format: String,
     },
+    /// Askers' names and units were removed from these questions, and
+    /// these delegates' records were emptied: the entries listed were
+    /// rewritten without them, in the same transaction, each with the
+    /// chain hash it keeps and the hash of its new bytes (`privacy`).
+    /// Names no one: not even who asked for it.
+    Detached {
+        reason: privacy::DetachReason,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        questions: Vec<QuestionId>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        delegates: Vec<DelegateId>,
+        redacted: Vec<privacy::Redacted>,
+    },
 }
 
 impl Event {
@@ -259,6 +287,7 @@ impl Event {
             | Event::AnswerDrafted { question, .. }
             | Event::AnswerPublished { question, .. }
             | Event::NotSatisfied { question, .. } => vec![*question],
+            Event::Detached { questions, .. } => questions.clone(),
             Event::Merged {
                 question,
                 into: other,

@@ -185,6 +185,61 @@ impl<'a> Powers<'a> {
     }
 }
 
+/// The roles the organiser may allow to export, in the order kept.
+const EXPORTING: [StaffRole; 4] = [
+    StaffRole::Moderator,
+    StaffRole::Official,
+    StaffRole::Clerk,
+    StaffRole::Observer,
+];
+
+/// The organiser and the chair (a chair's personal link, or the shared
+/// moderator link, which acts as the chair) may export, and the staff
+/// roles the organiser allowed (`Settings::export_roles`); nobody else:
+/// an export takes the panel's view, names included, off the server.
+/// `roles` as `Settings::export_roles` keeps them: one order whatever the
+/// console sent, so the same choice is the same settings (and no entry);
+/// the chair always may, so is not listed; a screen never may.
+pub fn export_roles(roles: &[StaffRole]) -> Result<Vec<StaffRole>, Rejection> {
+    if roles.contains(&StaffRole::Screen) {
+        return Err(Rejection::BadSetting(
+            "export_roles: a screen never exports",
+        ));
+    }
+    Ok(EXPORTING
+        .into_iter()
+        .filter(|r| roles.contains(r))
+        .collect())
+}
+
+pub(super) fn decide_export(
+    state: &State,
+    powers: Powers<'_>,
+    format: &str,
+) -> Result<Option<Event>, Rejection> {
+    let allowed = match powers {
+        Powers::Admin => true,
+        Powers::Panel(role) => {
+            role == StaffRole::Chair || state.settings.export_roles.contains(&role)
+        }
+        _ => false,
+    };
+    if !allowed {
+        return Err(Rejection::Forbidden);
+    }
+    if format == super::PERSON_FORMAT {
+        // One person's data: the organiser's alone (docs/privacy.md).
+        if powers != Powers::Admin {
+            return Err(Rejection::Forbidden);
+        }
+    } else if !super::EXPORT_FORMATS.contains(&format) {
+        return Err(Rejection::BadSetting("format"));
+    }
+    Ok(Some(Event::Exported {
+        format: format.to_owned(),
+    }))
+}
+
 pub(super) fn decide_admin(
     state: &State,
     action: &AdminAction,

@@ -13,6 +13,7 @@
 use super::ids::DelegateId;
 use super::text::clean_optional;
 use super::{Event, MAX_NAME, MAX_UNIT, Rejection, State, TextError};
+use hoidap_protocol::Seq;
 use serde::{Deserialize, Serialize};
 
 /// Delegates in one event, imports together.
@@ -37,6 +38,9 @@ pub struct Delegate {
     pub claimed: bool,
     /// Resets so far: the card's code is derived from it.
     pub code: u32,
+    /// The position of the `delegates_added` entry that holds the record
+    /// (the one a detach rewrites).
+    pub added_seq: Seq,
 }
 
 impl Delegate {
@@ -128,7 +132,7 @@ pub(super) fn decide_reset(state: &State, id: DelegateId) -> Result<Option<Event
 }
 
 /// Applies a roster entry; `false` if the event is not one.
-pub(super) fn evolve_roster(state: &mut State, event: &Event) -> bool {
+pub(super) fn evolve_roster(state: &mut State, seq: Seq, event: &Event) -> bool {
     match event {
         Event::DelegatesAdded { delegates } => {
             for r in delegates {
@@ -141,6 +145,7 @@ pub(super) fn evolve_roster(state: &mut State, event: &Event) -> bool {
                     device: 0,
                     claimed: false,
                     code: 0,
+                    added_seq: seq,
                 };
                 state.delegates.insert(r.id, d);
             }

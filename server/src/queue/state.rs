@@ -37,6 +37,9 @@ pub struct State {
     /// The latest entry time applied (ms since the Unix epoch): the next
     /// entry is never stamped before it (see `room::clock`).
     pub last_at: u64,
+    /// When the event was last closed, while it is (the retention period
+    /// counts from it: `privacy::detach_at`).
+    pub closed_at: Option<u64>,
     participants: FastMap<String, ParticipantIndex>,
     participant_ids: Vec<String>,
     /// Request ids already applied, by requester: a retried request gets
@@ -125,6 +128,10 @@ pub struct QuestionState {
     pub status: QuestionStatus,
     pub asker: Option<ParticipantIndex>,
     pub created_at: u64,
+    /// The position of its `asked` entry (the one a detach rewrites).
+    pub asked_seq: Seq,
+    /// Its asker's name and unit were detached (`privacy`).
+    pub detached: bool,
     pub voters: FastSet<ParticipantIndex>,
     pub follow: Follow,
 }

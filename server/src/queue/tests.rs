@@ -6,6 +6,7 @@ mod decide;
 mod followup;
 mod identity;
 mod people;
+mod privacy;
 mod props;
 mod props_follow;
 mod roster;
@@ -116,6 +117,8 @@ fn settings(pre_moderation: bool, allow_anonymous: bool, max_length: u32) -> Set
         roster: false,
         asker_routes: false,
         screen: Default::default(),
+        retention_days: None,
+        export_roles: Vec::new(),
     }
 }
 

@@ -272,6 +272,8 @@ pub fn changes(
         Event::Routed { question, .. } | Event::DueExtended { question, .. } => {
             (upsert(question), None)
         }
+        // The questions as they are now: without the names.
+        Event::Detached { questions, .. } => (questions.iter().flat_map(upsert).collect(), None),
         // A draft is the panel's.
         Event::AnswerDrafted { question, .. } => match audience {
             Audience::Moderator => (upsert(question), None),

@@ -6,7 +6,7 @@
 use super::deliver::Job;
 use super::{AdminRefusal, AdminReply, Frame, Room, frame};
 use crate::outbox::{Outbox, Wire};
-use crate::queue::{Command, Entry, Op, Principal, decide};
+use crate::queue::{Command, Entry, Event, Op, Principal, decide};
 use hoidap_protocol::{ErrorCode, Role, Seq, ServerMsg};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -30,6 +30,12 @@ pub(super) enum Reply {
     Export {
         reply: oneshot::Sender<super::ExportReply>,
         rows: Option<Vec<crate::export::Row>>,
+    },
+    /// One person's data (`queue::person`), read at its entry.
+    Person {
+        reply: oneshot::Sender<super::PersonReply>,
+        scope: crate::queue::privacy::Scope,
+        data: Option<crate::queue::person::Person>,
     },
 }
 
@@ -76,13 +82,20 @@ impl Room {
             Ok(Some(event)) => {
                 let req = match &to {
                     Reply::Conn { req, .. } => Some(req.clone()),
-                    Reply::Admin(_) | Reply::Export { .. } => None,
+                    Reply::Admin(_) | Reply::Export { .. } | Reply::Person { .. } => None,
                 };
                 let entry = self.apply(command, req, event);
-                if let Reply::Export { rows, .. } = &mut to {
+                if let (Reply::Export { rows, .. }, Event::Exported { format }) =
+                    (&mut to, &entry.event)
+                    && !crate::export::is_audit(format)
+                {
                     // At the entry itself: later commands of the batch
-                    // are not in it (`exported` changes no row).
+                    // are not in it (`exported` changes no row). An
+                    // audit reads the log's entries instead.
                     *rows = Some(crate::export::rows(&self.state));
+                }
+                if let Reply::Person { scope, data, .. } = &mut to {
+                    *data = crate::queue::person::person(&self.state, *scope).ok();
                 }
                 changed.push(entry.clone());
                 Outcome::Accepted(Some(entry))
@@ -131,6 +144,9 @@ impl Room {
             Reply::Export { reply, rows } => {
                 let _ = reply.send(self.exported(outcome, rows));
             }
+            Reply::Person { reply, data, .. } => {
+                let _ = reply.send(super::privacy::person_reply(outcome, data));
+            }
         }
     }
 
@@ -142,6 +158,9 @@ impl Room {
                 let _ = reply.send(Err(AdminRefusal::Unavailable));
             }
             Reply::Export { reply, .. } => {
+                let _ = reply.send(Err(AdminRefusal::Unavailable));
+            }
+            Reply::Person { reply, .. } => {
                 let _ = reply.send(Err(AdminRefusal::Unavailable));
             }
         }

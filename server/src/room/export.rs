@@ -39,6 +39,10 @@ impl Room {
                     join_code: self.record.join_code.clone(),
                     exported_at: entry.at,
                     entries_seq: entry.seq,
+                    // The room does not read the log: `export_api` asks
+                    // it for the entry's hash once this answer is sent,
+                    // after the commit.
+                    chain_head: String::new(),
                 },
                 questions: rows.unwrap_or_default(),
             }),

@@ -47,6 +47,18 @@ pub enum RoomMsg {
         format: String,
         reply: oneshot::Sender<ExportReply>,
     },
+    /// The organiser's (or the retention period's) detach of identities
+    /// (`queue::privacy`), answered with its entry.
+    Detach {
+        scope: crate::queue::privacy::Scope,
+        reason: crate::queue::privacy::DetachReason,
+        reply: oneshot::Sender<AdminReply>,
+    },
+    /// One person's data (admin API), logged as an export.
+    Person {
+        scope: crate::queue::privacy::Scope,
+        reply: oneshot::Sender<super::privacy::PersonReply>,
+    },
     /// The staff, with their open connections (admin API).
     Staff { reply: oneshot::Sender<Vec<Listed>> },
     /// A card's code was used on a device (the hello found it): the

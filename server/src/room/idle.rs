@@ -103,5 +103,7 @@ pub fn summary(state: &State, last_activity: u64) -> Summary {
         questions: state.questions.len() as u32,
         pending: pending as u32,
         last_activity,
+        detach_at: crate::queue::privacy::detach_at(state)
+            .filter(|_| crate::queue::privacy::holds_names(state)),
     }
 }

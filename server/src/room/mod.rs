@@ -23,6 +23,7 @@ mod join;
 mod members;
 mod pace;
 mod presence;
+mod privacy;
 mod roster;
 mod similar;
 mod sources;
@@ -34,6 +35,7 @@ pub use fanout::{Catchup, Frame, frame};
 pub use handle::{AdminRefusal, AdminReply, RoomGone, RoomHandle, RoomMsg};
 pub use idle::{Idle, Live};
 pub use pace::DEFAULT_BUDGET as DEFAULT_FANOUT_BUDGET;
+pub use privacy::PersonReply;
 pub use roster::{Cards, DelegatePass, RosterListed};
 pub use staff::{Credentials, Found, Listed, StaffPass};
 
@@ -140,6 +142,7 @@ pub async fn start(
             idle,
             clock,
             behind: Default::default(),
+            retention: Default::default(),
         };
         room.run(rx).await
     };
@@ -195,6 +198,7 @@ struct Room {
     /// Where entry times come from (see `clock`).
     clock: Clock,
     behind: clock::Behind,
+    retention: privacy::Retention,
 }
 
 /// One audience's view of one entry: its changes and its new vote count.
@@ -226,6 +230,7 @@ impl Room {
                     if self.broken {
                         self.retry_reload().await;
                     } else {
+                        self.retention_tick().await;
                         self.on_tick();
                         // Here, not in `on_tick`: never during a commit.
                         self.send_presence();
@@ -252,6 +257,21 @@ impl Room {
         let mut joins = Vec::new();
         let mut changed: Vec<Entry> = Vec::new();
         let mut retried = Vec::new();
+        // Alone and first: see `privacy`.
+        if batch.iter().any(|m| matches!(m, RoomMsg::Detach { .. })) {
+            let mut rest = Vec::with_capacity(batch.len());
+            for msg in batch.drain(..) {
+                match msg {
+                    RoomMsg::Detach {
+                        scope,
+                        reason,
+                        reply,
+                    } => self.detach(scope, reason, reply).await,
+                    other => rest.push(other),
+                }
+            }
+            *batch = rest;
+        }
         for msg in batch.drain(..) {
             match msg {
                 RoomMsg::Command {
@@ -291,6 +311,10 @@ impl Room {
                 }
                 RoomMsg::Export { by, format, reply } => {
                     self.export(by, format, reply, &mut changed, &mut pending);
+                }
+                RoomMsg::Detach { .. } => unreachable!("taken before the batch"),
+                RoomMsg::Person { scope, reply } => {
+                    self.person(scope, reply, &mut changed, &mut pending);
                 }
                 RoomMsg::Staff { reply } => {
                     let _ = reply.send(self.staff_listed());

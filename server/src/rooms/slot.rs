@@ -77,6 +77,7 @@ impl Slot {
             questions: 0,
             pending: 0,
             last_activity: at,
+            detach_at: None,
         };
         let live = Live {
             summary,

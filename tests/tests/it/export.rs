@@ -9,7 +9,7 @@ use crate::support::{Hall, add_staff, join_staff};
 use calamine::{Data, Reader, Xlsx};
 use hoidap_protocol::{Action, Identity, Role};
 use hoidap_server::export::{HEADERS, neutralise};
-use hoidap_server::log::{Log, SqliteLog};
+use hoidap_server::log::{Log, SqliteLog, chain};
 use hoidap_server::queue::{Event, Principal, StaffId, due};
 use hoidap_tests::http_get_bytes;
 use serde_json::{Value, json};
@@ -165,10 +165,12 @@ async fn the_three_formats_hold_the_same_rows_and_no_anonymous_asker() -> anyhow
     assert!(csv_bytes.starts_with(b"\xEF\xBB\xBF"), "no BOM");
     let csv_text = std::str::from_utf8(&csv_bytes[3..])?;
     assert!(csv_text.contains("\r\n"));
-    let csv_rows: Vec<Vec<String>> = csv::Reader::from_reader(csv_text.as_bytes())
+    let mut csv_rows: Vec<Vec<String>> = csv::Reader::from_reader(csv_text.as_bytes())
         .records()
         .map(|r| r.map(|r| r.iter().map(str::to_owned).collect()))
         .collect::<Result<_, _>>()?;
+    // The questions, then the chain head (`Chuỗi băm`, entries, hash).
+    let chain_row = csv_rows.pop().expect("the chain row");
     assert_eq!(csv_rows.len(), hostile + 2);
     let starts = ['=', '+', '-', '@', '\t', '\r'];
     let mut quoted = 0;
@@ -197,9 +199,15 @@ async fn the_three_formats_hold_the_same_rows_and_no_anonymous_asker() -> anyhow
     let names = book.sheet_names().to_vec();
     assert_eq!(
         names,
-        ["Tất cả câu hỏi", "Trả lời bằng văn bản", "Đã chuyển"]
+        [
+            "Tất cả câu hỏi",
+            "Trả lời bằng văn bản",
+            "Đã chuyển",
+            "Thông tin"
+        ]
     );
-    let sheets: Vec<Vec<Vec<String>>> = names
+    let about = sheet_texts(&book.worksheet_range("Thông tin")?);
+    let sheets: Vec<Vec<Vec<String>>> = names[..3]
         .iter()
         .map(|name| Ok(sheet_texts(&book.worksheet_range(name)?)))
         .collect::<anyhow::Result<_>>()?;
@@ -272,6 +280,26 @@ async fn the_three_formats_hold_the_same_rows_and_no_anonymous_asker() -> anyhow
     assert_eq!(formats, ["csv", "xlsx", "json"]);
     assert!(exported.iter().all(|(by, ..)| *by == Principal::Admin {}));
     assert_eq!(doc["event"]["entries_seq"], exported[2].2);
+    // Each file's chain head is its own entry's hash, as stored.
+    let log = &SqliteLog::open(&dir)?;
+    let head = |seq| async move {
+        Ok::<_, anyhow::Error>(chain::hex(&log.head(event, seq).await?.expect("stored")))
+    };
+    let (csv_seq, xlsx_seq, json_seq) = (exported[0].2, exported[1].2, exported[2].2);
+    assert_eq!(
+        chain_row[..3],
+        [
+            "Chuỗi băm".to_owned(),
+            csv_seq.to_string(),
+            head(csv_seq).await?
+        ]
+    );
+    assert_eq!(about[3][1], xlsx_seq.to_string());
+    assert_eq!(
+        (about[4][0].as_str(), &about[4][1]),
+        ("Đầu chuỗi băm", &head(xlsx_seq).await?)
+    );
+    assert_eq!(doc["event"]["chain_head"], head(json_seq).await?);
     Ok(())
 }
 

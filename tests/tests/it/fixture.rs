@@ -222,6 +222,8 @@ fn added_since_v1(key: &str, recorded: &serde_json::Map<String, Value>) -> Optio
             { "up_next": true, "votes": true, "routing": false, "blank": false }
         )),
         "topics" | "officials" => Some(serde_json::json!([])),
+        // Settings: only the organiser and the chair exported.
+        "export_roles" => Some(serde_json::json!([])),
         // Settings: v1's anonymous questions were hidden from the hall.
         "identities" => flag("allow_anonymous").map(|anonymous| match anonymous {
             true => serde_json::json!(["named", "hidden_from_hall"]),

@@ -1,7 +1,7 @@
 //! A checker for the subset of JSON Schema that `docs/export.schema.json`
-//! uses (`type`, `enum`, `required`, `properties`, `additionalProperties:
-//! false`, `items`, `minimum`, a `^[0-9]{4}-[0-9]{2}-[0-9]{2}$` date
-//! `pattern`, local `$ref`s). Hand-written rather than the `jsonschema`
+//! and `docs/audit.schema.json` use (`type`, `enum`, `required`,
+//! `properties`, `additionalProperties: false`, `items`, `minimum`, three
+//! `pattern`s: a date, a chain head, a time in UTC+7; local `$ref`s). Hand-written rather than the `jsonschema`
 //! crate: that one brings an HTTP client and a regex engine into the build
 //! for a schema this small. A keyword it does not know fails the check, so
 //! the schema cannot grow past what is verified.
@@ -77,12 +77,20 @@ fn check(root: &Value, schema: &Value, value: &Value, path: &str, out: &mut Vec<
         schema.get("pattern").and_then(Value::as_str),
         value.as_str(),
     ) {
-        if pattern != "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" {
-            out.push(format!(
+        let matches = match pattern {
+            DATE => Some(is_date(s)),
+            HEX_HASH => {
+                Some(s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            }
+            LOCAL_TIME => Some(is_local_time(s)),
+            _ => None,
+        };
+        match matches {
+            None => out.push(format!(
                 "{path}: pattern {pattern} is not one this checker knows"
-            ));
-        } else if !is_date(s) {
-            out.push(format!("{path}: {s:?} does not match {pattern}"));
+            )),
+            Some(false) => out.push(format!("{path}: {s:?} does not match {pattern}")),
+            Some(true) => {}
         }
     }
     if let Some(object) = value.as_object() {
@@ -113,6 +121,23 @@ fn check(root: &Value, schema: &Value, value: &Value, path: &str, out: &mut Vec<
             check(root, items, item, &format!("{path}[{n}]"), out);
         }
     }
+}
+
+/// The patterns the schemas use: a date, a chain head, a time in the
+/// meeting's zone.
+const DATE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+const HEX_HASH: &str = "^[0-9a-f]{64}$";
+const LOCAL_TIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+]07:00$";
+
+fn is_local_time(s: &str) -> bool {
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    s.len() == 25
+        && is_date(&s[..10])
+        && &s[10..11] == "T"
+        && [&s[11..13], &s[14..16], &s[17..19]].into_iter().all(digits)
+        && &s[13..14] == ":"
+        && &s[16..17] == ":"
+        && &s[19..] == "+07:00"
 }
 
 fn is_type(value: &Value, t: &str) -> bool {
@@ -153,6 +178,27 @@ fn the_checker_finds_what_breaks_a_schema() {
         serde_json::json!({ "a": "2026-12-03", "n": 0 }),
         serde_json::json!({ "a": "2026-12-03", "n": 1.5 }),
         serde_json::json!({ "a": "2026-12-03", "extra": true }),
+    ] {
+        assert!(!violations(&schema, &bad).is_empty(), "{bad}");
+    }
+}
+
+#[test]
+fn the_checker_knows_a_chain_head_and_a_local_time() {
+    let schema: Value = serde_json::json!({
+        "type": "object", "additionalProperties": false,
+        "properties": {
+            "head": { "type": "string", "pattern": HEX_HASH },
+            "time": { "type": "string", "pattern": LOCAL_TIME }
+        }
+    });
+    let good = serde_json::json!({ "head": "0a".repeat(32), "time": "2026-12-04T09:05:07+07:00" });
+    assert!(violations(&schema, &good).is_empty());
+    for bad in [
+        serde_json::json!({ "head": "0A".repeat(32) }),
+        serde_json::json!({ "head": "0a".repeat(31) }),
+        serde_json::json!({ "time": "2026-12-04T09:05:07Z" }),
+        serde_json::json!({ "time": "2026-12-04 09:05:07+07:00" }),
     ] {
         assert!(!violations(&schema, &bad).is_empty(), "{bad}");
     }

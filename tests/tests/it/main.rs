@@ -3,6 +3,7 @@
 
 mod access;
 mod anonymity;
+mod audit;
 mod backup;
 mod bad_input;
 mod bigjoin;
@@ -26,6 +27,7 @@ mod organiser;
 mod pace;
 mod presence;
 #[cfg(unix)]
+mod privacy;
 mod private_data;
 mod queue;
 mod reconnect;

@@ -12,6 +12,7 @@ import {
   figuresText, fillForm, formError, formSubmit, onSubmit, renderEvents, renderLinks, renderSettings,
 } from './adminevents.js';
 import { renderExports } from './adminexport.js';
+import { renderPrivacy } from './adminprivacy.js';
 import { renderCards, renderPoster } from './adminprint.js';
 import { RosterPane, pickDelegates } from './adminroster.js';
 import { StaffPane } from './adminstaff.js';
@@ -215,6 +216,7 @@ async function showEvent(ev, part) {
   if (part === 'info') {
     renderLinks(ev);
     renderExports(ev.join_code);
+    renderPrivacy(ev.join_code);
     renderSettings(ev);
   } else if (part === 'staff') {
     await staff.show(ev.join_code);
@@ -232,10 +234,14 @@ onSubmit((body) => busy(formSubmit, async () => {
       /** @type {Record<string, unknown>} */
       const change = {};
       for (const [k, v] of Object.entries(body)) {
-        const before = k === 'title' ? current.title : /** @type {Record<string, unknown>} */ (s ?? {})[k];
+        let before = k === 'title' ? current.title : /** @type {Record<string, unknown>} */ (s ?? {})[k];
+        // Settings leave an unset retention out; the form says null.
+        if (k === 'retention_days') before ??= null;
         if (JSON.stringify(before) !== JSON.stringify(v)) change[k] = v;
       }
       if (change.roster === false && s?.roster === undefined) delete change.roster;
+      // A server before export roles refuses the field; none is its default.
+      if (s?.export_roles === undefined && !body.export_roles.length) delete change.export_roles;
       const saved = await api('PATCH', eventPath(current.join_code), { json: change });
       say(tr('adm.form.saved'));
       location.hash = eventHref(saved?.join_code ?? current.join_code);
@@ -244,6 +250,8 @@ onSubmit((body) => busy(formSubmit, async () => {
       const create = { ...body };
       // Open is the default: servers before roster mode refuse the field.
       if (!create.roster) delete create.roster;
+      if (create.retention_days === null) delete create.retention_days;
+      if (!body.export_roles.length) delete create.export_roles;
       const made = await api('POST', '/api/events', { json: create });
       say(tr('adm.form.created', { code: made.join_code }));
       location.hash = eventHref(made.join_code);

@@ -8,6 +8,7 @@ import { linkField } from './adminui.js';
 
 /** @typedef {import('./protocol').Identity} Identity */
 /** @typedef {import('./protocol').Phase} Phase */
+/** @typedef {import('./protocol').StaffRole} StaffRole */
 
 /**
  * An event as `GET /api/events` lists it; `settings` only from
@@ -19,13 +20,18 @@ import { linkField } from './adminui.js';
  *     pending: number | null, connections: number, last_activity: number},
  *   settings?: EventSettings}} AdminEvent
  * @typedef {{pre_moderation: boolean, allow_anonymous?: boolean, max_length: number,
- *   chair_sets_current: boolean, identities?: Identity[], roster?: boolean}} EventSettings
+ *   chair_sets_current: boolean, identities?: Identity[], roster?: boolean,
+ *   retention_days?: number | null, export_roles?: StaffRole[]}} EventSettings
  * @typedef {{title: string, pre_moderation: boolean, max_length: number,
- *   chair_sets_current: boolean, identities: Identity[], roster?: boolean}} EventBody
+ *   chair_sets_current: boolean, identities: Identity[], roster?: boolean,
+ *   retention_days: number | null, export_roles: StaffRole[]}} EventBody
  */
 
 /** @type {Identity[]} */
 export const IDENTITIES = ['named', 'unit_only', 'hidden_from_hall', 'anonymous'];
+
+/** The staff roles the organiser may let export (the chair always may). @type {StaffRole[]} */
+export const EXPORT_ROLES = ['moderator', 'official', 'clerk', 'observer'];
 
 /**
  * "42 câu hỏi · 3 chờ duyệt · 5 kết nối · hoạt động 3 phút trước".
@@ -106,6 +112,8 @@ const chair = byId('f-chair', HTMLInputElement);
 const max = byId('f-max', HTMLInputElement);
 const maxError = byId('f-max-error', HTMLElement);
 const idError = byId('f-id-error', HTMLElement);
+const retention = byId('f-retention', HTMLInputElement);
+const retentionError = byId('f-retention-error', HTMLElement);
 const modeOpen = byId('f-mode-open', HTMLInputElement);
 const modeRoster = byId('f-mode-roster', HTMLInputElement);
 const formError = byId('form-error', HTMLElement);
@@ -118,8 +126,15 @@ title.addEventListener('input', () => {
   title.removeAttribute('aria-invalid');
 });
 
+retention.addEventListener('input', () => {
+  retentionError.hidden = true;
+  retention.removeAttribute('aria-invalid');
+});
+
 /** @param {Identity} level */
 const identityBox = (level) => byId(`f-id-${level}`, HTMLInputElement);
+/** @param {StaffRole} role */
+const exportBox = (role) => byId(`f-export-${role}`, HTMLInputElement);
 
 /**
  * Fills the form: empty with the defaults for a new event, or with an
@@ -128,8 +143,8 @@ const identityBox = (level) => byId(`f-id-${level}`, HTMLInputElement);
  */
 export function fillForm(ev) {
   form.reset();
-  for (const node of [titleError, maxError, idError, formError]) node.hidden = true;
-  for (const node of [title, max]) node.removeAttribute('aria-invalid');
+  for (const node of [titleError, maxError, idError, retentionError, formError]) node.hidden = true;
+  for (const node of [title, max, retention]) node.removeAttribute('aria-invalid');
   const editing = ev !== null;
   setKey(heading, editing ? 'adm.form.edit' : 'adm.form.new');
   setKey(submit, editing ? 'adm.form.save' : 'adm.form.create');
@@ -144,6 +159,8 @@ export function fillForm(ev) {
   const levels = s.identities ?? (s.allow_anonymous ? ['named', 'hidden_from_hall'] : ['named']);
   for (const level of IDENTITIES) identityBox(level).checked = levels.includes(level);
   (s.roster ? modeRoster : modeOpen).checked = true;
+  retention.value = s.retention_days == null ? '' : String(s.retention_days);
+  for (const role of EXPORT_ROLES) exportBox(role).checked = (s.export_roles ?? []).includes(role);
 }
 
 /**
@@ -163,8 +180,8 @@ function invalid(line, field, key) {
  * @returns {EventBody | null}
  */
 export function readForm() {
-  for (const node of [titleError, maxError, idError, formError]) node.hidden = true;
-  for (const node of [title, max]) node.removeAttribute('aria-invalid');
+  for (const node of [titleError, maxError, idError, retentionError, formError]) node.hidden = true;
+  for (const node of [title, max, retention]) node.removeAttribute('aria-invalid');
   /** @type {HTMLElement | null} */
   let first = null;
   const name = title.value.trim();
@@ -182,6 +199,12 @@ export function readForm() {
     invalid(idError, null, 'adm.form.identities.none');
     first ??= identityBox('named');
   }
+  // Empty: kept until the organiser detaches them (the server's default).
+  const days = retention.value.trim() === '' ? null : Number(retention.value);
+  if (days !== null && (!Number.isInteger(days) || days < 0 || days > 3650)) {
+    invalid(retentionError, retention, 'adm.form.retention.bad');
+    first ??= retention;
+  }
   if (first) {
     first.focus();
     return null;
@@ -193,6 +216,8 @@ export function readForm() {
     chair_sets_current: chair.checked,
     identities,
     roster: modeRoster.checked,
+    retention_days: days,
+    export_roles: EXPORT_ROLES.filter((role) => exportBox(role).checked),
   };
 }
 
@@ -239,6 +264,20 @@ export function renderSettings(ev) {
     [tr('adm.form.chair_sets_current'), yes(s.chair_sets_current)],
     [tr('adm.form.max_length'), String(s.max_length)],
     [tr('adm.form.identities'), levels.map((l) => tr(`identity.${l}`)).join(', ')],
+    [tr('adm.form.retention'), retentionText(s.retention_days)],
   ];
+  if (s.export_roles) {
+    const roles = s.export_roles.map((r) => tr(`staff.role.${r}`)).join(', ');
+    rows.push([tr('adm.form.export_roles'), roles || tr('adm.export_roles.none')]);
+  }
   dl.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', '', k), el('dd', '', v)]));
+}
+
+/**
+ * An event's retention period in words.
+ * @param {number | null | undefined} days
+ */
+export function retentionText(days) {
+  if (days == null) return tr('adm.retention.kept');
+  return days === 0 ? tr('adm.retention.zero') : tr('adm.retention.days', { n: days });
 }

@@ -1,6 +1,7 @@
 // The organiser console's "Báo cáo và dữ liệu" box: the link to the
 // printable report (/report/CODE, opened in this tab so it finds the admin
-// token in this tab's sessionStorage) and the export downloads. A download
+// token in this tab's sessionStorage) and the export downloads (the
+// questions, and the audit trail). A download
 // needs the token in a header, never in a URL, so it is fetched and handed
 // to the browser as a blob.
 
@@ -36,7 +37,9 @@ async function download(code, format) {
   const error = byId('export-error', HTMLElement);
   error.hidden = true;
   try {
-    const res = await fetch(`/api/events/${encodeURIComponent(code)}/export?format=${format}`, {
+    // `audit_csv` is the audit trail's CSV: `/audit?format=csv`.
+    const what = format.startsWith('audit_') ? `audit?format=${format.slice(6)}` : `export?format=${format}`;
+    const res = await fetch(`/api/events/${encodeURIComponent(code)}/${what}`, {
       headers: { authorization: `Bearer ${getToken()}` },
       cache: 'no-store',
     });

@@ -8,6 +8,7 @@ import { currentLang, el, tr } from './dom.js';
 import { ApiError, api, eventPath, getToken } from './adminapi.js';
 import { eventHref, problemText, rosterType, rowErrorText } from './adminfmt.js';
 import { busy, button, confirmAction, say, showError } from './adminui.js';
+import { confirmDetach, detachedText, downloadPerson } from './adminprivacy.js';
 import { fold, matches } from './text.js';
 
 /** @typedef {import('./adminprint.js').Delegate} Delegate */
@@ -28,6 +29,12 @@ export function pickDelegates(delegates, query) {
   if (!query.trim()) return delegates;
   return delegates.filter((d) => matches(fold(`${d.name} ${d.unit ?? ''} ${d.position ?? ''} ${d.code}`), query));
 }
+
+/**
+ * How a delegate is named in the console: a detached one's name is empty.
+ * @param {Delegate} d
+ */
+export const shownName = (d) => d.name || tr('adm.privacy.detached_name');
 
 export class RosterPane {
   /** @param {HTMLElement} root */
@@ -287,7 +294,7 @@ export class RosterPane {
       if (!shown.has(d)) return [];
       const row = el('tr');
       row.dataset.id = d.id;
-      const name = el('th', '', d.name);
+      const name = el('th', d.name ? '' : 'detached', shownName(d));
       name.scope = 'row';
       const state = d.present > 0 ? 'adm.roster.present' : d.claimed ? 'adm.roster.claimed.yes' : 'adm.roster.claimed.no';
       const status = el('td');
@@ -295,9 +302,9 @@ export class RosterPane {
       const actions = el('td', 'actions');
       const reset = button(tr('adm.roster.reset'));
       reset.dataset.action = 'reset';
-      reset.setAttribute('aria-label', `${tr('adm.roster.reset')}: ${d.name}`);
+      reset.setAttribute('aria-label', `${tr('adm.roster.reset')}: ${shownName(d)}`);
       reset.addEventListener('click', () => this.reset(d));
-      actions.append(reset);
+      actions.append(reset, ...this.privacyButtons(d));
       row.append(
         el('td', 'num', String(i + 1)), name, el('td', '', d.unit ?? ''), el('td', '', d.position ?? ''),
         el('td', 'mono', d.code), status, actions,
@@ -306,11 +313,46 @@ export class RosterPane {
     });
   }
 
+  /**
+   * "Dữ liệu" (the delegate's data as a file) and "Gỡ danh tính", the
+   * latter only while there is a name to remove.
+   * @param {Delegate} d
+   */
+  privacyButtons(d) {
+    const code = this.event?.join_code ?? '';
+    const data = button(tr('adm.privacy.data'));
+    data.dataset.action = 'data';
+    data.setAttribute('aria-label', `${tr('adm.privacy.data')}: ${shownName(d)}`);
+    data.addEventListener('click', () => busy(data, async () => {
+      try {
+        say(tr('adm.privacy.downloaded', { file: await downloadPerson(code, { delegate: d.id }) }));
+      } catch (err) {
+        showError(err);
+      }
+    }));
+    if (!d.name) return [data];
+    const detach = button(tr('adm.privacy.detach'), 'btn quiet small danger');
+    detach.dataset.action = 'detach';
+    detach.setAttribute('aria-label', `${tr('adm.privacy.detach')}: ${d.name}`);
+    detach.addEventListener('click', () => busy(detach, async () => {
+      try {
+        const title = tr('adm.privacy.confirm.delegate', { name: d.name });
+        const res = await confirmDetach(code, { delegate: d.id }, title);
+        if (!res) return;
+        say(detachedText(res));
+        await this.reload();
+      } catch (err) {
+        showError(err);
+      }
+    }));
+    return [data, detach];
+  }
+
   /** @param {Delegate} d */
   async reset(d) {
     const ev = this.event;
     if (!ev) return;
-    const ok = await confirmAction(tr('adm.roster.reset.title', { name: d.name }), tr('adm.roster.reset.text'), tr('adm.roster.reset'));
+    const ok = await confirmAction(tr('adm.roster.reset.title', { name: shownName(d) }), tr('adm.roster.reset.text'), tr('adm.roster.reset'));
     if (!ok) return;
     try {
       /** @type {Delegate} */

@@ -81,6 +81,8 @@ export const REPORT_VI = {
   'rep.dl.csv': 'Tải CSV',
   'rep.dl.xlsx': 'Tải Excel (XLSX)',
   'rep.dl.json': 'Tải JSON',
+  'rep.dl.audit_csv': 'Nhật ký thao tác (CSV)',
+  'rep.dl.audit_json': 'Nhật ký thao tác (JSON)',
   'rep.dl.failed': 'Không tải được tệp: {error}',
 };
 
@@ -163,5 +165,7 @@ export const REPORT_EN = {
   'rep.dl.csv': 'Download CSV',
   'rep.dl.xlsx': 'Download Excel (XLSX)',
   'rep.dl.json': 'Download JSON',
+  'rep.dl.audit_csv': 'Audit trail (CSV)',
+  'rep.dl.audit_json': 'Audit trail (JSON)',
   'rep.dl.failed': 'The file could not be downloaded: {error}',
 };

@@ -51,7 +51,20 @@ asker_routes: boolean,
  * What the projector shows. Absent in older logs: the up-next list
  * and vote counts, no routing line, not blank.
  */
-screen: ScreenSettings, };
+screen: ScreenSettings, 
+/**
+ * Days the askers' names and units are kept after the follow-up
+ * period (the event closed, and its latest due date passed); then
+ * they are detached from the questions. Absent: kept until the
+ * organiser detaches them. Set by the organiser only.
+ */
+retention_days?: number, 
+/**
+ * Staff roles that may export the event besides the organiser and
+ * the chair (moderator, official, clerk, observer; a screen never).
+ * Set by the organiser only. Absent in older logs: none.
+ */
+export_roles: Array<StaffRole>, };
 
 export type Identity = "named" | "unit_only" | "hidden_from_hall" | "anonymous";
 

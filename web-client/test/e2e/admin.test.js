@@ -122,6 +122,7 @@ test('login, create an event, copy its links, print the poster, manage staff; ax
   await page.locator('#f-max').fill('800');
   await page.locator('#f-id-unit_only').check();
   await page.locator('#f-id-anonymous').check();
+  await page.locator('#f-export-clerk').check();
   await page.screenshot({ path: join(dir, 'admin-form.png'), fullPage: true });
   await page.locator('#f-title').press('Enter');
   await page.locator('#ev-title', { hasText: 'Hội nghị đối thoại' }).waitFor();
@@ -131,10 +132,12 @@ test('login, create an event, copy its links, print the poster, manage staff; ax
   const code = made.join_code;
   const { settings } = await admin('GET', `/api/events/${code}`);
   assert.deepEqual(
-    [settings.pre_moderation, settings.chair_sets_current, settings.max_length, settings.identities, settings.roster],
-    [true, true, 800, ['named', 'unit_only', 'hidden_from_hall', 'anonymous'], false],
+    [settings.pre_moderation, settings.chair_sets_current, settings.max_length, settings.identities, settings.roster,
+      settings.export_roles],
+    [true, true, 800, ['named', 'unit_only', 'hidden_from_hall', 'anonymous'], false, ['clerk']],
   );
   await page.locator('#settings-list', { hasText: 'Ẩn danh hoàn toàn' }).waitFor();
+  await page.locator('#settings-list dd', { hasText: /^Thư ký$/ }).waitFor();
   // Links: the three kinds, each copyable.
   assert.equal(await page.locator('#link-attendee').inputValue(), made.links.attendee);
   assert.equal(await page.locator('#link-moderator').inputValue(), made.links.moderator);

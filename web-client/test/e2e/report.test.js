@@ -187,6 +187,9 @@ test('the meeting report: counts, live answers, overdue and forwarded questions,
   const download = consolePage.waitForEvent('download');
   await consolePage.locator('button[data-export="csv"]').click();
   assert.match((await download).suggestedFilename(), new RegExp(`^hoidap-${code}-\\d{8}\\.csv$`));
+  const audit = consolePage.waitForEvent('download');
+  await consolePage.locator('button[data-export="audit_csv"]').click();
+  assert.match((await audit).suggestedFilename(), new RegExp(`^hoidap-${code}-\\d{8}-audit\\.csv$`));
   await consolePage.locator('#report-heading').locator('..').screenshot({ path: join(shots, 'report-console.png') });
   await reportLink.click();
   await consolePage.waitForURL(`${server.url}/report/${code}`);

@@ -115,6 +115,8 @@ fn initial_settings() -> impl Strategy<Value = Settings> {
             roster: false,
             asker_routes: false,
             screen: Default::default(),
+            retention_days: None,
+            export_roles: Vec::new(),
         })
 }
 
