@@ -3,6 +3,10 @@
 // controls), in Vietnamese and English; spread into i18n.js's tables.
 
 export const PANEL_VI = {
+  'mod.hold.one': 'Đã tạm dừng sắp xếp · {n} thay đổi đang chờ',
+  'mod.hold.other': 'Đã tạm dừng sắp xếp · {n} thay đổi đang chờ',
+  'mod.hold.apply': 'Cập nhật thứ tự',
+  'mod.key.hold': 'Cập nhật thứ tự đang tạm dừng',
   'fu.status.in_writing': 'Trả lời bằng văn bản',
   'fu.status.forwarded': 'Đã chuyển cơ quan khác',
   'fu.status.answered_in_writing': 'Đã trả lời bằng văn bản',
@@ -103,6 +107,10 @@ export const PANEL_VI = {
 
 /** @type {Record<keyof typeof PANEL_VI, string>} */
 export const PANEL_EN = {
+  'mod.hold.one': 'Order paused · {n} change waiting',
+  'mod.hold.other': 'Order paused · {n} changes waiting',
+  'mod.hold.apply': 'Apply order',
+  'mod.key.hold': 'Apply the paused order',
   'fu.status.in_writing': 'To answer in writing',
   'fu.status.forwarded': 'Forwarded',
   'fu.status.answered_in_writing': 'Answered in writing',

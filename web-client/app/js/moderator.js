@@ -14,6 +14,7 @@ import { Outbox, memoryStore } from './outbox.js';
 import { PanelIdentity, PanelPresence } from './panelwho.js';
 import { forgetSecret, takeSecret } from './secret.js';
 import { linkReport } from './modreport.js';
+import { PanelHold } from './modhold.js';
 import { attendeeLink, cleanText, fold, matches, normalizeCode } from './text.js';
 
 /** @typedef {import('./protocol').Question} Question */
@@ -97,6 +98,7 @@ const items = new Keyed(createItem, (node, q) => {
     editing: editing === q.id,
   });
 });
+const hold = new PanelHold(ui.board, ui.list, byId('hold-cue', HTMLElement), () => render());
 
 /** @returns {Question[]} the questions in the current filter and search, in order */
 function visible() {
@@ -106,7 +108,7 @@ function visible() {
   const keep = (/** @type {Question} */ q) =>
     (filter === 'all' || q.status === filter) && fu.keep(q, state) && (!query || matches(folded(q), query));
   const order = filter === 'pending' ? compareOldest : filter === 'live' ? compareRank : compareRecent;
-  return [...state.questions.values()].filter(keep).sort(order);
+  return hold.order([...state.questions.values()].filter(keep).sort(order), state.questions);
 }
 
 function render() {
@@ -168,6 +170,7 @@ function render() {
   if (index >= 0) selectedIndex = index;
   const hadFocus = ui.list.contains(document.activeElement) || document.activeElement === document.body;
   placeChildren(ui.list, items.render(list, (q) => q.id));
+  hold.paint(items.nodes);
   ui.empty.hidden = list.length > 0;
   if (hadFocus && !ui.list.contains(document.activeElement) && selected !== null && document.activeElement === document.body) {
     nodeOf(selected)?.focus({ preventScroll: true });
@@ -230,6 +233,7 @@ function perform(id, act) {
     action = { type: act, question: id };
   }
   busy.add(id);
+  hold.mine(id);
   render();
   return client
     .request(action).done
@@ -334,6 +338,7 @@ function selectFilter(f, user) {
   }
   selected = null;
   selectedIndex = 0;
+  hold.reset();
   placeChildren(ui.list, [], { animate: false });
   render();
 }
@@ -351,6 +356,7 @@ for (const tab of filterTabs) {
 }
 
 ui.search.addEventListener('input', () => {
+  hold.reset();
   selected = null;
   selectedIndex = 0;
   render();
@@ -387,6 +393,7 @@ document.addEventListener('keydown', (e) => {
     c: () => { if (q?.status === 'live') perform(q.id, isCurrent ? 'clear_current' : 'set_current'); },
     d: () => { if (q?.status === 'live') perform(q.id, 'mark_answered'); },
     e: () => { if (q) perform(q.id, 'edit'); },
+    u: () => hold.apply(),
     '/': () => ui.search.focus(),
     '?': () => ui.help.showModal(),
   };
