@@ -257,8 +257,8 @@ test('paused order: the cue counts the held changes; the button, the key and lea
   await vote(4, ids[11]);
   await eventually(async () => assert.match(await cue.innerText(), /1 thay đổi đang chờ/));
   await mod.mouse.move(150, 740);
-  await mod.waitForTimeout(200);
-  assert.deepEqual(await shownOrder(mod), ranked2, 'a short grace after leaving');
+  await mod.waitForTimeout(100);
+  assert.deepEqual(await shownOrder(mod), ranked2, 'a short grace after leaving (600 ms)');
   const ranked3 = [ids[29], ids[10], ids[11], ids[19], ...ranked2.slice(3).filter((id) => id !== ids[11])];
   await eventually(async () => assert.deepEqual(await shownOrder(mod), ranked3));
 
