@@ -454,7 +454,7 @@ function sendSetting(key, value, action) {
     .finally(render);
 }
 const fu = new FollowUpPanel({ send: perform, request: (a) => client.request(a).done, sendSetting, shownSetting, say: (text, kind) => toast(ui.toast, text, kind),
-  onView: (bucket) => (bucket ? selectFilter('all', true) : render()) });
+  onView: (bucket) => { hold.reset(); if (bucket) selectFilter('all', true); else render(); } });
 ui.premod.addEventListener('change', () => sendSetting('pre_moderation', ui.premod.checked,
   { type: 'update_settings', pre_moderation: ui.premod.checked }));
 ui.anon.addEventListener('change', () => sendSetting('allow_anonymous', ui.anon.checked,

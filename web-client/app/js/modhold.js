@@ -8,7 +8,10 @@
 // placeholder, so nothing below it moves up; one this panel acted on leaves
 // at once (the moderator expects that, and "a a a" approves down the list).
 // A cue says how many changes wait; they apply on the cue's button, the key
-// `u`, or 600 ms after the pointer and focus have left. This is the
+// `u`, or 600 ms after the pointer and focus have left. A view the
+// moderator changes (filter, search, official) is a new list: nothing kept.
+// Only the mouse and the keyboard hold: a button clicked keeps the focus,
+// which alone does not. This is the
 // phone's ThumbHold (thumbhold.js) for a mouse and a keyboard.
 
 import { setText, tr } from './dom.js';
