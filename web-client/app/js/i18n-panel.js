@@ -3,6 +3,15 @@
 // controls), in Vietnamese and English; spread into i18n.js's tables.
 
 export const PANEL_VI = {
+  'proj.on': 'Màn hình chiếu: đã kết nối ({n})',
+  'proj.off': 'Màn hình chiếu: chưa kết nối',
+  'proj.stale': 'Màn hình chiếu: chưa rõ',
+  'pres.stale': ' · chưa cập nhật',
+  'pres.stale.note': 'Mất kết nối máy chủ: các số liệu dưới đây chưa được cập nhật.',
+  'proj.preview': 'Màn hình đang hiện',
+  'proj.preview.blank': 'Màn hình tắt',
+  'proj.preview.idle': 'Chờ câu hỏi',
+  'proj.preview.idle.text': 'Mã QR và mã tham gia {code}',
   'fu.status.in_writing': 'Trả lời bằng văn bản',
   'fu.status.forwarded': 'Đã chuyển cơ quan khác',
   'fu.status.answered_in_writing': 'Đã trả lời bằng văn bản',
@@ -103,6 +112,15 @@ export const PANEL_VI = {
 
 /** @type {Record<keyof typeof PANEL_VI, string>} */
 export const PANEL_EN = {
+  'proj.on': 'Projector screen: connected ({n})',
+  'proj.off': 'Projector screen: not connected',
+  'proj.stale': 'Projector screen: unknown',
+  'pres.stale': ' · not current',
+  'pres.stale.note': 'Connection to the server lost: the figures below are not current.',
+  'proj.preview': 'On the screen now',
+  'proj.preview.blank': 'Blank screen',
+  'proj.preview.idle': 'Waiting for a question',
+  'proj.preview.idle.text': 'The QR code and join code {code}',
   'fu.status.in_writing': 'To answer in writing',
   'fu.status.forwarded': 'Forwarded',
   'fu.status.answered_in_writing': 'Answered in writing',

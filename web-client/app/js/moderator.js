@@ -477,7 +477,10 @@ const client = new Client({
   secret,
   onState: perFrame(render),
   onPresence: (msg) => presence.update(msg),
-  onStatus: (status) => notice(status, client.state !== null),
+  onStatus: (status) => {
+    notice(status, client.state !== null);
+    presence.connected(status === 'open');
+  },
   onWelcome(msg) {
     readOnly = panel.welcomed(msg);
   },
