@@ -3,9 +3,10 @@
 // controls), in Vietnamese and English; spread into i18n.js's tables.
 
 export const PANEL_VI = {
-  'proj.on': 'Màn hình chiếu: đã kết nối ({n})',
-  'proj.off': 'Màn hình chiếu: chưa kết nối',
-  'proj.stale': 'Màn hình chiếu: chưa rõ',
+  'proj.label': 'Màn hình chiếu:',
+  'proj.on': 'đã kết nối ({n})',
+  'proj.off': 'chưa kết nối',
+  'proj.stale': 'chưa rõ',
   'pres.stale': ' · chưa cập nhật',
   'pres.stale.note': 'Mất kết nối máy chủ: các số liệu dưới đây chưa được cập nhật.',
   'proj.preview': 'Màn hình đang hiện',
@@ -112,9 +113,10 @@ export const PANEL_VI = {
 
 /** @type {Record<keyof typeof PANEL_VI, string>} */
 export const PANEL_EN = {
-  'proj.on': 'Projector screen: connected ({n})',
-  'proj.off': 'Projector screen: not connected',
-  'proj.stale': 'Projector screen: unknown',
+  'proj.label': 'Projector screen:',
+  'proj.on': 'connected ({n})',
+  'proj.off': 'not connected',
+  'proj.stale': 'unknown',
   'pres.stale': ' · not current',
   'pres.stale.note': 'Connection to the server lost: the figures below are not current.',
   'proj.preview': 'On the screen now',

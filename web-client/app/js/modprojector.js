@@ -16,12 +16,14 @@ import { currentQuestion } from './state.js';
  * @param {Lang} lang
  * @param {number | null} screens null before the first `presence`
  * @param {boolean} live whether the panel is connected to the server now
- * @returns {{state: 'on' | 'off' | 'stale', text: string}}
+ * @returns {{state: 'on' | 'off' | 'stale', label: string, value: string, text: string}}
  */
 export function projectorLine(lang, screens, live) {
-  if (!live) return { state: 'stale', text: t(lang, 'proj.stale') };
-  if (screens && screens > 0) return { state: 'on', text: t(lang, 'proj.on', { n: screens }) };
-  return { state: 'off', text: t(lang, 'proj.off') };
+  const label = t(lang, 'proj.label');
+  /** @type {'on' | 'off' | 'stale'} */
+  const state = !live ? 'stale' : screens && screens > 0 ? 'on' : 'off';
+  const value = state === 'on' ? t(lang, 'proj.on', { n: screens ?? 0 }) : t(lang, `proj.${state}`);
+  return { state, label, value, text: `${label} ${value}` };
 }
 
 /**
@@ -41,6 +43,7 @@ export function previewView(lang, state) {
 export class ProjectorStatus {
   constructor() {
     this.node = byId('projector', HTMLElement);
+    this.label = byId('projector-label', HTMLElement);
     this.text = byId('projector-text', HTMLElement);
     this.badge = byId('presence', HTMLElement);
     this.badgeStale = byId('presence-stale', HTMLElement);
@@ -72,7 +75,8 @@ export class ProjectorStatus {
     const line = projectorLine(lang, this.screens, this.live);
     this.node.hidden = false;
     this.node.dataset.state = line.state;
-    setText(this.text, line.text);
+    setText(this.label, line.label);
+    setText(this.text, line.value);
     const stale = line.state === 'stale';
     this.badge.classList.toggle('stale', stale);
     setText(this.badgeStale, stale ? t(lang, 'pres.stale') : '');

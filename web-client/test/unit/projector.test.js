@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { previewView, projectorLine } from '../../app/js/modprojector.js';
 
 test('the header\'s projector status: connected, none, or not current', () => {
-  assert.deepEqual(projectorLine('vi', 1, true), { state: 'on', text: 'Màn hình chiếu: đã kết nối (1)' });
-  assert.deepEqual(projectorLine('vi', 0, true), { state: 'off', text: 'Màn hình chiếu: chưa kết nối' });
+  assert.deepEqual(projectorLine('vi', 1, true), { state: 'on', label: 'Màn hình chiếu:', value: 'đã kết nối (1)', text: 'Màn hình chiếu: đã kết nối (1)' });
+  assert.equal(projectorLine('vi', 0, true).text, 'Màn hình chiếu: chưa kết nối');
   // Lost the server: the last count is not shown as if it were true.
-  assert.deepEqual(projectorLine('vi', 2, false), { state: 'stale', text: 'Màn hình chiếu: chưa rõ' });
+  assert.deepEqual([projectorLine('vi', 2, false).state, projectorLine('vi', 2, false).text], ['stale', 'Màn hình chiếu: chưa rõ']);
   assert.equal(projectorLine('en', 1, true).text, 'Projector screen: connected (1)');
 });
 
