@@ -232,8 +232,7 @@ function perform(id, act) {
   } else {
     action = { type: act, question: id };
   }
-  busy.add(id);
-  hold.mine(id);
+  busy.add(id), hold.mine(id); // the hold lets what this panel acted on leave at once
   render();
   return client
     .request(action).done
@@ -484,7 +483,10 @@ const client = new Client({
   secret,
   onState: perFrame(render),
   onPresence: (msg) => presence.update(msg),
-  onStatus: (status) => notice(status, client.state !== null),
+  onStatus: (status) => {
+    notice(status, client.state !== null);
+    presence.connected(status === 'open');
+  },
   onWelcome(msg) {
     readOnly = panel.welcomed(msg);
   },

@@ -4,6 +4,7 @@
 // server's settings say so (moderator.js's `sendSetting` / `shownSetting`).
 
 import { byId } from './dom.js';
+import { ScreenPreview } from './modprojector.js';
 
 /** @typedef {import('./protocol').ScreenSettings} ScreenSettings */
 /** @typedef {import('./protocol').Action} Action */
@@ -19,6 +20,7 @@ export class ScreenControls {
   constructor(send, shown) {
     this.shown = shown;
     this.note = byId('scr-chair-only', HTMLElement);
+    this.preview = new ScreenPreview();
     this.inputs = FIELDS.map((f) => {
       const input = byId(`scr-${f}`, HTMLInputElement);
       input.addEventListener('change', () => send(`screen.${f}`, input.checked, /** @type {Action} */ ({ type: 'set_screen', [f]: input.checked })));
@@ -37,5 +39,6 @@ export class ScreenControls {
       input.disabled = !allowed;
     }
     this.note.hidden = allowed;
+    this.preview.render(state);
   }
 }

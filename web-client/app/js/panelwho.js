@@ -5,6 +5,7 @@
 
 import { currentLang, el, setText, tr } from './dom.js';
 import { presenceView } from './presence.js';
+import { ProjectorStatus } from './modprojector.js';
 
 /** @typedef {import('./protocol').StaffWho} StaffWho */
 /** @typedef {import('./client.js').WelcomeMsg} WelcomeMsg */
@@ -70,18 +71,26 @@ export class PanelPresence {
     this.shared = node('who-shared');
     this.attendees = node('who-attendees');
     this.roster = node('who-roster');
+    this.projector = new ProjectorStatus();
     /** @type {PresenceMsg | null} */
     this.msg = null;
+  }
+
+  /** @param {boolean} live whether the panel's own connection is up */
+  connected(live) {
+    this.projector.connected(live);
   }
 
   /** @param {PresenceMsg} msg */
   update(msg) {
     this.msg = msg;
+    this.projector.presence(msg.screens);
     this.render();
   }
 
   /** Also after a language switch. */
   render() {
+    this.projector.render();
     if (!this.msg) return;
     const v = presenceView(currentLang(), this.msg);
     this.badge.hidden = false;
