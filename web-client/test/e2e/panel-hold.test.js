@@ -234,6 +234,7 @@ test('paused order: the cue counts the held changes; the button, the key and lea
   // Counts still update in place.
   assert.equal(await mod.locator(`#list li.mq[data-id="${ids[29]}"] .mq-votes`).innerText(), '2 lượt ủng hộ');
   ensureScreenshotsDir();
+  await mod.evaluate(() => scrollTo(0, 0)); // the cue sits above the list, in its flow
   await mod.screenshot({ path: join(screenshotsDir, 'panel-hold-cue-1366.png') });
 
   // The button applies them, with the pointer still in the list.
