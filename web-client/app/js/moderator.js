@@ -232,7 +232,8 @@ function perform(id, act) {
   } else {
     action = { type: act, question: id };
   }
-  busy.add(id), hold.mine(id); // the hold lets what this panel acted on leave at once
+  busy.add(id);
+  hold.mine(id); // what this panel acted on leaves the held list at once
   render();
   return client
     .request(action).done
