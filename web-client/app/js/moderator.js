@@ -22,7 +22,6 @@ import { attendeeLink, cleanText, fold, matches, normalizeCode } from './text.js
 /** @typedef {import('./protocol').QuestionStatus} QuestionStatus */
 /** @typedef {QuestionStatus | 'all'} Filter */
 /** @typedef {import('./moditem.js').Act} Act */
-
 const code = normalizeCode(decodeURIComponent(location.pathname.split('/')[2] ?? ''));
 // The secret travels in the fragment, which browsers never send to a server;
 // it is then kept in this tab and taken out of the address bar.
