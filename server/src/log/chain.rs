@@ -25,9 +25,9 @@ pub fn link(prev: &Hash, body: impl AsRef<[u8]>) -> Hash {
     h.finalize().into()
 }
 
-pub fn hex(hash: &Hash) -> String {
-    hash.iter().map(|b| format!("{b:02x}")).collect()
-}
+/// Lowercase hex, as exports and `verify` print a hash (the core's, which
+/// writes the hashes a detach keeps).
+pub use crate::queue::privacy::hex;
 
 /// What `verify` found in one event's chain.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,6 @@ use crate::queue::privacy::{self, Redacted, StoredEntry};
 use crate::queue::{DelegateId, Entry};
 use hoidap_protocol::{QuestionId, Seq};
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 const SELECT: &str = "SELECT body, hash FROM entries WHERE event = ?1 AND seq = ?2";
 const UPDATE: &str = "UPDATE entries SET body = ?1 WHERE event = ?2 AND seq = ?3";
@@ -62,7 +61,7 @@ pub(super) fn rewrite(
         let entry: Entry = serde_json::from_str(&row.body).map_err(|e| refuse(&e.to_string()))?;
         let body =
             privacy::rewritten(&entry, questions, delegates).map_err(|e| refuse(&e.to_string()))?;
-        if privacy::hex(&Sha256::digest(body.as_bytes()).into()) != r.now {
+        if privacy::bytes_hash(&body) != r.now {
             return Err(refuse(
                 "its rewritten bytes are not the ones the detach names",
             ));

@@ -161,7 +161,7 @@ pub fn decide_detach(
         redacted.push(Redacted {
             seq: s.seq,
             was: hex(&s.hash),
-            now: hex(&Sha256::digest(body.as_bytes()).into()),
+            now: bytes_hash(&body),
         });
     }
     Ok(Some(Event::Detached {
@@ -249,4 +249,9 @@ pub fn holds_names(state: &State) -> bool {
 
 pub fn hex(bytes: &[u8; 32]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 of stored bytes, in hex: a rewritten entry's `now`.
+pub fn bytes_hash(body: &str) -> String {
+    hex(&Sha256::digest(body.as_bytes()).into())
 }
