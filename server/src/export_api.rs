@@ -86,12 +86,7 @@ async fn serve(
     let mut export = rows(&room, by, format).await?;
     let log = app.rooms.log().clone();
     let (event, seq) = (room.record.id, export.event.entries_seq);
-    // The answer came after the entry's commit: the log's read side sees it.
-    let head = log.head(event, seq).await.map_err(|e| {
-        tracing::error!(%e, "reading an export's chain head failed");
-        unavailable()
-    })?;
-    export.event.chain_head = chain::hex(&head.ok_or_else(unavailable)?);
+    export.event.chain_head = chain_head(app, event, seq).await?;
     let entries = if export::is_audit(format) {
         let mut entries = log.entries(event, 0).await.map_err(|e| {
             tracing::error!(%e, "reading an audit's entries failed");
@@ -169,6 +164,21 @@ fn staff(room: &RoomHandle, secret: &str) -> Result<Principal, ApiError> {
         Err(refusal) if refusal == WRONG_SECRET => Err(unauthorized()),
         Err((_, message)) => Err(forbidden(message)),
     }
+}
+
+/// The chain head at an export's own entry, in hex. Read after the
+/// room's answer, which came after the entry's commit: the log's read side
+/// sees it.
+pub(crate) async fn chain_head(
+    app: &App,
+    event: crate::log::EventId,
+    seq: hoidap_protocol::Seq,
+) -> Result<String, ApiError> {
+    let head = app.rooms.log().head(event, seq).await.map_err(|e| {
+        tracing::error!(%e, "reading an export's chain head failed");
+        unavailable()
+    })?;
+    Ok(chain::hex(&head.ok_or_else(unavailable)?))
 }
 
 fn asked_format(query: Option<&str>) -> Option<&str> {

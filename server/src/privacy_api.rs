@@ -12,7 +12,7 @@ use crate::http::{ApiError, App, require_admin};
 use crate::queue::person::Person;
 use crate::queue::privacy::{DetachReason, Scope};
 use crate::queue::{Event, Rejection};
-use crate::room::{AdminRefusal, RoomHandle, RoomMsg};
+use crate::room::{AdminRefusal, RoomMsg};
 use crate::staff_api::{Body, json, room, unavailable};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -81,34 +81,16 @@ async fn data(
     room.send(RoomMsg::Person { scope, reply })
         .await
         .map_err(|_| unavailable())?;
-    let (person, entry) = answer.await.map_err(|_| unavailable())?.map_err(refusal)?;
+    let (person, mut event) = answer.await.map_err(|_| unavailable())?.map_err(refusal)?;
     // As every export: the chain head at its own entry.
-    let head = app
-        .rooms
-        .log()
-        .head(room.record.id, entry.seq)
-        .await
-        .map_err(|_| unavailable())?
-        .ok_or_else(unavailable)?;
-    let body = PersonExport {
-        event: crate::export::Header {
-            title: room_title(&room),
-            join_code: room.record.join_code.clone(),
-            exported_at: entry.at,
-            entries_seq: entry.seq,
-            chain_head: crate::log::chain::hex(&head),
-        },
-        person,
-    };
+    event.chain_head =
+        crate::export_api::chain_head(&app, room.record.id, event.entries_seq).await?;
+    let body = PersonExport { event, person };
     let mut response = Json(body).into_response();
     // It is one person's data: no cache keeps a copy.
     let h = response.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
-}
-
-fn room_title(room: &RoomHandle) -> String {
-    room.record.title.clone()
 }
 
 /// What a detach did.

@@ -145,7 +145,7 @@ impl Room {
                 let _ = reply.send(self.exported(outcome, rows));
             }
             Reply::Person { reply, data, .. } => {
-                let _ = reply.send(super::privacy::person_reply(outcome, data));
+                let _ = reply.send(self.person_reply(outcome, data));
             }
         }
     }

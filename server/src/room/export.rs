@@ -30,20 +30,25 @@ impl Room {
         self.decide_one(by, Op::Export { format }, to, changed, pending);
     }
 
+    /// What every export says of itself: the event as the state names it,
+    /// and its own `exported` entry's time and position.
+    pub(super) fn export_header(&self, entry: &Entry) -> Header {
+        Header {
+            title: self.state.title.clone(),
+            join_code: self.record.join_code.clone(),
+            exported_at: entry.at,
+            entries_seq: entry.seq,
+            // The room does not read the log: the API asks it for the
+            // entry's hash once this answer is sent, after the commit.
+            chain_head: String::new(),
+        }
+    }
+
     /// The answer once the export's entry is durable.
     pub(super) fn exported(&self, outcome: Outcome, rows: Option<Vec<Row>>) -> ExportReply {
         match outcome {
             Outcome::Accepted(Some(entry)) => Ok(Export {
-                event: Header {
-                    title: self.state.title.clone(),
-                    join_code: self.record.join_code.clone(),
-                    exported_at: entry.at,
-                    entries_seq: entry.seq,
-                    // The room does not read the log: `export_api` asks
-                    // it for the entry's hash once this answer is sent,
-                    // after the commit.
-                    chain_head: String::new(),
-                },
+                event: self.export_header(&entry),
                 questions: rows.unwrap_or_default(),
             }),
             // `decide` always logs an export it accepts.

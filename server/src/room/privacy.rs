@@ -8,6 +8,7 @@
 
 use super::answer::{Outcome, Pending, Reply};
 use super::{AdminRefusal, AdminReply, Room};
+use crate::export::Header;
 use crate::queue::person::{self, Person};
 use crate::queue::privacy::{self, DetachReason, Scope};
 use crate::queue::{Entry, Op, PERSON_FORMAT, Principal};
@@ -106,19 +107,20 @@ impl Room {
     }
 }
 
-/// One person's data with the `exported` entry it was read at, or why not.
-pub type PersonReply = Result<(Person, Entry), AdminRefusal>;
-
-pub(super) fn person_reply(outcome: Outcome, data: Option<Person>) -> PersonReply {
-    match (outcome, data) {
-        (Outcome::Accepted(Some(entry)), Some(data)) => Ok((data, entry)),
-        (Outcome::Refused(r), _) => Err(AdminRefusal::Rejected(r)),
-        // `decide` logs every export it accepts.
-        _ => Err(AdminRefusal::Unavailable),
-    }
-}
+/// One person's data with the header of the export it was read at, or
+/// why not.
+pub type PersonReply = Result<(Person, Header), AdminRefusal>;
 
 impl Room {
+    pub(super) fn person_reply(&self, outcome: Outcome, data: Option<Person>) -> PersonReply {
+        match (outcome, data) {
+            (Outcome::Accepted(Some(entry)), Some(data)) => Ok((data, self.export_header(&entry))),
+            (Outcome::Refused(r), _) => Err(AdminRefusal::Rejected(r)),
+            // `decide` logs every export it accepts.
+            _ => Err(AdminRefusal::Unavailable),
+        }
+    }
+
     /// One person's data, logged as an export (`person`) by the organiser.
     pub(super) fn person(
         &mut self,
