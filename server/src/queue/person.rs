@@ -48,32 +48,12 @@ pub struct Voted {
 
 /// What `scope` (one delegate, or the asker of one question) reaches.
 pub fn person(state: &State, scope: Scope) -> Result<Person, Rejection> {
-    let (delegate, key) = match scope {
-        Scope::All => return Err(Rejection::BadSetting("a person: a delegate or a question")),
-        Scope::Delegate(id) => {
-            let d = state.delegates.get(&id).ok_or(Rejection::UnknownDelegate)?;
-            (Some(d), state.participant(&d.key))
-        }
-        Scope::AskerOf(id) => {
-            let q = state.questions.get(&id).ok_or(Rejection::UnknownQuestion)?;
-            if q.identity == hoidap_protocol::Identity::Anonymous {
-                // Its pseudonym would link it to the asker's other
-                // anonymous questions: no one may follow it.
-                return Err(Rejection::Forbidden);
-            }
-            let key = q.asker.map(|i| state.participant_id(i));
-            let d = state
-                .delegates
-                .values()
-                .find(|d| Some(d.key.as_str()) == key);
-            (d, q.asker)
-        }
-    };
-    let mine = |asker: Option<u32>| key.is_some() && asker == key;
+    let reached = super::privacy::reached(state, scope)?;
+    let (delegate, key) = (reached.delegate, reached.key);
     let questions = state
         .questions
         .values()
-        .filter(|q| mine(q.asker) || matches!(scope, Scope::AskerOf(id) if id == q.id))
+        .filter(|q| reached.asked(q))
         .filter_map(|q| view::question(state, q, Audience::Moderator))
         .collect();
     let votes = match key {

@@ -78,49 +78,77 @@ pub struct Targets {
     pub seqs: Vec<Seq>,
 }
 
-/// What `scope` would detach now.
-pub fn targets(state: &State, scope: Scope) -> Result<Targets, Rejection> {
-    let (asker, delegates): (Option<Option<u32>>, Vec<DelegateId>) = match scope {
-        Scope::All => (None, state.delegates.keys().copied().collect()),
+/// One person a scope names: their voter key, if they ever asked or
+/// voted, their roster record, and for `AskerOf` the question itself (its
+/// asker's key may be unknown: a staff member's question).
+pub(super) struct Reached<'a> {
+    pub key: Option<u32>,
+    pub delegate: Option<&'a super::Delegate>,
+    pub question: Option<QuestionId>,
+}
+
+impl Reached<'_> {
+    /// `q` is theirs.
+    pub fn asked(&self, q: &super::QuestionState) -> bool {
+        Some(q.id) == self.question || (self.key.is_some() && q.asker == self.key)
+    }
+}
+
+/// Whom a one-person scope names. The asker of a question anonymous to
+/// everyone is refused (`Forbidden`): following its pseudonym would link
+/// it to the asker's other anonymous questions.
+pub(super) fn reached(state: &State, scope: Scope) -> Result<Reached<'_>, Rejection> {
+    match scope {
+        Scope::All => Err(Rejection::BadSetting("a person: a delegate or a question")),
         Scope::Delegate(id) => {
             let d = state.delegates.get(&id).ok_or(Rejection::UnknownDelegate)?;
-            (Some(state.participant(&d.key)), vec![id])
+            let key = state.participant(&d.key);
+            Ok(Reached {
+                key,
+                delegate: Some(d),
+                question: None,
+            })
         }
         Scope::AskerOf(id) => {
             let q = state.questions.get(&id).ok_or(Rejection::UnknownQuestion)?;
             if q.identity == hoidap_protocol::Identity::Anonymous {
-                // Nothing to detach, and its pseudonym must not be followed.
-                return Ok(Targets::default());
+                return Err(Rejection::Forbidden);
             }
             let key = q.asker.map(|i| state.participant_id(i));
             let delegate = state
                 .delegates
                 .values()
                 .find(|d| Some(d.key.as_str()) == key);
-            (Some(q.asker), delegate.map(|d| d.id).into_iter().collect())
+            Ok(Reached {
+                key: q.asker,
+                delegate,
+                question: Some(id),
+            })
         }
+    }
+}
+
+/// What `scope` would detach now.
+pub fn targets(state: &State, scope: Scope) -> Result<Targets, Rejection> {
+    let person = match scope {
+        Scope::All => None,
+        // Nothing of an anonymous question's asker was kept to detach.
+        _ => match reached(state, scope) {
+            Err(Rejection::Forbidden) => return Ok(Targets::default()),
+            other => Some(other?),
+        },
+    };
+    let delegates: Vec<DelegateId> = match &person {
+        None => state.delegates.keys().copied().collect(),
+        Some(p) => p.delegate.map(|d| d.id).into_iter().collect(),
     };
     let mut t = Targets::default();
     for q in state.questions.values() {
-        let theirs = match asker {
-            None => true,
-            // A question whose asker is not known (a sealed pseudonym
-            // never matches another) is only its own.
-            Some(None) => false,
-            Some(Some(a)) => q.asker == Some(a),
-        };
+        let theirs = person.as_ref().is_none_or(|p| p.asked(q));
         if theirs && (q.name.is_some() || q.unit.is_some()) {
             t.questions.push(q.id);
             t.seqs.push(q.asked_seq);
         }
-    }
-    if let Scope::AskerOf(id) = scope
-        && !t.questions.contains(&id)
-        && let Some(q) = state.questions.get(&id)
-        && (q.name.is_some() || q.unit.is_some())
-    {
-        t.questions.push(id);
-        t.seqs.push(q.asked_seq);
     }
     for id in delegates {
         if let Some(d) = state.delegates.get(&id)
