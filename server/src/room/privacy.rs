@@ -84,7 +84,7 @@ impl Room {
         if self.broken || !due {
             return;
         }
-        if !privacy::retention_due(&self.state, self.clock.now()) {
+        if !privacy::holds_names(&self.state) {
             // Nothing left to detach: not again before the state moves.
             self.retention.at = None;
             return;
